@@ -1,0 +1,396 @@
+/*
+ * yamiscan.h — the yamiscan library: find criminal-recruitment posts
+ * ("闇バイト" ads) in streams of social-media posts.
+ *
+ * This header is the manual. The data flow is
+ *
+ *   source ──bytes──▶ framer ──batches of posts──▶ scanner ──hits──▶ scorer ──▶ emitter
+ *
+ * and each stage has its own section below. A program normally needs only
+ * four calls: load a lexicon (ys_lexicon_load_tsv), compile it (ys_db_compile)
+ * or load a compiled file (ys_db_load), then run ys_pipeline_run() once per
+ * input. The lower stages are public so that tests, benchmarks and other
+ * front ends can drive them one by one.
+ *
+ * Conventions
+ * - Every function that can fail returns an int status: 0 (YS_OK) or a
+ *   negative YS_E… code. When the caller passes a non-NULL ys_error, a
+ *   human-readable message is written there ("file:line:col: what is wrong").
+ * - Objects are opaque and created by ys_X_new/open/compile/load; the caller
+ *   owns what it creates and frees it with the matching ys_X_free/close.
+ *   Freeing NULL is a no-op.
+ * - The library never prints and never exits; diagnostics about individual
+ *   posts go to a callback the caller supplies (ys_frame_options.on_warning).
+ * - Objects are not thread-safe unless stated otherwise. A compiled ys_db is
+ *   read-only after creation and may be shared by many threads, each with its
+ *   own ys_scanner.
+ */
+#ifndef YAMISCAN_H
+#define YAMISCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define YS_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    YS_OK = 0,
+    YS_ENOMEM = -1,    /* an allocation failed */
+    YS_EIO = -2,       /* reading or writing a file failed (errno in message) */
+    YS_ELEXICON = -3,  /* a lexicon file is invalid: message is FILE:LINE:COL: … */
+    YS_ECOMPILE = -4,  /* Hyperscan rejected a pattern, or compilation failed */
+    YS_EDB = -5,       /* a compiled-database file is truncated, foreign or stale */
+    YS_EZSTD = -6,     /* a zstd stream is corrupt or truncated: message has the offset */
+    YS_EFORMAT = -7,   /* an input post is malformed and strict mode is on */
+    YS_EINVAL = -8,    /* an argument is invalid */
+    YS_EPIPE = -9,     /* the output was closed by the reader (e.g. `| head`) */
+    YS_ESCAN = -10     /* Hyperscan failed while scanning */
+};
+
+/* Room for one error message. Callers allocate it (on the stack is fine). */
+typedef struct ys_error {
+    int code;
+    char message[1024];
+} ys_error;
+
+/* Returns a static, generic description of a YS_E… code. */
+const char *ys_strerror(int code);
+
+/* The version of the Hyperscan library in use, as hs_version() gives it. */
+const char *ys_hs_version(void);
+
+/* Returns err's message, or the generic description if none was set. */
+const char *ys_error_message(const ys_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Lexicon: the pattern files (format documented in patterns/README.md)     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ys_lexicon ys_lexicon;
+
+/* One pattern as the lexicon declared it. Strings are NUL-terminated and
+ * owned by the lexicon (or database) they came from. */
+typedef struct ys_pattern {
+    const char *id;        /* stable identifier, unique across all files */
+    const char *category;  /* a declared category name */
+    int weight;            /* score contribution, -1000..1000 */
+    int is_regex;          /* 0 literal, 1 Hyperscan regular expression */
+    const char *expr;      /* the expression (a literal is matched byte for byte) */
+    size_t expr_len;
+    const char *file;      /* where it was declared, for error messages */
+    unsigned line;
+    unsigned col;          /* 1-based character column of the expression */
+} ys_pattern;
+
+/* Creates an empty lexicon; the category "default" is always declared. */
+ys_lexicon *ys_lexicon_new(void);
+void ys_lexicon_free(ys_lexicon *lex);
+
+/* Parses a TSV lexicon file and adds its categories and patterns.
+ * Errors: YS_EIO (cannot read), YS_ELEXICON (first problem found, as
+ * "FILE:LINE:COL: message": wrong field count, duplicate id, unknown
+ * category, bad weight, bad type, empty expression, invalid UTF-8).
+ * On error the lexicon keeps what was added before the failing line. */
+int ys_lexicon_load_tsv(ys_lexicon *lex, const char *path, ys_error *err);
+
+/* As ys_lexicon_load_tsv, from memory; `name` is used in messages. */
+int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
+                         size_t len, ys_error *err);
+
+/* Adds every non-blank line of a plain term list (grep -F -f style) as a
+ * literal in category "default" with weight 1; ids are "NAME:LINE". */
+int ys_lexicon_load_list(ys_lexicon *lex, const char *path, ys_error *err);
+int ys_lexicon_parse_list(ys_lexicon *lex, const char *name, const char *data,
+                          size_t len, ys_error *err);
+
+/* Adds one literal term (grep -F -e style), id "e1", "e2", … */
+int ys_lexicon_add_term(ys_lexicon *lex, const char *term, ys_error *err);
+
+size_t ys_lexicon_size(const ys_lexicon *lex);
+const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i);
+
+/* A 64-bit hash of the lexicon's content (categories, ids, weights, types,
+ * expressions; not file names or line numbers). Equal content, equal hash. */
+uint64_t ys_lexicon_hash(const ys_lexicon *lex);
+
+/* ------------------------------------------------------------------------ */
+/* Compiled database                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ys_db ys_db;
+
+typedef struct ys_db_stats {
+    size_t patterns;        /* literals + regexes */
+    size_t literals;
+    size_t regexes;
+    size_t categories;
+    size_t hs_bytes;        /* size of the Hyperscan database(s) in memory */
+    double compile_seconds; /* 0 for a database loaded from a file */
+    uint64_t lexicon_hash;
+} ys_db_stats;
+
+/* Compiles all patterns of `lex` into one database (literals with
+ * hs_compile_lit_multi, regexes with hs_compile_multi; two Hyperscan
+ * databases behind this one object when both kinds are present).
+ * The database copies what it needs; `lex` may be freed afterwards.
+ * Errors: YS_EINVAL (empty lexicon), YS_ECOMPILE (message names the
+ * pattern's FILE:LINE:COL and Hyperscan's reason), YS_ENOMEM. */
+int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err);
+
+/* Writes the database to `path`: a header (magic, format version,
+ * Hyperscan version, lexicon hash), the pattern table and the serialized
+ * Hyperscan database(s), followed by a checksum. */
+int ys_db_save(const ys_db *db, const char *path, ys_error *err);
+
+/* Loads a file written by ys_db_save. Errors (YS_EDB): not a yamiscan
+ * database, unsupported format version, built by another Hyperscan version
+ * or for another CPU platform, truncated, checksum mismatch. */
+int ys_db_load(const char *path, ys_db **out, ys_error *err);
+int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
+                   ys_error *err);
+
+void ys_db_free(ys_db *db);
+void ys_db_get_stats(const ys_db *db, ys_db_stats *st);
+const ys_pattern *ys_db_pattern(const ys_db *db, unsigned index);
+size_t ys_db_category_count(const ys_db *db);
+const char *ys_db_category_name(const ys_db *db, unsigned index);
+/* Index of pattern `index`'s category, for per-category counters. */
+unsigned ys_db_pattern_category(const ys_db *db, unsigned index);
+
+/* ------------------------------------------------------------------------ */
+/* Source: a byte stream from a file or stdin, zstd decoded transparently   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ys_source ys_source;
+
+/* Opens `path` ("-" is standard input). A stream that starts with a zstd
+ * frame or skippable-frame magic number is decompressed (multi-frame,
+ * concatenated and skippable frames; windows up to 2^30 bytes, so
+ * `zstd --long` files work); anything else is read as is.
+ * Errors: YS_EIO (cannot open, is a directory). */
+int ys_source_open(const char *path, ys_source **out, ys_error *err);
+
+/* Reads up to `cap` decoded bytes into `buf`. Sets *got to 0 at end of
+ * stream. Errors: YS_EIO, YS_EZSTD (corrupt or truncated stream; the message
+ * names the file and the compressed byte offset). Bytes returned before an
+ * error are good. */
+int ys_source_read(ys_source *src, void *buf, size_t cap, size_t *got,
+                   ys_error *err);
+
+const char *ys_source_name(const ys_source *src); /* "(standard input)" for "-" */
+int ys_source_is_zstd(const ys_source *src);
+uint64_t ys_source_bytes_in(const ys_source *src);  /* raw bytes read */
+uint64_t ys_source_bytes_out(const ys_source *src); /* decoded bytes returned */
+void ys_source_close(ys_source *src);
+
+/* ------------------------------------------------------------------------ */
+/* Posts and batches                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* One post. `text` is the text to scan: the line itself, or for JSONL the
+ * decoded string value(s) of the text field(s), joined by "\n". `id` is the
+ * raw JSON token of the id field (a string with its quotes, or a number);
+ * NULL when the post has none (line mode, or id field missing). */
+typedef struct ys_post {
+    const char *text;
+    size_t len;
+    const char *id;
+    size_t id_len;
+    uint64_t line; /* 1-based line number in its input */
+} ys_post;
+
+/* A batch is many whole posts in one buffer, the unit that crosses stage
+ * boundaries. Its text capacity bounds memory: a post larger than the
+ * capacity is truncated by the framer (see ys_frame_options.max_post). */
+typedef struct ys_batch ys_batch;
+
+ys_batch *ys_batch_new(size_t text_capacity);
+void ys_batch_free(ys_batch *b);
+void ys_batch_clear(ys_batch *b);
+size_t ys_batch_count(const ys_batch *b);
+/* Fills *p with post i (pointers valid until the batch is cleared). */
+void ys_batch_post(const ys_batch *b, size_t i, ys_post *p);
+/* The file name the batch's posts came from (set by the framer). */
+const char *ys_batch_source(const ys_batch *b);
+/* Appends a post by copy. Returns YS_EINVAL if it does not fit (the caller
+ * hands the full batch on and clears it first), YS_ENOMEM. */
+int ys_batch_add(ys_batch *b, const char *text, size_t len, const char *id,
+                 size_t id_len, uint64_t line);
+
+/* ------------------------------------------------------------------------ */
+/* Framer: posts out of bytes                                               */
+/* ------------------------------------------------------------------------ */
+
+enum ys_input_format { YS_INPUT_AUTO = 0, YS_INPUT_LINES, YS_INPUT_JSONL };
+
+/* Kinds of per-line problems, each with its own counter. */
+enum ys_problem {
+    YS_PROBLEM_BAD_JSON = 0,  /* not a JSON object / syntax error: skipped */
+    YS_PROBLEM_NO_TEXT,       /* none of the text fields present as a string: skipped */
+    YS_PROBLEM_TOO_LONG,      /* longer than max_post: lines truncated, JSONL skipped */
+    YS_PROBLEM_INVALID_UTF8,  /* invalid UTF-8 in a post: literals still scanned,
+                                 regexes skipped for that post (their results
+                                 would be undefined) */
+    YS_PROBLEM_COUNT
+};
+const char *ys_problem_name(int kind); /* "bad_json", "no_text", … */
+
+typedef struct ys_frame_options {
+    int format;                /* enum ys_input_format */
+    const char *const *fields; /* JSONL text field paths, dotted ("a.b"); NULL → {"text"} */
+    size_t nfields;
+    const char *id_field;      /* JSONL id path; NULL → "id" */
+    size_t max_post;           /* longest post in bytes; 0 → 1 MiB */
+    int strict;                /* malformed JSON stops the framer (YS_EFORMAT) */
+    /* Called for each problem line; `message` is "FILE:LINE: …".
+     * May be NULL. */
+    void (*on_warning)(void *ctx, int kind, const char *message);
+    void *warning_ctx;
+} ys_frame_options;
+
+typedef struct ys_framer ys_framer;
+
+/* Called when `batch` is full or the input ends; return 0 to go on, or a
+ * negative YS_E… code to stop (passed back from ys_framer_feed/finish).
+ * The framer clears the batch after the call. */
+typedef int (*ys_batch_fn)(void *ctx, ys_batch *batch);
+
+/* Creates a framer for one input named `name` (used in messages and copied).
+ * `fields`/`id_field` are copied. Errors: YS_EINVAL (bad field path). */
+int ys_framer_new(const ys_frame_options *opt, const char *name,
+                  size_t batch_capacity, ys_batch_fn fn, void *ctx,
+                  ys_framer **out, ys_error *err);
+/* Feeds the next bytes of the input (any split). */
+int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err);
+/* Ends the input: frames a last line without newline and flushes. */
+int ys_framer_finish(ys_framer *fr, ys_error *err);
+/* The format in use (after auto-detection; AUTO until the first
+ * non-blank line was seen). */
+int ys_framer_format(const ys_framer *fr);
+uint64_t ys_framer_lines(const ys_framer *fr);       /* lines seen */
+uint64_t ys_framer_posts(const ys_framer *fr);       /* posts handed on */
+uint64_t ys_framer_blank_lines(const ys_framer *fr); /* blank lines skipped */
+uint64_t ys_framer_problems(const ys_framer *fr, int kind);
+void ys_framer_free(ys_framer *fr);
+
+/* Extracts one JSONL post from `line` (no newline) without a framer:
+ * decodes the string value(s) at `fields` (escapes, \uXXXX, surrogate pairs;
+ * a lone surrogate becomes U+FFFD) into `text` (capacity `cap`, joined by
+ * "\n") and points *id at the raw token of `id_field` inside `line`.
+ * Returns YS_OK, YS_EFORMAT (malformed JSON: `err` has the column),
+ * YS_EINVAL (no text field present, or `cap` too small). */
+int ys_json_extract(const char *line, size_t len, const char *const *fields,
+                    size_t nfields, const char *id_field, char *text,
+                    size_t cap, size_t *text_len, const char **id,
+                    size_t *id_len, ys_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Scanner: hits in a batch                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ys_hit {
+    uint32_t post;    /* index of the post in the batch */
+    uint32_t pattern; /* index into the database's pattern table */
+    uint32_t start;   /* byte offsets of the match in the post's text */
+    uint32_t end;     /* (end exclusive) */
+} ys_hit;
+
+typedef struct ys_scanner ys_scanner;
+
+/* Creates a scanner (Hyperscan scratch space) for `db`. One per thread. */
+int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err);
+void ys_scanner_free(ys_scanner *sc);
+
+/* Scans every post of `batch`. On success *hits points to the batch's hits
+ * ordered by post, then start, then pattern — every occurrence of every
+ * pattern, never one spanning two posts. The array is owned by the scanner
+ * and valid until its next scan. Errors: YS_ESCAN. */
+int ys_scan_batch(ys_scanner *sc, const ys_batch *batch, const ys_hit **hits,
+                  size_t *nhits, ys_error *err);
+/* Posts of the last batch skipped by the regex scan for invalid UTF-8. */
+size_t ys_scanner_invalid_utf8(const ys_scanner *sc);
+
+/* ------------------------------------------------------------------------ */
+/* Scorer                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ys_verdict {
+    int flagged; /* 1 if the post is reported */
+    int score;   /* sum of the weights of the distinct patterns hit */
+} ys_verdict;
+
+/* Scores one post from its hits (a run of ys_scan_batch's array). */
+void ys_score_post(const ys_db *db, const ys_hit *hits, size_t nhits,
+                   ys_verdict *v);
+
+/* ------------------------------------------------------------------------ */
+/* Emitter: output formats                                                  */
+/* ------------------------------------------------------------------------ */
+
+enum ys_output_format {
+    YS_OUTPUT_JSONL = 0, /* one object per flagged post */
+    YS_OUTPUT_TEXT,      /* grep-like FILE:LINE:text */
+    YS_OUTPUT_COUNT      /* nothing per post; the caller prints counts */
+};
+
+typedef struct ys_emit_options {
+    int format;     /* enum ys_output_format */
+    int color;      /* highlight matches in text output (ANSI) */
+    int with_file;  /* prefix text lines with the file name */
+} ys_emit_options;
+
+/* Writes one flagged post to `out`. Returns YS_OK or YS_EIO/YS_EPIPE. */
+int ys_emit_post(FILE *out, const ys_emit_options *opt, const ys_db *db,
+                 const char *file, const ys_post *post, const ys_verdict *v,
+                 const ys_hit *hits, size_t nhits);
+
+/* ------------------------------------------------------------------------ */
+/* Pipeline: one input, source to emitter                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Counters of a run, added to by every ys_pipeline_run. Zero it first. */
+typedef struct ys_counters {
+    uint64_t inputs;
+    uint64_t bytes_in;      /* bytes read from files (compressed size) */
+    uint64_t bytes_decoded; /* bytes after decompression */
+    uint64_t lines;
+    uint64_t blank_lines;
+    uint64_t posts;         /* posts scanned */
+    uint64_t posts_flagged;
+    uint64_t hits;
+    uint64_t problems[YS_PROBLEM_COUNT];
+    uint64_t *category_hits; /* caller-allocated, ys_db_category_count() long; may be NULL */
+} ys_counters;
+
+typedef struct ys_pipeline_options {
+    ys_frame_options frame;
+    ys_emit_options emit;
+    size_t batch_bytes;   /* 0 → 1 MiB */
+    FILE *out;            /* where flagged posts go */
+    /* Called after every batch with the counters so far (for progress
+     * displays); may be NULL. */
+    void (*on_progress)(void *ctx, const ys_counters *counters);
+    void *progress_ctx;
+} ys_pipeline_options;
+
+/* Reads `path` ("-" for stdin) through source, framer, scanner, scorer and
+ * emitter, adding to `counters`. Output is flushed after every batch, so
+ * everything before a failure is written. Returns YS_OK or the first error
+ * (YS_EIO, YS_EZSTD, YS_EFORMAT with --strict, YS_EPIPE, YS_ESCAN). */
+int ys_pipeline_run(const ys_db *db, ys_scanner *sc,
+                    const ys_pipeline_options *opt, const char *path,
+                    ys_counters *counters, ys_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YAMISCAN_H */

@@ -1,0 +1,447 @@
+/* Hyperscan compilation, and the compiled-database file format:
+ *
+ *   "YSDB\r\n\x1a\n"  magic (catches text-mode and truncation mangling)
+ *   u32 format version, char[64] Hyperscan version, u64 lexicon hash
+ *   u32 categories, then each: u32 length, bytes
+ *   u32 patterns, then each: u32 category, i32 weight, u32 is_regex,
+ *       u32 line, u32 col, and three strings (id, expression, file) as
+ *       u32 length + bytes
+ *   u64 length + serialized Hyperscan literal database (length 0: none)
+ *   u64 length + serialized Hyperscan regex database (length 0: none)
+ *   u64 FNV-1a checksum of everything before it
+ *
+ * Integers are little-endian; a database is tied to one CPU platform anyway.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DB_MAGIC "YSDB\r\n\x1a\n"
+#define DB_FORMAT 1
+#define HSVER_LEN 64
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *ys_hs_version(void) { return hs_version(); }
+
+void ys_db_free(ys_db *db)
+{
+    if (!db)
+        return;
+    hs_free_database(db->lit);
+    hs_free_database(db->re);
+    free(db->len_of);
+    ys_table_free(&db->t);
+    free(db);
+}
+
+/* Fills len_of and the literal/regex counts from the table. */
+static int index_patterns(ys_db *db)
+{
+    db->len_of = malloc((db->t.n ? db->t.n : 1) * sizeof *db->len_of);
+    if (!db->len_of)
+        return YS_ENOMEM;
+    db->nlit = db->nre = 0;
+    for (size_t i = 0; i < db->t.n; i++) {
+        db->len_of[i] = (uint32_t)db->t.pat[i].expr_len;
+        if (db->t.pat[i].is_regex)
+            db->nre++;
+        else
+            db->nlit++;
+    }
+    return YS_OK;
+}
+
+static int compile_error(ys_error *err, const ys_db *db, const unsigned *ids,
+                         hs_compile_error_t *ce)
+{
+    int rc;
+    if (ce->expression >= 0) {
+        const ys_pattern *p = &db->t.pat[ids[ce->expression]];
+        rc = ys_fail(err, YS_ECOMPILE, "%s:%u:%u: pattern '%s': %s", p->file, p->line,
+                     p->col, p->id, ce->message);
+    } else {
+        rc = ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed: %s", ce->message);
+    }
+    hs_free_compile_error(ce);
+    return rc;
+}
+
+/* Compiles the literal (want_regex 0) or regex (1) patterns of db. */
+static int compile_kind(ys_db *db, int want_regex, hs_database_t **out, ys_error *err)
+{
+    size_t n = want_regex ? db->nre : db->nlit;
+    *out = NULL;
+    if (n == 0)
+        return YS_OK;
+    const char **exprs = malloc(n * sizeof *exprs);
+    unsigned *flags = malloc(n * sizeof *flags), *ids = malloc(n * sizeof *ids);
+    size_t *lens = malloc(n * sizeof *lens);
+    int rc = YS_OK;
+    if (!exprs || !flags || !ids || !lens) {
+        rc = ys_fail(err, YS_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < db->t.n; i++) {
+        const ys_pattern *p = &db->t.pat[i];
+        if (p->is_regex != want_regex)
+            continue;
+        exprs[k] = p->expr;
+        lens[k] = p->expr_len;
+        ids[k] = (unsigned)i;
+        /* Literals need no start-of-match tracking: start = end - length. */
+        flags[k] = want_regex ? HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST : 0;
+        k++;
+    }
+    hs_compile_error_t *ce = NULL;
+    hs_error_t e = want_regex
+        ? hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, out, &ce)
+        : hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK,
+                               NULL, out, &ce);
+    if (e != HS_SUCCESS) {
+        /* ce->expression indexes exprs[]; map it back through ids[]. */
+        rc = ce ? compile_error(err, db, ids, ce)
+                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed (error %d)", e);
+        *out = NULL;
+    }
+done:
+    free(exprs);
+    free(flags);
+    free(ids);
+    free(lens);
+    return rc;
+}
+
+int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
+{
+    *out = NULL;
+    size_t n = ys_lexicon_size(lex);
+    if (n == 0)
+        return ys_fail(err, YS_EINVAL, "the lexicon has no patterns");
+    if (n > UINT32_MAX / 2)
+        return ys_fail(err, YS_EINVAL, "too many patterns (%zu)", n);
+    double t0 = now_seconds();
+    ys_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    int rc = YS_OK;
+    /* Categories in declaration order, so that indexes stay the same. */
+    const ys_table *lt = ys_lexicon_table(lex);
+    for (size_t i = 0; i < lt->ncats && rc == YS_OK; i++)
+        rc = ys_table_add_category(&db->t, lt->cats[i], strlen(lt->cats[i]), NULL);
+    for (size_t i = 0; i < n && rc == YS_OK; i++)
+        rc = ys_table_add(&db->t, &lt->pat[i], lt->cat_of[i]);
+    if (rc == YS_OK)
+        rc = index_patterns(db);
+    if (rc != YS_OK) {
+        ys_db_free(db);
+        return ys_fail(err, rc, "out of memory");
+    }
+    rc = compile_kind(db, 0, &db->lit, err);
+    if (rc == YS_OK)
+        rc = compile_kind(db, 1, &db->re, err);
+    if (rc != YS_OK) {
+        ys_db_free(db);
+        return rc;
+    }
+    db->hash = ys_lexicon_hash(lex);
+    db->compile_seconds = now_seconds() - t0;
+    *out = db;
+    return YS_OK;
+}
+
+void ys_db_get_stats(const ys_db *db, ys_db_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->patterns = db->t.n;
+    st->literals = db->nlit;
+    st->regexes = db->nre;
+    st->categories = db->t.ncats;
+    size_t sz;
+    if (db->lit && hs_database_size(db->lit, &sz) == HS_SUCCESS)
+        st->hs_bytes += sz;
+    if (db->re && hs_database_size(db->re, &sz) == HS_SUCCESS)
+        st->hs_bytes += sz;
+    st->compile_seconds = db->compile_seconds;
+    st->lexicon_hash = db->hash;
+}
+
+const ys_pattern *ys_db_pattern(const ys_db *db, unsigned index)
+{
+    return index < db->t.n ? &db->t.pat[index] : NULL;
+}
+
+size_t ys_db_category_count(const ys_db *db) { return db->t.ncats; }
+
+const char *ys_db_category_name(const ys_db *db, unsigned index)
+{
+    return index < db->t.ncats ? db->t.cats[index] : NULL;
+}
+
+unsigned ys_db_pattern_category(const ys_db *db, unsigned index)
+{
+    return db->t.cat_of[index];
+}
+
+/* ---- writing ---- */
+
+typedef struct {
+    FILE *f;
+    uint64_t sum;
+    int bad;
+} writer;
+
+static void put(writer *w, const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, w->f) != n)
+        w->bad = 1;
+    w->sum = ys_fnv1a(w->sum, p, n);
+}
+
+static void put_u32(writer *w, uint32_t v) { put(w, &v, 4); }
+static void put_u64(writer *w, uint64_t v) { put(w, &v, 8); }
+
+static void put_str(writer *w, const char *s, size_t n)
+{
+    put_u32(w, (uint32_t)n);
+    put(w, s, n);
+}
+
+static int put_hs(writer *w, const hs_database_t *hdb)
+{
+    if (!hdb) {
+        put_u64(w, 0);
+        return YS_OK;
+    }
+    char *bytes;
+    size_t n;
+    if (hs_serialize_database(hdb, &bytes, &n) != HS_SUCCESS)
+        return YS_ENOMEM;
+    put_u64(w, n);
+    put(w, bytes, n);
+    free(bytes);
+    return YS_OK;
+}
+
+int ys_db_save(const ys_db *db, const char *path, ys_error *err)
+{
+    /* Write beside the target and rename, so a reader never sees half a file. */
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return ys_fail(err, YS_EINVAL, "%s: path too long", path);
+    writer w = {fopen(tmp, "wb"), YS_FNV_INIT, 0};
+    if (!w.f)
+        return ys_fail(err, YS_EIO, "%s: %s", tmp, strerror(errno));
+    char hsver[HSVER_LEN] = {0};
+    strncpy(hsver, hs_version(), sizeof hsver - 1);
+    put(&w, DB_MAGIC, 8);
+    put_u32(&w, DB_FORMAT);
+    put(&w, hsver, sizeof hsver);
+    put_u64(&w, db->hash);
+    put_u32(&w, (uint32_t)db->t.ncats);
+    for (size_t i = 0; i < db->t.ncats; i++)
+        put_str(&w, db->t.cats[i], strlen(db->t.cats[i]));
+    put_u32(&w, (uint32_t)db->t.n);
+    for (size_t i = 0; i < db->t.n; i++) {
+        const ys_pattern *p = &db->t.pat[i];
+        put_u32(&w, db->t.cat_of[i]);
+        put_u32(&w, (uint32_t)p->weight);
+        put_u32(&w, (uint32_t)p->is_regex);
+        put_u32(&w, p->line);
+        put_u32(&w, p->col);
+        put_str(&w, p->id, strlen(p->id));
+        put_str(&w, p->expr, p->expr_len);
+        put_str(&w, p->file, strlen(p->file));
+    }
+    int rc = put_hs(&w, db->lit);
+    if (rc == YS_OK)
+        rc = put_hs(&w, db->re);
+    uint64_t sum = w.sum;
+    put_u64(&w, sum);
+    int e = errno;
+    if (fclose(w.f) != 0 && !w.bad) {
+        w.bad = 1;
+        e = errno;
+    }
+    if (rc != YS_OK || w.bad) {
+        remove(tmp);
+        return rc != YS_OK ? ys_fail(err, rc, "%s: cannot serialize database", path)
+                           : ys_fail(err, YS_EIO, "%s: %s", tmp, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        remove(tmp);
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(e));
+    }
+    return YS_OK;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    const unsigned char *p, *end;
+} reader;
+
+static int get(reader *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return -1;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return 0;
+}
+
+static int get_u32(reader *r, uint32_t *v) { return get(r, v, 4); }
+
+static int get_str(reader *r, const char **s, size_t *n)
+{
+    uint32_t len;
+    if (get_u32(r, &len) || (size_t)(r->end - r->p) < len)
+        return -1;
+    *s = (const char *)r->p;
+    *n = len;
+    r->p += len;
+    return 0;
+}
+
+static int get_hs(reader *r, hs_database_t **out)
+{
+    uint64_t n;
+    *out = NULL;
+    if (get(r, &n, 8) || (uint64_t)(r->end - r->p) < n)
+        return -1;
+    if (n == 0)
+        return 0;
+    hs_error_t e = hs_deserialize_database((const char *)r->p, (size_t)n, out);
+    r->p += n;
+    return e == HS_SUCCESS ? 0 : (int)e;
+}
+
+static int bad_db(ys_error *err, const char *name, const char *why)
+{
+    return ys_fail(err, YS_EDB, "%s: %s", name, why);
+}
+
+static int parse_table(reader *r, ys_table *t)
+{
+    uint32_t ncats, n;
+    if (get_u32(r, &ncats) || ncats == 0)
+        return -1;
+    for (uint32_t i = 0; i < ncats; i++) {
+        const char *s;
+        size_t len;
+        if (get_str(r, &s, &len) || ys_table_add_category(t, s, len, NULL) != YS_OK)
+            return -1;
+    }
+    if (get_u32(r, &n) || n == 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t cat, w, re, line, col;
+        const char *id, *expr, *file;
+        size_t idl, exl, fl;
+        if (get_u32(r, &cat) || get_u32(r, &w) || get_u32(r, &re) || get_u32(r, &line) ||
+            get_u32(r, &col) || get_str(r, &id, &idl) || get_str(r, &expr, &exl) ||
+            get_str(r, &file, &fl) || cat >= ncats || re > 1 || idl >= 256 || exl == 0)
+            return -1;
+        char idbuf[256], filebuf[4096];
+        memcpy(idbuf, id, idl);
+        idbuf[idl] = 0;
+        fl = fl < sizeof filebuf ? fl : sizeof filebuf - 1;
+        memcpy(filebuf, file, fl);
+        filebuf[fl] = 0;
+        ys_pattern p = {.id = idbuf, .weight = (int32_t)w, .is_regex = (int)re, .expr = expr,
+                        .expr_len = exl, .file = filebuf, .line = line, .col = col};
+        if (ys_table_add(t, &p, cat) != YS_OK)
+            return -1;
+    }
+    return 0;
+}
+
+int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
+                   ys_error *err)
+{
+    *out = NULL;
+    const unsigned char *b = data;
+    if (len < 8 || memcmp(b, DB_MAGIC, 8) != 0)
+        return bad_db(err, name, "not a yamiscan compiled database (bad magic)");
+    if (len < 8 + 4 + HSVER_LEN + 8 + 8)
+        return bad_db(err, name, "truncated compiled database");
+    uint32_t format;
+    memcpy(&format, b + 8, 4);
+    if (format != DB_FORMAT)
+        return ys_fail(err, YS_EDB, "%s: database format %u, this yamiscan reads format %u; "
+                       "recompile it with 'yamiscan compile'", name, format, DB_FORMAT);
+    uint64_t sum;
+    memcpy(&sum, b + len - 8, 8);
+    if (ys_fnv1a(YS_FNV_INIT, b, len - 8) != sum)
+        return bad_db(err, name, "truncated or corrupt compiled database (checksum mismatch)");
+    char hsver[HSVER_LEN];
+    memcpy(hsver, b + 12, HSVER_LEN);
+    hsver[HSVER_LEN - 1] = 0;
+    if (strcmp(hsver, hs_version()) != 0)
+        return ys_fail(err, YS_EDB, "%s: built with Hyperscan %s, this is %s; recompile it "
+                       "with 'yamiscan compile'", name, hsver, hs_version());
+    ys_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    reader r = {b + 12 + HSVER_LEN, b + len - 8};
+    int rc = get(&r, &db->hash, 8) || parse_table(&r, &db->t) ? -1 : 0;
+    if (rc == 0)
+        rc = index_patterns(db) == YS_OK ? 0 : -1;
+    if (rc != 0) {
+        ys_db_free(db);
+        return bad_db(err, name, "corrupt pattern table");
+    }
+    int h1 = get_hs(&r, &db->lit), h2 = h1 ? 0 : get_hs(&r, &db->re);
+    if (h1 || h2 || r.p != r.end || (db->nlit > 0) != (db->lit != NULL) ||
+        (db->nre > 0) != (db->re != NULL)) {
+        int e = h1 ? h1 : h2;
+        ys_db_free(db);
+        if (e == HS_DB_PLATFORM_ERROR)
+            return bad_db(err, name, "compiled for another CPU platform; recompile it");
+        return bad_db(err, name, "corrupt Hyperscan database");
+    }
+    *out = db;
+    return YS_OK;
+}
+
+int ys_db_load(const char *path, ys_db **out, ys_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 1 << 20, n = 0;
+    unsigned char *buf = NULL;
+    int rc = YS_OK;
+    for (;;) {
+        unsigned char *nb = realloc(buf, cap);
+        if (!nb) {
+            rc = ys_fail(err, YS_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        buf = nb;
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) {
+            if (ferror(f))
+                rc = ys_fail(err, YS_EIO, "%s: %s", path, strerror(errno));
+            break;
+        }
+        cap *= 2;
+    }
+    fclose(f);
+    if (rc == YS_OK)
+        rc = ys_db_load_mem(path, buf, n, out, err);
+    free(buf);
+    return rc;
+}

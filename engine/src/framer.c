@@ -1,0 +1,270 @@
+/* Posts out of bytes: split the stream into lines (any chunking), then each
+ * line is a post (lines format) or a JSON object whose text fields are
+ * decoded into the batch (jsonl format). A line longer than max_post is
+ * never buffered whole: its first max_post bytes are framed (lines: a
+ * truncated post; jsonl: counted and skipped) and the rest is discarded. */
+#include "batch.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_POST (1u << 20)
+
+struct ys_framer {
+    ys_frame_options opt;
+    char *name;
+    char **strings;      /* owned copies of the field paths */
+    size_t nstrings;
+    ys_json_spec spec;
+    int format;
+    ys_batch *batch;
+    ys_batch_fn fn;
+    void *ctx;
+    char *carry;         /* the current partial line, at most max_post bytes */
+    size_t carry_len;
+    int discarding;      /* inside an over-long line, until its newline */
+    uint64_t lines, posts, blank;
+    uint64_t problems[YS_PROBLEM_COUNT];
+};
+
+const char *ys_problem_name(int kind)
+{
+    static const char *const names[] = {"bad_json", "no_text", "too_long", "invalid_utf8"};
+    return kind >= 0 && kind < YS_PROBLEM_COUNT ? names[kind] : "unknown";
+}
+
+void ys_framer_free(ys_framer *fr)
+{
+    if (!fr)
+        return;
+    for (size_t i = 0; i < fr->nstrings; i++)
+        free(fr->strings[i]);
+    free(fr->strings);
+    free(fr->name);
+    free(fr->carry);
+    ys_batch_free(fr->batch);
+    free(fr);
+}
+
+int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_capacity,
+                  ys_batch_fn fn, void *ctx, ys_framer **out, ys_error *err)
+{
+    *out = NULL;
+    ys_framer *fr = calloc(1, sizeof *fr);
+    if (!fr)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    fr->opt = *opt;
+    if (!fr->opt.max_post)
+        fr->opt.max_post = DEFAULT_MAX_POST;
+    if (!batch_capacity)
+        batch_capacity = DEFAULT_MAX_POST;
+    /* A whole post must fit in one batch. */
+    if (fr->opt.max_post > batch_capacity)
+        fr->opt.max_post = batch_capacity;
+    fr->format = opt->format;
+    fr->fn = fn;
+    fr->ctx = ctx;
+    fr->name = strdup(name);
+    fr->carry = malloc(fr->opt.max_post);
+    fr->batch = ys_batch_new(batch_capacity);
+    size_t nf = opt->nfields;
+    fr->strings = calloc(nf + 1, sizeof *fr->strings);
+    int rc = fr->name && fr->carry && fr->batch && fr->strings ? YS_OK : YS_ENOMEM;
+    for (size_t i = 0; rc == YS_OK && i < nf; i++)
+        if (!(fr->strings[fr->nstrings++] = strdup(opt->fields[i])))
+            rc = YS_ENOMEM;
+    if (rc == YS_OK && opt->id_field && !(fr->strings[fr->nstrings++] = strdup(opt->id_field)))
+        rc = YS_ENOMEM;
+    if (rc != YS_OK) {
+        ys_framer_free(fr);
+        return ys_fail(err, rc, "out of memory");
+    }
+    rc = ys_json_spec_init(&fr->spec, (const char *const *)fr->strings, nf,
+                           opt->id_field ? fr->strings[nf] : NULL, err);
+    if (rc != YS_OK) {
+        ys_framer_free(fr);
+        return rc;
+    }
+    fr->batch->source = fr->name;
+    *out = fr;
+    return YS_OK;
+}
+
+static int flush(ys_framer *fr)
+{
+    if (fr->batch->n == 0)
+        return YS_OK;
+    int rc = fr->fn(fr->ctx, fr->batch);
+    ys_batch_clear(fr->batch);
+    return rc;
+}
+
+/* Makes sure `need` bytes of text fit in the batch, handing it on if not. */
+static int room(ys_framer *fr, size_t need, size_t id_need)
+{
+    ys_batch *b = fr->batch;
+    if (b->len + need <= b->cap && b->ids_len + id_need <= b->cap)
+        return YS_OK;
+    return flush(fr);
+}
+
+static void warn(ys_framer *fr, int kind, uint64_t line, const char *fmt, ...)
+    YS_PRINTF(4, 5);
+
+static void warn(ys_framer *fr, int kind, uint64_t line, const char *fmt, ...)
+{
+    fr->problems[kind]++;
+    if (!fr->opt.on_warning)
+        return;
+    char what[1024], msg[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s:%llu: %s", fr->name, (unsigned long long)line, what);
+    fr->opt.on_warning(fr->opt.warning_ctx, kind, msg);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_error *err)
+{
+    /* Decoded text is never longer than the line, so reserve n. */
+    int rc = room(fr, n, n);
+    if (rc != YS_OK)
+        return rc;
+    ys_batch *b = fr->batch;
+    size_t tlen, idlen;
+    const char *id;
+    ys_error jerr;
+    rc = ys_json_extract_spec(&fr->spec, s, n, b->text + b->len, b->cap - b->len, &tlen,
+                              &id, &idlen, &jerr);
+    if (rc == YS_EFORMAT) {
+        warn(fr, YS_PROBLEM_BAD_JSON, line, "%s", jerr.message);
+        if (fr->opt.strict)
+            return ys_fail(err, YS_EFORMAT, "%s:%llu: %s", fr->name,
+                           (unsigned long long)line, jerr.message);
+        return YS_OK;
+    }
+    if (rc == YS_EINVAL) {
+        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field (a string) in this object");
+        return YS_OK;
+    }
+    fr->posts++;
+    return ys_batch_commit(b, tlen, id, idlen, line);
+}
+
+/* One complete line (without its newline); `truncated` if it was cut. */
+static int frame_line(ys_framer *fr, const char *s, size_t n, int truncated, ys_error *err)
+{
+    uint64_t line = fr->lines + 1;
+    if (n && s[n - 1] == '\r' && !truncated)
+        n--;
+    if (is_blank(s, n)) {
+        fr->blank++;
+        return YS_OK;
+    }
+    if (fr->format == YS_INPUT_AUTO) {
+        size_t i = 0;
+        while (s[i] == ' ' || s[i] == '\t')
+            i++;
+        fr->format = s[i] == '{' ? YS_INPUT_JSONL : YS_INPUT_LINES;
+    }
+    if (fr->format == YS_INPUT_JSONL) {
+        if (truncated) {
+            warn(fr, YS_PROBLEM_TOO_LONG, line,
+                 "line longer than %zu bytes (--max-post-bytes): skipped", fr->opt.max_post);
+            return YS_OK;
+        }
+        return frame_json(fr, s, n, line, err);
+    }
+    if (truncated)
+        warn(fr, YS_PROBLEM_TOO_LONG, line,
+             "line longer than %zu bytes (--max-post-bytes): only its start is scanned",
+             fr->opt.max_post);
+    int rc = room(fr, n, 0);
+    if (rc != YS_OK)
+        return rc;
+    fr->posts++;
+    return ys_batch_add(fr->batch, s, n, NULL, 0, line);
+}
+
+/* Adds bytes of a line that has not ended yet. */
+static int carry_more(ys_framer *fr, const char *s, size_t n, ys_error *err)
+{
+    if (fr->discarding)
+        return YS_OK;
+    size_t max = fr->opt.max_post;
+    if (fr->carry_len + n <= max) {
+        memcpy(fr->carry + fr->carry_len, s, n);
+        fr->carry_len += n;
+        return YS_OK;
+    }
+    memcpy(fr->carry + fr->carry_len, s, max - fr->carry_len);
+    fr->carry_len = 0;
+    fr->discarding = 1;
+    return frame_line(fr, fr->carry, max, 1, err);
+}
+
+int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err)
+{
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return carry_more(fr, p, (size_t)(end - p), err);
+        int rc = YS_OK;
+        size_t n = (size_t)(nl - p);
+        if (fr->discarding) {
+            fr->discarding = 0;
+        } else if (fr->carry_len) {
+            rc = carry_more(fr, p, n, err);
+            if (rc == YS_OK && !fr->discarding)
+                rc = frame_line(fr, fr->carry, fr->carry_len, 0, err);
+            fr->carry_len = 0;
+            fr->discarding = 0;
+        } else if (n > fr->opt.max_post) {
+            rc = frame_line(fr, p, fr->opt.max_post, 1, err);
+        } else {
+            rc = frame_line(fr, p, n, 0, err); /* straight from the caller's buffer */
+        }
+        fr->lines++;
+        if (rc != YS_OK)
+            return rc;
+        p = nl + 1;
+    }
+    return YS_OK;
+}
+
+int ys_framer_finish(ys_framer *fr, ys_error *err)
+{
+    int rc = YS_OK;
+    if (fr->discarding || fr->carry_len) {
+        if (!fr->discarding)
+            rc = frame_line(fr, fr->carry, fr->carry_len, 0, err);
+        fr->lines++;
+        fr->carry_len = 0;
+        fr->discarding = 0;
+    }
+    if (rc == YS_OK)
+        rc = flush(fr);
+    return rc;
+}
+
+int ys_framer_format(const ys_framer *fr) { return fr->format; }
+uint64_t ys_framer_lines(const ys_framer *fr) { return fr->lines; }
+uint64_t ys_framer_posts(const ys_framer *fr) { return fr->posts; }
+uint64_t ys_framer_blank_lines(const ys_framer *fr) { return fr->blank; }
+
+uint64_t ys_framer_problems(const ys_framer *fr, int kind)
+{
+    return kind >= 0 && kind < YS_PROBLEM_COUNT ? fr->problems[kind] : 0;
+}

@@ -1,0 +1,49 @@
+/* Helpers shared by the library's modules; not part of the public API. */
+#ifndef YS_INTERNAL_H
+#define YS_INTERNAL_H
+
+#include "yamiscan.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#if defined(__GNUC__)
+#define YS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define YS_PRINTF(f, a)
+#endif
+
+/* Sets err (if non-NULL) to code and a formatted message; returns code. */
+int ys_fail(ys_error *err, int code, const char *fmt, ...) YS_PRINTF(3, 4);
+
+/* 64-bit FNV-1a, used for lexicon content hashes and file checksums. */
+#define YS_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t ys_fnv1a(uint64_t h, const void *data, size_t len);
+
+/* Length of the valid UTF-8 prefix of s[0..len). */
+size_t ys_utf8_valid_prefix(const char *s, size_t len);
+
+/* Number of UTF-8 characters in s[0..len) (continuation bytes not counted);
+ * used to turn byte offsets into 1-based columns for messages. */
+size_t ys_utf8_chars(const char *s, size_t len);
+
+/* Pattern table shared by lexicon and db: one flat copy of every pattern. */
+typedef struct ys_table {
+    ys_pattern *pat;
+    unsigned *cat_of;  /* category index of each pattern */
+    size_t n, cap;
+    char **cats;       /* category names; cats[0] is "default" */
+    size_t ncats, capcats;
+} ys_table;
+
+int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *idx);
+int ys_table_find_category(const ys_table *t, const char *name, size_t len);
+/* Copies every string of p. */
+int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
+void ys_table_free(ys_table *t);
+uint64_t ys_table_hash(const ys_table *t);
+
+/* The lexicon's table, for ys_db_compile. */
+const ys_table *ys_lexicon_table(const ys_lexicon *lex);
+
+#endif

@@ -1,0 +1,404 @@
+/* A strict RFC 8259 parser for one JSONL line that validates the whole line
+ * and remembers where the wanted fields' values are, then decodes those
+ * strings (escapes, \uXXXX, surrogate pairs). Recursion is bounded by
+ * YS_JSON_MAX_DEPTH. */
+#include "json.h"
+
+#include <string.h>
+
+int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
+                      const char *id_field, ys_error *err)
+{
+    static const char *const default_fields[] = {"text"};
+    if (!fields || nfields == 0) {
+        fields = default_fields;
+        nfields = 1;
+    }
+    if (nfields > YS_JSON_MAX_FIELDS)
+        return ys_fail(err, YS_EINVAL, "at most %d text fields", YS_JSON_MAX_FIELDS);
+    memset(spec, 0, sizeof *spec);
+    spec->nfields = (int)nfields;
+    for (size_t i = 0; i <= nfields; i++) {
+        const char *f = i < nfields ? fields[i] : (id_field ? id_field : "id");
+        ys_json_path *p = &spec->path[i];
+        const char *s = f;
+        for (;;) {
+            const char *dot = strchr(s, '.');
+            size_t n = dot ? (size_t)(dot - s) : strlen(s);
+            if (n == 0)
+                return ys_fail(err, YS_EINVAL, "bad field path '%s': empty component", f);
+            if (p->ncomp == YS_JSON_MAX_COMPONENTS)
+                return ys_fail(err, YS_EINVAL, "bad field path '%s': more than %d components",
+                               f, YS_JSON_MAX_COMPONENTS);
+            p->comp[p->ncomp] = s;
+            p->clen[p->ncomp] = n;
+            p->ncomp++;
+            if (!dot)
+                break;
+            s = dot + 1;
+        }
+    }
+    return YS_OK;
+}
+
+typedef struct {
+    const char *start, *p, *end;
+    const ys_json_spec *spec;
+    const char *found[YS_JSON_MAX_FIELDS + 1]; /* value token starts */
+    const char *found_end[YS_JSON_MAX_FIELDS + 1];
+    const char *why; /* what was expected where parsing stopped */
+} parser;
+
+static void skip_ws(parser *ps)
+{
+    while (ps->p < ps->end &&
+           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+static int fail(parser *ps, const char *why)
+{
+    ps->why = why;
+    return -1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int hex4(const char *s)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(s[i]);
+        if (h < 0)
+            return -1;
+        v = v << 4 | h;
+    }
+    return v;
+}
+
+/* Validates a string starting at the opening quote; sets *has_escape. */
+static int parse_string(parser *ps, int *has_escape)
+{
+    const char *p = ps->p + 1, *end = ps->end;
+    *has_escape = 0;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            ps->p = p + 1;
+            return 0;
+        }
+        if (c < 0x20) {
+            ps->p = p;
+            return fail(ps, "control character in string (must be escaped)");
+        }
+        if (c == '\\') {
+            *has_escape = 1;
+            if (p + 1 >= end)
+                break;
+            char e = p[1];
+            if (e == 'u') {
+                if (end - p < 6 || hex4(p + 2) < 0) {
+                    ps->p = p;
+                    return fail(ps, "bad \\u escape (expected 4 hex digits)");
+                }
+                p += 6;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", e)) {
+                ps->p = p;
+                return fail(ps, "bad escape in string");
+            }
+            p += 2;
+            continue;
+        }
+        p++;
+    }
+    ps->p = end;
+    return fail(ps, "unterminated string");
+}
+
+static void put_utf8(char **o, unsigned cp)
+{
+    unsigned char *u = (unsigned char *)*o;
+    if (cp < 0x80) {
+        *u++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *u++ = (unsigned char)(0xC0 | cp >> 6);
+        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *u++ = (unsigned char)(0xE0 | cp >> 12);
+        *u++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        *u++ = (unsigned char)(0xF0 | cp >> 18);
+        *u++ = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+        *u++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    *o = (char *)u;
+}
+
+/* Decodes a validated string token [s, e) (quotes included) into out;
+ * returns the end of the output. Output is never longer than the token. */
+static char *decode_string(const char *s, const char *e, char *out)
+{
+    s++;
+    e--;
+    while (s < e) {
+        const char *bs = memchr(s, '\\', (size_t)(e - s));
+        size_t n = (size_t)((bs ? bs : e) - s);
+        memcpy(out, s, n);
+        out += n;
+        s += n;
+        if (!bs)
+            break;
+        char c = s[1];
+        s += 2;
+        switch (c) {
+        case 'b': *out++ = '\b'; break;
+        case 'f': *out++ = '\f'; break;
+        case 'n': *out++ = '\n'; break;
+        case 'r': *out++ = '\r'; break;
+        case 't': *out++ = '\t'; break;
+        case 'u': {
+            unsigned cp = (unsigned)hex4(s);
+            s += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && e - s >= 6 && s[0] == '\\' && s[1] == 'u') {
+                int lo = hex4(s + 2);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+                    s += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 0xFFFD; /* a lone surrogate has no UTF-8 form */
+            put_utf8(&out, cp);
+            break;
+        }
+        default: *out++ = c; break; /* " \ / */
+        }
+    }
+    return out;
+}
+
+static int key_equals(const char *tok, const char *tok_end, int has_escape,
+                      const char *want, size_t wlen)
+{
+    size_t n = (size_t)(tok_end - tok) - 2;
+    if (!has_escape)
+        return n == wlen && memcmp(tok + 1, want, wlen) == 0;
+    if (n > 512)
+        return 0;
+    char buf[512];
+    size_t dn = (size_t)(decode_string(tok, tok_end, buf) - buf);
+    return dn == wlen && memcmp(buf, want, wlen) == 0;
+}
+
+static int parse_value(parser *ps, int depth, uint32_t alive);
+
+static int parse_literal(parser *ps, const char *word, size_t n)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return fail(ps, "expected a value");
+    ps->p += n;
+    return 0;
+}
+
+static int parse_number(parser *ps)
+{
+    const char *p = ps->p, *end = ps->end;
+    if (p < end && *p == '-')
+        p++;
+    if (p < end && *p == '0')
+        p++;
+    else if (p < end && *p >= '1' && *p <= '9')
+        while (p < end && *p >= '0' && *p <= '9') p++;
+    else
+        return fail(ps, "expected a value");
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9') {
+            ps->p = p;
+            return fail(ps, "expected a digit");
+        }
+        while (p < end && *p >= '0' && *p <= '9') p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || *p < '0' || *p > '9') {
+            ps->p = p;
+            return fail(ps, "expected a digit");
+        }
+        while (p < end && *p >= '0' && *p <= '9') p++;
+    }
+    ps->p = p;
+    return 0;
+}
+
+static int parse_object(parser *ps, int depth, uint32_t alive)
+{
+    ps->p++; /* { */
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return 0;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (ps->p >= ps->end || *ps->p != '"')
+            return fail(ps, "expected a string key");
+        const char *k = ps->p;
+        int esc;
+        if (parse_string(ps, &esc))
+            return -1;
+        const char *kend = ps->p;
+        /* Which wanted paths continue through this key? */
+        uint32_t child = 0;
+        for (uint32_t m = alive; m; m &= m - 1) {
+            int i = __builtin_ctz(m);
+            const ys_json_path *pa = &ps->spec->path[i];
+            if (key_equals(k, kend, esc, pa->comp[depth], pa->clen[depth]))
+                child |= 1u << i;
+        }
+        skip_ws(ps);
+        if (ps->p >= ps->end || *ps->p != ':')
+            return fail(ps, "expected ':'");
+        ps->p++;
+        skip_ws(ps);
+        const char *v = ps->p;
+        uint32_t deeper = 0;
+        for (uint32_t m = child; m; m &= m - 1) {
+            int i = __builtin_ctz(m);
+            if (ps->spec->path[i].ncomp > depth + 1)
+                deeper |= 1u << i;
+        }
+        if (parse_value(ps, depth + 1, deeper))
+            return -1;
+        for (uint32_t m = child & ~deeper; m; m &= m - 1) {
+            int i = __builtin_ctz(m);
+            if (!ps->found[i]) { /* the first of duplicate keys wins */
+                ps->found[i] = v;
+                ps->found_end[i] = ps->p;
+            }
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return 0;
+        }
+        return fail(ps, "expected ',' or '}'");
+    }
+}
+
+static int parse_array(parser *ps, int depth)
+{
+    ps->p++; /* [ */
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return 0;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (parse_value(ps, depth + 1, 0)) /* paths do not go through arrays */
+            return -1;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return 0;
+        }
+        return fail(ps, "expected ',' or ']'");
+    }
+}
+
+static int parse_value(parser *ps, int depth, uint32_t alive)
+{
+    if (depth > YS_JSON_MAX_DEPTH)
+        return fail(ps, "nested too deeply");
+    if (ps->p >= ps->end)
+        return fail(ps, "expected a value");
+    int esc;
+    switch (*ps->p) {
+    case '{': return parse_object(ps, depth, alive);
+    case '[': return parse_array(ps, depth);
+    case '"': return parse_string(ps, &esc);
+    case 't': return parse_literal(ps, "true", 4);
+    case 'f': return parse_literal(ps, "false", 5);
+    case 'n': return parse_literal(ps, "null", 4);
+    default: return parse_number(ps);
+    }
+}
+
+int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
+                         char *text, size_t cap, size_t *text_len, const char **id,
+                         size_t *id_len, ys_error *err)
+{
+    parser ps = {line, line, line + len, spec, {0}, {0}, NULL};
+    *text_len = 0;
+    *id = NULL;
+    *id_len = 0;
+    skip_ws(&ps);
+    uint32_t all = (1u << (spec->nfields + 1)) - 1;
+    int bad = 0;
+    if (ps.p >= ps.end || *ps.p != '{')
+        bad = fail(&ps, "expected '{' (a JSONL line is one object)");
+    else if (parse_object(&ps, 0, all) == 0) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            bad = fail(&ps, "unexpected data after the object");
+    } else
+        bad = -1;
+    if (bad)
+        return ys_fail(err, YS_EFORMAT, "malformed JSON at column %zu: %s",
+                       ys_utf8_chars(line, (size_t)(ps.p - line)) + 1, ps.why);
+
+    char *o = text;
+    int any = 0;
+    for (int i = 0; i < spec->nfields; i++) {
+        const char *v = ps.found[i], *ve = ps.found_end[i];
+        if (!v || *v != '"')
+            continue; /* absent, or not a string (null, number, object…) */
+        if ((size_t)(o - text) + (size_t)(ve - v) + 1 > cap)
+            return ys_fail(err, YS_EINVAL, "text buffer too small");
+        if (any)
+            *o++ = '\n';
+        o = decode_string(v, ve, o);
+        any = 1;
+    }
+    const char *iv = ps.found[spec->nfields];
+    if (iv && *iv != '{' && *iv != '[' && *iv != 'n' && *iv != 't' && *iv != 'f') {
+        *id = iv;
+        *id_len = (size_t)(ps.found_end[spec->nfields] - iv);
+    }
+    *text_len = (size_t)(o - text);
+    if (!any)
+        return ys_fail(err, YS_EINVAL, "no text field");
+    return YS_OK;
+}
+
+int ys_json_extract(const char *line, size_t len, const char *const *fields,
+                    size_t nfields, const char *id_field, char *text, size_t cap,
+                    size_t *text_len, const char **id, size_t *id_len, ys_error *err)
+{
+    ys_json_spec spec;
+    int rc = ys_json_spec_init(&spec, fields, nfields, id_field, err);
+    if (rc != YS_OK)
+        return rc;
+    return ys_json_extract_spec(&spec, line, len, text, cap, text_len, id, id_len, err);
+}

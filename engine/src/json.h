@@ -1,0 +1,34 @@
+/* JSONL field extraction, precompiled field paths. Internal. */
+#ifndef YS_JSON_H
+#define YS_JSON_H
+
+#include "internal.h"
+
+#define YS_JSON_MAX_FIELDS 16 /* text fields; the id path comes after them */
+#define YS_JSON_MAX_COMPONENTS 8
+#define YS_JSON_MAX_DEPTH 128 /* deeper nesting is reported as malformed */
+
+typedef struct {
+    const char *comp[YS_JSON_MAX_COMPONENTS];
+    size_t clen[YS_JSON_MAX_COMPONENTS];
+    int ncomp;
+} ys_json_path;
+
+typedef struct {
+    ys_json_path path[YS_JSON_MAX_FIELDS + 1];
+    int nfields; /* text paths; path[nfields] is the id path */
+} ys_json_spec;
+
+/* Splits dotted paths; the strings must outlive the spec. YS_EINVAL on an
+ * empty path or component, or too many fields/components. */
+int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
+                      const char *id_field, ys_error *err);
+
+/* See ys_json_extract in yamiscan.h. Returns YS_OK, YS_EFORMAT (message:
+ * "malformed JSON at column N: …"), or YS_EINVAL (no text field). The text
+ * never exceeds `len` bytes, so cap >= len always suffices. */
+int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
+                         char *text, size_t cap, size_t *text_len, const char **id,
+                         size_t *id_len, ys_error *err);
+
+#endif

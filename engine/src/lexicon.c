@@ -1,0 +1,402 @@
+/* The lexicon file formats (patterns/README.md): parse, validate, and report
+ * the first problem as FILE:LINE:COL: message. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ys_lexicon {
+    ys_table t;
+    size_t *slots;      /* open-addressing set of pattern indexes + 1, by id */
+    size_t nslots;
+    unsigned next_term; /* numbering of -e terms */
+};
+
+ys_lexicon *ys_lexicon_new(void)
+{
+    ys_lexicon *lex = calloc(1, sizeof *lex);
+    if (lex && ys_table_add_category(&lex->t, "default", 7, NULL) != YS_OK) {
+        free(lex);
+        return NULL;
+    }
+    return lex;
+}
+
+void ys_lexicon_free(ys_lexicon *lex)
+{
+    if (!lex)
+        return;
+    ys_table_free(&lex->t);
+    free(lex->slots);
+    free(lex);
+}
+
+size_t ys_lexicon_size(const ys_lexicon *lex) { return lex->t.n; }
+
+const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i)
+{
+    return i < lex->t.n ? &lex->t.pat[i] : NULL;
+}
+
+const ys_table *ys_lexicon_table(const ys_lexicon *lex) { return &lex->t; }
+
+uint64_t ys_lexicon_hash(const ys_lexicon *lex) { return ys_table_hash(&lex->t); }
+
+/* ---- id set ---- */
+
+static size_t *id_slot(const ys_lexicon *lex, const char *id, size_t len)
+{
+    size_t mask = lex->nslots - 1;
+    size_t i = (size_t)ys_fnv1a(YS_FNV_INIT, id, len) & mask;
+    for (;; i = (i + 1) & mask) {
+        size_t v = lex->slots[i];
+        if (v == 0)
+            return &lex->slots[i];
+        const char *other = lex->t.pat[v - 1].id;
+        if (strlen(other) == len && memcmp(other, id, len) == 0)
+            return &lex->slots[i];
+    }
+}
+
+static int id_grow(ys_lexicon *lex)
+{
+    if ((lex->t.n + 1) * 2 <= lex->nslots)
+        return YS_OK;
+    size_t n = lex->nslots ? lex->nslots * 2 : 256;
+    size_t *old = lex->slots, oldn = lex->nslots;
+    lex->slots = calloc(n, sizeof *lex->slots);
+    if (!lex->slots) {
+        lex->slots = old;
+        return YS_ENOMEM;
+    }
+    lex->nslots = n;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i]) {
+            const char *id = lex->t.pat[old[i] - 1].id;
+            *id_slot(lex, id, strlen(id)) = old[i];
+        }
+    free(old);
+    return YS_OK;
+}
+
+/* Adds p (strings copied) unless its id is taken; *dup gets the earlier one. */
+static int add_pattern(ys_lexicon *lex, const ys_pattern *p, unsigned cat,
+                       const ys_pattern **dup)
+{
+    *dup = NULL;
+    if (id_grow(lex) != YS_OK)
+        return YS_ENOMEM;
+    size_t *slot = id_slot(lex, p->id, strlen(p->id));
+    if (*slot) {
+        *dup = &lex->t.pat[*slot - 1];
+        return YS_ELEXICON;
+    }
+    if (ys_table_add(&lex->t, p, cat) != YS_OK)
+        return YS_ENOMEM;
+    *slot = lex->t.n;
+    return YS_OK;
+}
+
+/* ---- reading files ---- */
+
+static int read_file(const char *path, char **data, size_t *len, ys_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            return ys_fail(err, YS_ENOMEM, "%s: out of memory", path);
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    int bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        /* fread on a directory fails with EISDIR. */
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(e));
+    }
+    *data = buf;
+    *len = n;
+    return YS_OK;
+}
+
+/* ---- line iteration ---- */
+
+typedef struct {
+    const char *name;
+    const char *p, *end;
+    unsigned lineno;
+} lines;
+
+/* Next line without its "\n" or "\r\n"; returns 0 at the end. */
+static int next_line(lines *it, const char **s, size_t *len)
+{
+    if (it->p >= it->end)
+        return 0;
+    const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+    const char *e = nl ? nl : it->end;
+    *s = it->p;
+    *len = (size_t)(e - it->p);
+    if (*len && (*s)[*len - 1] == '\r')
+        (*len)--;
+    it->p = nl ? nl + 1 : it->end;
+    it->lineno++;
+    return 1;
+}
+
+static int lex_error(ys_error *err, const lines *it, const char *line,
+                     const char *at, const char *fmt, ...) YS_PRINTF(5, 6);
+
+static int lex_error(ys_error *err, const lines *it, const char *line,
+                     const char *at, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return ys_fail(err, YS_ELEXICON, "%s:%u:%zu: %s", it->name, it->lineno,
+                   ys_utf8_chars(line, (size_t)(at - line)) + 1, what);
+}
+
+static int check_utf8(ys_error *err, const lines *it, const char *s, size_t len)
+{
+    size_t ok = ys_utf8_valid_prefix(s, len);
+    if (ok < len)
+        return lex_error(err, it, s, s + ok, "invalid UTF-8");
+    return YS_OK;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+static int name_ok(const char *s, size_t len, const char *extra)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || strchr(extra, c)))
+            return 0;
+    }
+    return 1;
+}
+
+#define MAX_FIELDS 6
+
+/* Splits s on tabs; returns the number of fields (up to MAX_FIELDS + 1). */
+static int split_tabs(const char *s, size_t len, const char **f, size_t *fl)
+{
+    int n = 0;
+    const char *p = s, *end = s + len;
+    for (;;) {
+        const char *t = memchr(p, '\t', (size_t)(end - p));
+        if (n <= MAX_FIELDS) {
+            f[n] = p;
+            fl[n] = (size_t)((t ? t : end) - p);
+        }
+        n++;
+        if (!t)
+            return n;
+        p = t + 1;
+    }
+}
+
+static int parse_category(ys_lexicon *lex, const lines *it, const char *line,
+                          const char **f, const size_t *fl, int n, ys_error *err)
+{
+    if (n < 2 || n > 3)
+        return lex_error(err, it, line, line,
+                         "@category takes a name and an optional description");
+    if (!name_ok(f[1], fl[1], "_-"))
+        return lex_error(err, it, line, f[1],
+                         "bad category name '%.*s': use letters, digits, '_' and '-'",
+                         (int)fl[1], f[1]);
+    if (ys_table_add_category(&lex->t, f[1], fl[1], NULL) != YS_OK)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    return YS_OK;
+}
+
+static int parse_weight(const char *s, size_t len, int *w)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    char *end;
+    errno = 0;
+    long v = strtol(buf, &end, 10);
+    if (*end || errno || v < -1000 || v > 1000 || buf[0] == ' ' || buf[0] == '+')
+        return -1;
+    *w = (int)v;
+    return 0;
+}
+
+static int parse_pattern(ys_lexicon *lex, const lines *it, const char *line,
+                         const char **f, const size_t *fl, int n, ys_error *err)
+{
+    if (n != 5)
+        return lex_error(err, it, line, n > 5 ? f[5] - 1 : f[n - 1] + fl[n - 1],
+                         "expected 5 tab-separated fields (id, category, weight, "
+                         "type, expression), found %d", n);
+    if (!name_ok(f[0], fl[0], "_-.:"))
+        return lex_error(err, it, line, f[0],
+                         "bad id '%.*s': use letters, digits, '_', '-', '.' and ':'",
+                         (int)fl[0], f[0]);
+    int cat = ys_table_find_category(&lex->t, f[1], fl[1]);
+    if (cat < 0)
+        return lex_error(err, it, line, f[1],
+                         "unknown category '%.*s' (declare it with @category)",
+                         (int)fl[1], f[1]);
+    ys_pattern p = {0};
+    if (parse_weight(f[2], fl[2], &p.weight) != 0)
+        return lex_error(err, it, line, f[2],
+                         "bad weight '%.*s': expected an integer from -1000 to 1000",
+                         (int)fl[2], f[2]);
+    if (fl[3] == 3 && memcmp(f[3], "lit", 3) == 0)
+        p.is_regex = 0;
+    else if (fl[3] == 2 && memcmp(f[3], "re", 2) == 0)
+        p.is_regex = 1;
+    else
+        return lex_error(err, it, line, f[3], "bad type '%.*s': expected 'lit' or 're'",
+                         (int)fl[3], f[3]);
+    if (fl[4] == 0)
+        return lex_error(err, it, line, f[4], "empty expression");
+
+    char id[256];
+    if (fl[0] >= sizeof id)
+        return lex_error(err, it, line, f[0], "id too long (255 bytes at most)");
+    memcpy(id, f[0], fl[0]);
+    id[fl[0]] = 0;
+    p.id = id;
+    p.expr = f[4];
+    p.expr_len = fl[4];
+    p.file = it->name;
+    p.line = it->lineno;
+    p.col = (unsigned)ys_utf8_chars(line, (size_t)(f[4] - line)) + 1;
+    const ys_pattern *dup;
+    int rc = add_pattern(lex, &p, (unsigned)cat, &dup);
+    if (rc == YS_ENOMEM)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    if (rc != YS_OK)
+        return lex_error(err, it, line, f[0], "duplicate id '%s' (first defined at %s:%u)",
+                         id, dup->file, dup->line);
+    return YS_OK;
+}
+
+int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
+                         size_t len, ys_error *err)
+{
+    lines it = {name, data, data + len, 0};
+    const char *s;
+    size_t n;
+    while (next_line(&it, &s, &n)) {
+        int rc = check_utf8(err, &it, s, n);
+        if (rc != YS_OK)
+            return rc;
+        if (is_blank(s, n) || s[0] == '#')
+            continue;
+        const char *f[MAX_FIELDS + 1];
+        size_t fl[MAX_FIELDS + 1];
+        int nf = split_tabs(s, n, f, fl);
+        if (fl[0] == 9 && memcmp(f[0], "@category", 9) == 0)
+            rc = parse_category(lex, &it, s, f, fl, nf, err);
+        else
+            rc = parse_pattern(lex, &it, s, f, fl, nf, err);
+        if (rc != YS_OK)
+            return rc;
+    }
+    return YS_OK;
+}
+
+int ys_lexicon_parse_list(ys_lexicon *lex, const char *name, const char *data,
+                          size_t len, ys_error *err)
+{
+    lines it = {name, data, data + len, 0};
+    const char *s;
+    size_t n;
+    while (next_line(&it, &s, &n)) {
+        if (n == 0)
+            continue;
+        int rc = check_utf8(err, &it, s, n);
+        if (rc != YS_OK)
+            return rc;
+        char id[512];
+        snprintf(id, sizeof id, "%s:%u", name, it.lineno);
+        ys_pattern p = {.id = id, .weight = 1, .expr = s, .expr_len = n,
+                        .file = name, .line = it.lineno, .col = 1};
+        const ys_pattern *dup;
+        rc = add_pattern(lex, &p, 0, &dup);
+        if (rc == YS_ENOMEM)
+            return ys_fail(err, YS_ENOMEM, "out of memory");
+        if (rc != YS_OK)
+            return lex_error(err, &it, s, s, "duplicate id '%s' (list given twice?)", id);
+    }
+    return YS_OK;
+}
+
+static int load_with(int (*parse)(ys_lexicon *, const char *, const char *, size_t,
+                                  ys_error *),
+                     ys_lexicon *lex, const char *path, ys_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &data, &len, err);
+    if (rc != YS_OK)
+        return rc;
+    rc = parse(lex, path, data, len, err);
+    free(data);
+    return rc;
+}
+
+int ys_lexicon_load_tsv(ys_lexicon *lex, const char *path, ys_error *err)
+{
+    return load_with(ys_lexicon_parse_tsv, lex, path, err);
+}
+
+int ys_lexicon_load_list(ys_lexicon *lex, const char *path, ys_error *err)
+{
+    return load_with(ys_lexicon_parse_list, lex, path, err);
+}
+
+int ys_lexicon_add_term(ys_lexicon *lex, const char *term, ys_error *err)
+{
+    size_t len = strlen(term);
+    if (len == 0)
+        return ys_fail(err, YS_ELEXICON, "-e: empty term");
+    size_t ok = ys_utf8_valid_prefix(term, len);
+    if (ok < len)
+        return ys_fail(err, YS_ELEXICON, "-e %s: invalid UTF-8 at byte %zu", term, ok + 1);
+    char id[32];
+    snprintf(id, sizeof id, "e%u", ++lex->next_term);
+    ys_pattern p = {.id = id, .weight = 1, .expr = term, .expr_len = len, .file = "-e",
+                    .line = lex->next_term, .col = 1};
+    const ys_pattern *dup;
+    int rc = add_pattern(lex, &p, 0, &dup);
+    if (rc != YS_OK)
+        return ys_fail(err, rc, "-e %s: %s", term, rc == YS_ENOMEM ? "out of memory"
+                                                                 : "duplicate id");
+    return YS_OK;
+}

@@ -1,0 +1,195 @@
+/* Byte streams: a file or stdin, decompressed when it starts with a zstd
+ * frame (ZSTD_decompressStream handles multi-frame, concatenated and
+ * skippable frames). */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+/* Large enough for `zstd --long` (2^27) and `--long=30`; bigger windows are
+ * refused by libzstd with a clear error instead of a huge allocation. */
+#define YS_WINDOW_LOG_MAX 30
+#define IN_CAP (1u << 17)
+
+struct ys_source {
+    int fd;
+    char *name;
+    int zstd;
+    ZSTD_DStream *ds;
+    unsigned char *in;
+    size_t in_pos, in_len;
+    uint64_t in_base;    /* compressed offset of in[0] */
+    uint64_t bytes_out;
+    size_t frame_left;   /* last ZSTD_decompressStream hint: 0 = between frames */
+    int eof;
+};
+
+static int fill(ys_source *s, ys_error *err)
+{
+    s->in_base += s->in_len;
+    s->in_pos = s->in_len = 0;
+    for (;;) {
+        ssize_t n = read(s->fd, s->in, IN_CAP);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
+        if (n == 0)
+            s->eof = 1;
+        s->in_len = (size_t)n;
+        return YS_OK;
+    }
+}
+
+int ys_source_open(const char *path, ys_source **out, ys_error *err)
+{
+    *out = NULL;
+    int is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!is_stdin)
+            close(fd);
+        return ys_fail(err, YS_EIO, "%s: %s", path, strerror(EISDIR));
+    }
+    ys_source *s = calloc(1, sizeof *s);
+    if (s) {
+        s->name = strdup(is_stdin ? "(standard input)" : path);
+        s->in = malloc(IN_CAP);
+    }
+    if (!s || !s->name || !s->in) {
+        if (s) {
+            free(s->name);
+            free(s->in);
+        }
+        free(s);
+        if (!is_stdin)
+            close(fd);
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    }
+    s->fd = fd;
+    /* Read the first bytes to look for a zstd magic number. A short read
+     * from a pipe is topped up so that 4 bytes decide whenever they exist. */
+    int rc = fill(s, err);
+    while (rc == YS_OK && !s->eof && s->in_len < 4) {
+        ssize_t n = read(fd, s->in + s->in_len, IN_CAP - s->in_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
+        else if (n == 0)
+            s->eof = 1;
+        else
+            s->in_len += (size_t)n;
+    }
+    if (rc == YS_OK && s->in_len >= 4) {
+        uint32_t magic = (uint32_t)s->in[0] | (uint32_t)s->in[1] << 8 |
+                         (uint32_t)s->in[2] << 16 | (uint32_t)s->in[3] << 24;
+        s->zstd = magic == ZSTD_MAGICNUMBER ||
+                  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+    }
+    if (rc == YS_OK && s->zstd) {
+        s->ds = ZSTD_createDStream();
+        if (!s->ds || ZSTD_isError(ZSTD_DCtx_setParameter(s->ds, ZSTD_d_windowLogMax,
+                                                          YS_WINDOW_LOG_MAX)))
+            rc = ys_fail(err, YS_ENOMEM, "out of memory");
+    }
+    if (rc != YS_OK) {
+        ys_source_close(s);
+        return rc;
+    }
+    *out = s;
+    return YS_OK;
+}
+
+void ys_source_close(ys_source *s)
+{
+    if (!s)
+        return;
+    if (s->fd != STDIN_FILENO)
+        close(s->fd);
+    ZSTD_freeDStream(s->ds);
+    free(s->in);
+    free(s->name);
+    free(s);
+}
+
+static int read_plain(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
+{
+    if (s->in_pos < s->in_len) { /* what detection read first */
+        size_t n = s->in_len - s->in_pos;
+        n = n < cap ? n : cap;
+        memcpy(buf, s->in + s->in_pos, n);
+        s->in_pos += n;
+        *got = n;
+        return YS_OK;
+    }
+    if (s->eof) {
+        *got = 0;
+        return YS_OK;
+    }
+    for (;;) {
+        ssize_t n = read(s->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
+        if (n == 0)
+            s->eof = 1;
+        s->in_base += (size_t)n;
+        *got = (size_t)n;
+        return YS_OK;
+    }
+}
+
+static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
+{
+    ZSTD_outBuffer out = {buf, cap, 0};
+    while (out.pos == 0) {
+        if (s->in_pos == s->in_len) {
+            if (s->eof) {
+                if (s->frame_left != 0)
+                    return ys_fail(err, YS_EZSTD,
+                                   "%s: truncated zstd stream: input ends inside a frame "
+                                   "at compressed byte offset %llu",
+                                   s->name, (unsigned long long)(s->in_base + s->in_len));
+                break;
+            }
+            int rc = fill(s, err);
+            if (rc != YS_OK)
+                return rc;
+            continue;
+        }
+        ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
+        size_t r = ZSTD_decompressStream(s->ds, &out, &in);
+        if (ZSTD_isError(r))
+            return ys_fail(err, YS_EZSTD,
+                           "%s: corrupt zstd stream near compressed byte offset %llu: %s",
+                           s->name, (unsigned long long)(s->in_base + in.pos),
+                           ZSTD_getErrorName(r));
+        s->in_pos = in.pos;
+        s->frame_left = r;
+    }
+    *got = out.pos;
+    return YS_OK;
+}
+
+int ys_source_read(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
+{
+    *got = 0;
+    int rc = s->zstd ? read_zstd(s, buf, cap, got, err) : read_plain(s, buf, cap, got, err);
+    s->bytes_out += *got;
+    return rc;
+}
+
+const char *ys_source_name(const ys_source *s) { return s->name; }
+int ys_source_is_zstd(const ys_source *s) { return s->zstd; }
+uint64_t ys_source_bytes_in(const ys_source *s) { return s->in_base + s->in_len; }
+uint64_t ys_source_bytes_out(const ys_source *s) { return s->bytes_out; }

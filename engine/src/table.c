@@ -1,0 +1,111 @@
+/* The pattern table: categories and patterns with their own copies of every
+ * string, shared by the lexicon (while parsing) and the database. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+int ys_table_find_category(const ys_table *t, const char *name, size_t len)
+{
+    for (size_t i = 0; i < t->ncats; i++)
+        if (strlen(t->cats[i]) == len && memcmp(t->cats[i], name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *idx)
+{
+    int found = ys_table_find_category(t, name, len);
+    if (found >= 0) {
+        if (idx) *idx = (unsigned)found;
+        return YS_OK;
+    }
+    if (t->ncats == t->capcats) {
+        size_t cap = t->capcats ? t->capcats * 2 : 8;
+        char **c = realloc(t->cats, cap * sizeof *c);
+        if (!c) return YS_ENOMEM;
+        t->cats = c;
+        t->capcats = cap;
+    }
+    char *d = dup_n(name, len);
+    if (!d) return YS_ENOMEM;
+    t->cats[t->ncats] = d;
+    if (idx) *idx = (unsigned)t->ncats;
+    t->ncats++;
+    return YS_OK;
+}
+
+int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        ys_pattern *np = realloc(t->pat, cap * sizeof *np);
+        if (!np) return YS_ENOMEM;
+        t->pat = np;
+        unsigned *nc = realloc(t->cat_of, cap * sizeof *nc);
+        if (!nc) return YS_ENOMEM;
+        t->cat_of = nc;
+        t->cap = cap;
+    }
+    ys_pattern q = *p;
+    q.id = dup_n(p->id, strlen(p->id));
+    q.expr = dup_n(p->expr, p->expr_len);
+    q.file = dup_n(p->file ? p->file : "", p->file ? strlen(p->file) : 0);
+    q.category = t->cats[cat];
+    if (!q.id || !q.expr || !q.file) {
+        free((char *)q.id);
+        free((char *)q.expr);
+        free((char *)q.file);
+        return YS_ENOMEM;
+    }
+    t->pat[t->n] = q;
+    t->cat_of[t->n] = cat;
+    t->n++;
+    return YS_OK;
+}
+
+void ys_table_free(ys_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free((char *)t->pat[i].id);
+        free((char *)t->pat[i].expr);
+        free((char *)t->pat[i].file);
+    }
+    for (size_t i = 0; i < t->ncats; i++)
+        free(t->cats[i]);
+    free(t->pat);
+    free(t->cat_of);
+    free(t->cats);
+    memset(t, 0, sizeof *t);
+}
+
+uint64_t ys_table_hash(const ys_table *t)
+{
+    uint64_t h = YS_FNV_INIT;
+    /* Each field is followed by a 0 byte so that ("ab","c") != ("a","bc"). */
+    static const char sep = 0;
+    for (size_t i = 0; i < t->ncats; i++)
+        h = ys_fnv1a(h, t->cats[i], strlen(t->cats[i]) + 1);
+    for (size_t i = 0; i < t->n; i++) {
+        const ys_pattern *p = &t->pat[i];
+        char num[32];
+        int k = snprintf(num, sizeof num, "%d:%d", p->weight, p->is_regex);
+        h = ys_fnv1a(h, p->id, strlen(p->id) + 1);
+        h = ys_fnv1a(h, p->category, strlen(p->category) + 1);
+        h = ys_fnv1a(h, num, (size_t)k + 1);
+        h = ys_fnv1a(h, p->expr, p->expr_len);
+        h = ys_fnv1a(h, &sep, 1);
+    }
+    return h;
+}

@@ -1,0 +1,488 @@
+/* yamiscan — the command-line front end. It parses options and wires the
+ * library's pipeline; all matching logic lives in engine/. Exit status as
+ * grep: 0 a post was flagged, 1 none was, 2 an error occurred. */
+#include "yamiscan.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_LEXICON "ja-recruitment.tsv"
+#define MAX_ITEMS 256
+
+static const char *prog = "yamiscan";
+
+static const char usage_main[] =
+    "Usage: yamiscan COMMAND [OPTIONS] [ARGS]\n"
+    "Find criminal-recruitment posts (闇バイト ads) in streams of posts.\n"
+    "\n"
+    "Commands:\n"
+    "  scan      scan files or stdin (zstd or plain; JSONL or lines) and report flagged posts\n"
+    "  compile   compile lexicon files into a database file for scan --db\n"
+    "  help CMD  show the options of CMD\n"
+    "\n"
+    "  yamiscan --version   print versions\n"
+    "\n"
+    "Example: yamiscan scan corpora/sample.jsonl.zst > hits.jsonl\n";
+
+static const char usage_lexicon[] =
+    "Patterns (several may be combined; default: the bundled lexicon\n"
+    "ja-recruitment.tsv):\n"
+    "  -l, --lexicon FILE     a TSV lexicon (format: patterns/README.md); repeatable\n"
+    "  -f, --file FILE        a plain list of literal terms, one per line; repeatable\n"
+    "  -e, --term TERM        one literal term; repeatable\n";
+
+static const char usage_scan[] =
+    "Usage: yamiscan scan [OPTIONS] [FILE...]\n"
+    "Scan each FILE ('-' or none: standard input) and write the flagged posts.\n"
+    "zstd input is recognised by its magic number and decompressed.\n"
+    "\n"
+    "%s"
+    "      --db FILE          a compiled database from 'yamiscan compile'; with -l,\n"
+    "                         also checks that it was compiled from those lexicons\n"
+    "\n"
+    "Input:\n"
+    "      --input-format F   auto (default: JSONL if the first non-blank line starts\n"
+    "                         with '{'), lines (one post per line), jsonl\n"
+    "      --field PATH       JSONL field holding the text, dotted for nested fields\n"
+    "                         (default: text); repeatable, texts joined by newlines\n"
+    "      --id-field PATH    JSONL field holding the post id (default: id)\n"
+    "      --strict           a malformed JSON line is an error (default: counted,\n"
+    "                         reported once, skipped)\n"
+    "      --max-post-bytes N longest post (default 1M; K and M suffixes); longer\n"
+    "                         lines are truncated (lines) or skipped (jsonl), counted\n"
+    "\n"
+    "Output:\n"
+    "      --format F         jsonl (default: one object per flagged post with file,\n"
+    "                         line, id, score and hits) or text (FILE:LINE:text)\n"
+    "  -c, --count            print the number of flagged posts per file\n"
+    "      --color WHEN       highlight hits in text output: auto, always, never\n"
+    "  -H, --with-filename    prefix text lines with the file name (default when\n"
+    "                         several files are given)\n"
+    "      --stats            print counters and throughput to stderr at the end\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 if a post was flagged, 1 if none was, 2 on error.\n";
+
+static const char usage_compile[] =
+    "Usage: yamiscan compile [OPTIONS] -o FILE\n"
+    "Compile lexicons into one database file, loaded by 'yamiscan scan --db FILE'.\n"
+    "The file is tied to this Hyperscan version and CPU platform.\n"
+    "\n"
+    "%s"
+    "  -o, --output FILE      where to write the database (required)\n"
+    "      --stats            print pattern counts, compile time and database size\n"
+    "  -h, --help             show this help\n";
+
+static void die_usage(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", prog);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'yamiscan help %s'.\n", cmd);
+    exit(2);
+}
+
+/* ---- patterns: -l -f -e --db ---- */
+
+typedef struct {
+    const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
+    int ntsv, nlist, nterm;
+    const char *db_path;
+} lexicon_args;
+
+static void add_item(const char **v, int *n, const char *s, const char *cmd)
+{
+    if (*n == MAX_ITEMS)
+        die_usage(cmd, "too many pattern sources (at most 256 of each kind)%s", "");
+    v[(*n)++] = s;
+}
+
+/* The bundled lexicon: beside the binary in the build tree, or in
+ * ../share/yamiscan/ once installed. */
+static int default_lexicon(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    const char *rel[] = {"/" DEFAULT_LEXICON, "/../share/yamiscan/" DEFAULT_LEXICON};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, cap, "%s%s", exe, rel[i]);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
+{
+    ys_lexicon *lex = ys_lexicon_new();
+    if (!lex) {
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return err->code = YS_ENOMEM;
+    }
+    int rc = YS_OK;
+    char path[PATH_MAX + 64];
+    if (a->ntsv + a->nlist + a->nterm == 0) {
+        if (default_lexicon(path, sizeof path) != 0) {
+            ys_lexicon_free(lex);
+            snprintf(err->message, sizeof err->message,
+                     "cannot find the bundled lexicon %s beside the program; give -l FILE",
+                     DEFAULT_LEXICON);
+            return err->code = YS_EIO;
+        }
+        rc = ys_lexicon_load_tsv(lex, path, err);
+    }
+    for (int i = 0; rc == YS_OK && i < a->ntsv; i++)
+        rc = ys_lexicon_load_tsv(lex, a->tsv[i], err);
+    for (int i = 0; rc == YS_OK && i < a->nlist; i++)
+        rc = ys_lexicon_load_list(lex, a->list[i], err);
+    for (int i = 0; rc == YS_OK && i < a->nterm; i++)
+        rc = ys_lexicon_add_term(lex, a->term[i], err);
+    if (rc != YS_OK) {
+        ys_lexicon_free(lex);
+        return rc;
+    }
+    *out = lex;
+    return YS_OK;
+}
+
+/* Loads --db (checked against any lexicons given) or compiles the lexicons. */
+static int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
+{
+    if (!a->db_path) {
+        ys_lexicon *lex;
+        int rc = build_lexicon(a, &lex, err);
+        if (rc == YS_OK)
+            rc = ys_db_compile(lex, db, err);
+        ys_lexicon_free(lex);
+        return rc;
+    }
+    int rc = ys_db_load(a->db_path, db, err);
+    if (rc != YS_OK || a->ntsv + a->nlist + a->nterm == 0)
+        return rc;
+    ys_lexicon *lex;
+    rc = build_lexicon(a, &lex, err);
+    if (rc != YS_OK) {
+        ys_db_free(*db);
+        return rc;
+    }
+    ys_db_stats st;
+    ys_db_get_stats(*db, &st);
+    if (st.lexicon_hash != ys_lexicon_hash(lex)) {
+        snprintf(err->message, sizeof err->message,
+                 "%s: stale database: it was not compiled from the given lexicon(s); "
+                 "recompile it with 'yamiscan compile'", a->db_path);
+        err->code = rc = YS_EDB;
+        ys_db_free(*db);
+        *db = NULL;
+    }
+    ys_lexicon_free(lex);
+    return rc;
+}
+
+/* ---- scan ---- */
+
+typedef struct {
+    int reported[YS_PROBLEM_COUNT];
+} warn_state;
+
+/* Each kind of problem is reported once with its position; the rest are
+ * counted and summed up at the end. */
+static void on_warning(void *ctx, int kind, const char *msg)
+{
+    warn_state *w = ctx;
+    if (w->reported[kind]++)
+        return;
+    fprintf(stderr, "%s: %s (further %s lines are only counted)\n", prog, msg,
+            ys_problem_name(kind));
+}
+
+typedef struct {
+    double start, last;
+} progress_state;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void on_progress(void *ctx, const ys_counters *c)
+{
+    progress_state *p = ctx;
+    double t = now();
+    if (t - p->last < 0.5)
+        return;
+    p->last = t;
+    fprintf(stderr, "\r%s: %llu posts, %llu flagged, %.1f MB, %.0f MB/s   ", prog,
+            (unsigned long long)c->posts, (unsigned long long)c->posts_flagged,
+            (double)c->bytes_decoded / 1e6, (double)c->bytes_decoded / 1e6 / (t - p->start));
+}
+
+static size_t parse_size(const char *s, const char *cmd)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        v <<= 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20, end++;
+    if (errno || *end || v == 0 || v > (1ull << 30) || s[0] == '-')
+        die_usage(cmd, "bad size '%s' (1 to 1G, K and M suffixes allowed)", s);
+    return (size_t)v;
+}
+
+static void print_stats(const ys_db *db, const ys_counters *c, double secs)
+{
+    FILE *e = stderr;
+    fprintf(e, "%s: stats\n", prog);
+    fprintf(e, "  inputs              %llu\n", (unsigned long long)c->inputs);
+    fprintf(e, "  bytes read          %llu\n", (unsigned long long)c->bytes_in);
+    fprintf(e, "  bytes decoded       %llu\n", (unsigned long long)c->bytes_decoded);
+    fprintf(e, "  lines               %llu (%llu blank)\n", (unsigned long long)c->lines,
+            (unsigned long long)c->blank_lines);
+    fprintf(e, "  posts scanned       %llu\n", (unsigned long long)c->posts);
+    fprintf(e, "  posts flagged       %llu\n", (unsigned long long)c->posts_flagged);
+    fprintf(e, "  hits                %llu\n", (unsigned long long)c->hits);
+    for (size_t i = 0; i < ys_db_category_count(db); i++)
+        if (c->category_hits[i])
+            fprintf(e, "    %-17s %llu\n", ys_db_category_name(db, (unsigned)i),
+                    (unsigned long long)c->category_hits[i]);
+    for (int k = 0; k < YS_PROBLEM_COUNT; k++)
+        fprintf(e, "  %-19s %llu\n", ys_problem_name(k), (unsigned long long)c->problems[k]);
+    fprintf(e, "  seconds             %.3f\n", secs);
+    if (secs > 0)
+        fprintf(e, "  throughput          %.1f MB/s decoded, %.0f posts/s\n",
+                (double)c->bytes_decoded / 1e6 / secs, (double)c->posts / secs);
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+    enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
+           O_COLOR, O_STATS };
+    static const struct option opts[] = {
+        {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
+        {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
+        {"input-format", required_argument, 0, O_INFMT},
+        {"field", required_argument, 0, O_FIELD},
+        {"id-field", required_argument, 0, O_IDFIELD},
+        {"strict", no_argument, 0, O_STRICT},
+        {"max-post-bytes", required_argument, 0, O_MAXPOST},
+        {"format", required_argument, 0, O_FORMAT},
+        {"count", no_argument, 0, 'c'},         {"color", required_argument, 0, O_COLOR},
+        {"colour", required_argument, 0, O_COLOR},
+        {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    lexicon_args la = {0};
+    const char *fields[MAX_ITEMS];
+    int nfields = 0, count = 0, stats = 0, with_file = 0;
+    const char *color = "auto";
+    ys_pipeline_options po = {0};
+    po.out = stdout;
+    int c;
+    while ((c = getopt_long(argc, argv, "l:f:e:cHh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': add_item(la.tsv, &la.ntsv, optarg, "scan"); break;
+        case 'f': add_item(la.list, &la.nlist, optarg, "scan"); break;
+        case 'e': add_item(la.term, &la.nterm, optarg, "scan"); break;
+        case O_DB: la.db_path = optarg; break;
+        case O_INFMT:
+            if (!strcmp(optarg, "auto")) po.frame.format = YS_INPUT_AUTO;
+            else if (!strcmp(optarg, "lines")) po.frame.format = YS_INPUT_LINES;
+            else if (!strcmp(optarg, "jsonl")) po.frame.format = YS_INPUT_JSONL;
+            else die_usage("scan", "bad --input-format '%s' (auto, lines or jsonl)", optarg);
+            break;
+        case O_FIELD: add_item(fields, &nfields, optarg, "scan"); break;
+        case O_IDFIELD: po.frame.id_field = optarg; break;
+        case O_STRICT: po.frame.strict = 1; break;
+        case O_MAXPOST: po.frame.max_post = parse_size(optarg, "scan"); break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "jsonl")) po.emit.format = YS_OUTPUT_JSONL;
+            else if (!strcmp(optarg, "text")) po.emit.format = YS_OUTPUT_TEXT;
+            else die_usage("scan", "bad --format '%s' (jsonl or text)", optarg);
+            break;
+        case 'c': count = 1; break;
+        case O_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+                die_usage("scan", "bad --color '%s' (auto, always or never)", optarg);
+            color = optarg;
+            break;
+        case 'H': with_file = 1; break;
+        case O_STATS: stats = 1; break;
+        case 'h': printf(usage_scan, usage_lexicon); return 0;
+        default: die_usage("scan", "%s", "bad option");
+        }
+    }
+    char *stdin_only[] = {"-"};
+    char **inputs = optind < argc ? argv + optind : stdin_only;
+    int ninputs = optind < argc ? argc - optind : 1;
+
+    po.frame.fields = fields;
+    po.frame.nfields = (size_t)nfields;
+    if (count)
+        po.emit.format = YS_OUTPUT_COUNT;
+    po.emit.color = !strcmp(color, "always") ||
+                    (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && getenv("TERM") &&
+                     strcmp(getenv("TERM"), "dumb"));
+    po.emit.with_file = with_file || ninputs > 1;
+    warn_state ws = {{0}};
+    po.frame.on_warning = on_warning;
+    po.frame.warning_ctx = &ws;
+    progress_state ps = {now(), now()};
+    if (isatty(STDERR_FILENO)) {
+        po.on_progress = on_progress;
+        po.progress_ctx = &ps;
+    }
+
+    ys_error err = {0};
+    ys_db *db;
+    if (get_db(&la, &db, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        return 2;
+    }
+    ys_scanner *sc;
+    if (ys_scanner_new(db, &sc, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        ys_db_free(db);
+        return 2;
+    }
+    ys_counters counters = {0};
+    counters.category_hits = calloc(ys_db_category_count(db), sizeof(uint64_t));
+    int failed = 0, closed = 0;
+    double t0 = now();
+    for (int i = 0; i < ninputs && !closed; i++) {
+        uint64_t before = counters.posts_flagged;
+        memset(&err, 0, sizeof err);
+        int rc = ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
+        if (po.on_progress && ps.last > ps.start)
+            fputs("\r\033[K", stderr);
+        if (rc == YS_EPIPE) {
+            closed = 1; /* `| head`: stop quietly */
+            break;
+        }
+        if (rc != YS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+            failed = 1;
+        }
+        if (count) {
+            if (po.emit.with_file)
+                printf("%s:", strcmp(inputs[i], "-") ? inputs[i] : "(standard input)");
+            printf("%llu\n", (unsigned long long)(counters.posts_flagged - before));
+            if (fflush(stdout) != 0)
+                closed = 1;
+        }
+    }
+    double secs = now() - t0;
+    uint64_t skipped = 0;
+    for (int k = 0; k < YS_PROBLEM_COUNT; k++)
+        skipped += counters.problems[k];
+    if (stats)
+        print_stats(db, &counters, secs);
+    else if (skipped)
+        fprintf(stderr, "%s: %llu lines had problems (see --stats for the counts by kind)\n",
+                prog, (unsigned long long)skipped);
+    free(counters.category_hits);
+    ys_scanner_free(sc);
+    ys_db_free(db);
+    if (failed)
+        return 2;
+    return counters.posts_flagged ? 0 : 1;
+}
+
+/* ---- compile ---- */
+
+static int cmd_compile(int argc, char **argv)
+{
+    enum { O_STATS = 256 };
+    static const struct option opts[] = {
+        {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
+        {"term", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
+        {"stats", no_argument, 0, O_STATS},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    lexicon_args la = {0};
+    const char *out = NULL;
+    int stats = 0, c;
+    while ((c = getopt_long(argc, argv, "l:f:e:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': add_item(la.tsv, &la.ntsv, optarg, "compile"); break;
+        case 'f': add_item(la.list, &la.nlist, optarg, "compile"); break;
+        case 'e': add_item(la.term, &la.nterm, optarg, "compile"); break;
+        case 'o': out = optarg; break;
+        case O_STATS: stats = 1; break;
+        case 'h': printf(usage_compile, usage_lexicon); return 0;
+        default: die_usage("compile", "%s", "bad option");
+        }
+    }
+    if (optind < argc)
+        die_usage("compile", "unexpected argument '%s'", argv[optind]);
+    if (!out)
+        die_usage("compile", "%s", "missing -o FILE");
+    ys_error err = {0};
+    ys_db *db;
+    if (get_db(&la, &db, &err) != YS_OK || ys_db_save(db, out, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        return 2;
+    }
+    if (stats) {
+        ys_db_stats st;
+        ys_db_get_stats(db, &st);
+        fprintf(stderr,
+                "%s: %zu patterns (%zu literals, %zu regexes) in %zu categories\n"
+                "  compile time   %.3f s\n"
+                "  database size  %zu bytes in memory\n"
+                "  lexicon hash   %016llx\n",
+                prog, st.patterns, st.literals, st.regexes, st.categories,
+                st.compile_seconds, st.hs_bytes, (unsigned long long)st.lexicon_hash);
+    }
+    ys_db_free(db);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed stdout shows up as EPIPE from write(), handled quietly. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("yamiscan %s (Hyperscan %s)\n", YS_VERSION_STRING, ys_hs_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "help")) {
+        const char *topic = argc > 2 ? argv[2] : "";
+        if (!strcmp(topic, "scan"))
+            printf(usage_scan, usage_lexicon);
+        else if (!strcmp(topic, "compile"))
+            printf(usage_compile, usage_lexicon);
+        else
+            fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "scan"))
+        return cmd_scan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compile"))
+        return cmd_compile(argc - 1, argv + 1);
+    fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage_main);
+    return 2;
+}
