@@ -271,6 +271,9 @@ int ys_framer_new(const ys_frame_options *opt, const char *name,
                   ys_framer **out, ys_error *err);
 /* Feeds the next bytes of the input (any split). */
 int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err);
+/* Hands on the posts framed so far, leaving any partial line buffered
+ * (after a framing error, so that the posts before it are still reported). */
+int ys_framer_flush(ys_framer *fr);
 /* Ends the input: frames a last line without newline and flushes. */
 int ys_framer_finish(ys_framer *fr, ys_error *err);
 /* The format in use (after auto-detection; AUTO until the first

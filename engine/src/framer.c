@@ -92,7 +92,7 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
     return YS_OK;
 }
 
-static int flush(ys_framer *fr)
+int ys_framer_flush(ys_framer *fr)
 {
     if (fr->batch->n == 0)
         return YS_OK;
@@ -107,7 +107,7 @@ static int room(ys_framer *fr, size_t need, size_t id_need)
     ys_batch *b = fr->batch;
     if (b->len + need <= b->cap && b->ids_len + id_need <= b->cap)
         return YS_OK;
-    return flush(fr);
+    return ys_framer_flush(fr);
 }
 
 static void warn(ys_framer *fr, int kind, uint64_t line, const char *fmt, ...)
@@ -255,7 +255,7 @@ int ys_framer_finish(ys_framer *fr, ys_error *err)
         fr->discarding = 0;
     }
     if (rc == YS_OK)
-        rc = flush(fr);
+        rc = ys_framer_flush(fr);
     return rc;
 }
 

@@ -100,6 +100,8 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
      * written (a partial last line is framed as it is) before the error. */
     if (rc == YS_OK)
         rc = ys_framer_finish(fr, err);
+    else if (rc == YS_EFORMAT)
+        (void)ys_framer_flush(fr); /* --strict: the posts before the bad line are written */
     if (rc == YS_OK && src_rc != YS_OK) {
         rc = src_rc;
         if (err)

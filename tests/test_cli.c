@@ -1,0 +1,233 @@
+/* The yamiscan binary end to end: formats, exit codes, --db, | head. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static char cmd[8192];
+
+static run_result sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static run_result sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return run_sh(cmd);
+}
+
+static const char *sample(void)
+{
+    static char p[1024];
+    snprintf(p, sizeof p, "%s/corpora/sample.jsonl.zst", getenv("SOURCE_ROOT"));
+    return p;
+}
+
+static const char *lexicon(void)
+{
+    static char p[1024];
+    snprintf(p, sizeof p, "%s/patterns/ja-recruitment.tsv", getenv("SOURCE_ROOT"));
+    return p;
+}
+
+static const char *posts_file(void)
+{
+    const char *p = tmp_path("posts.jsonl");
+    const char *posts =
+        "{\"id\":\"a1\",\"text\":\"今日は晴れ。\"}\n"
+        "{\"id\":\"a2\",\"text\":\"【闇バイト】受け子募集 日給5万\"}\n"
+        "\n"
+        "{\"id\":3,\"text\":\"\\u95c7\\u30d0\\u30a4\\u30c8\"}\n";
+    write_file(p, posts, strlen(posts));
+    return p;
+}
+
+Test(cli, jsonl_output_and_exit_0)
+{
+    run_result r = sh("\"$YAMISCAN\" scan %s", posts_file());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[4096];
+    snprintf(want, sizeof want,
+             "{\"file\":\"%s\",\"line\":2,\"id\":\"a2\",\"score\":11,\"hits\":["
+             "{\"pattern\":\"yami-baito\",\"category\":\"slang\",\"text\":\"闇バイト\",\"start\":3,\"end\":15},"
+             "{\"pattern\":\"ukeko\",\"category\":\"role\",\"text\":\"受け子\",\"start\":18,\"end\":27},"
+             "{\"pattern\":\"nikkyu-man\",\"category\":\"pay\",\"text\":\"日給5万\",\"start\":34,\"end\":44}]}\n"
+             "{\"file\":\"%s\",\"line\":4,\"id\":3,\"score\":5,\"hits\":["
+             "{\"pattern\":\"yami-baito\",\"category\":\"slang\",\"text\":\"闇バイト\",\"start\":0,\"end\":12}]}\n",
+             posts_file(), posts_file());
+    cr_assert_str_eq(r.out, want);
+    cr_assert_str_eq(r.err, "");
+    run_free(&r);
+}
+
+Test(cli, nothing_flagged_exits_1_and_errors_exit_2)
+{
+    run_result r = sh("\"$YAMISCAN\" scan -e 存在しない語 %s", posts_file());
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.out, "");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan /nonexistent.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "yamiscan: /nonexistent.jsonl: No such file or directory\n");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan --bogus");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "Try 'yamiscan help scan'."), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, error_in_one_file_still_scans_the_others)
+{
+    run_result r = sh("\"$YAMISCAN\" scan -c /nonexistent %s", posts_file());
+    cr_assert_eq(r.status, 2);
+    char want[1024];
+    snprintf(want, sizeof want, "/nonexistent:0\n%s:2\n", posts_file());
+    cr_assert_str_eq(r.out, want);
+    run_free(&r);
+}
+
+Test(cli, lexicon_errors_name_file_line_col)
+{
+    const char *p = tmp_path("bad.tsv");
+    write_file(p, "x\tnope\t1\tlit\tabc\n", 17);
+    run_result r = sh("\"$YAMISCAN\" scan -l %s %s", p, posts_file());
+    cr_assert_eq(r.status, 2);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "yamiscan: %s:1:3: unknown category 'nope' (declare it with @category)\n", p);
+    cr_assert_str_eq(r.err, want);
+    run_free(&r);
+}
+
+Test(cli, text_format_count_and_color)
+{
+    run_result r = sh("\"$YAMISCAN\" scan --format text %s", posts_file());
+    cr_assert_str_eq(r.out, "2:【闇バイト】受け子募集 日給5万\n4:闇バイト\n");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan --format text -H --color always %s", posts_file());
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s:2:【\033[01;31m闇バイト\033[m】\033[01;31m受け子\033[m募集 \033[01;31m日給5万\033[m\n"
+             "%s:4:\033[01;31m闇バイト\033[m\n",
+             posts_file(), posts_file());
+    cr_assert_str_eq(r.out, want);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -c %s - < %s", posts_file(), posts_file());
+    snprintf(want, sizeof want, "%s:2\n(standard input):2\n", posts_file());
+    cr_assert_str_eq(r.out, want);
+    run_free(&r);
+}
+
+Test(cli, lines_input_and_grep_style_terms)
+{
+    const char *p = tmp_path("notes.txt");
+    write_file(p, "a 闇バイト\r\nb\n\nc 受け子 d\n", strlen("a 闇バイト\r\nb\n\nc 受け子 d\n"));
+    const char *terms = tmp_path("terms.txt");
+    write_file(terms, "受け子\n", strlen("受け子\n"));
+    run_result r = sh("\"$YAMISCAN\" scan --input-format lines -f %s -e 闇バイト --format text %s",
+                      terms, p);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "1:a 闇バイト\n4:c 受け子 d\n");
+    run_free(&r);
+}
+
+Test(cli, db_round_trip_gives_identical_output)
+{
+    const char *db = tmp_path("r.ysdb");
+    run_result r = sh("\"$YAMISCAN\" compile -l %s -o %s --stats", lexicon(), db);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, " patterns ("), "%s", r.err);
+    run_free(&r);
+    run_result a = sh("\"$YAMISCAN\" scan -l %s %s", lexicon(), sample());
+    run_result b = sh("zstdcat %s | \"$YAMISCAN\" scan --db %s -", sample(), db);
+    cr_assert_eq(a.status, 0);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_assert_gt(a.out_len, 1000);
+    /* Same hits; only the file name differs. */
+    cr_assert_eq(count_str(a.out, "\n"), count_str(b.out, "\n"));
+    cr_assert_eq(count_str(a.out, "\"pattern\":"), count_str(b.out, "\"pattern\":"));
+    cr_assert(strstr(b.out, "{\"file\":\"(standard input)\",\"line\":"));
+    run_free(&a);
+    run_free(&b);
+}
+
+Test(cli, stale_and_damaged_databases_are_refused)
+{
+    const char *db = tmp_path("s.ysdb");
+    run_result r = sh("\"$YAMISCAN\" compile -e 闇バイト -o %s", db);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan --db %s -l %s %s", db, lexicon(), posts_file());
+    cr_assert_eq(r.status, 2);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "yamiscan: %s: stale database: it was not compiled from the given lexicon(s); "
+             "recompile it with 'yamiscan compile'\n",
+             db);
+    cr_assert_str_eq(r.err, want);
+    run_free(&r);
+    r = sh("head -c 100 %s > %s.cut && \"$YAMISCAN\" scan --db %s.cut %s", db, db, db, posts_file());
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "truncated"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, bundled_lexicon_is_the_default)
+{
+    run_result r = sh("\"$YAMISCAN\" scan --stats %s", sample());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "  posts scanned       150000\n"), "%s", r.err);
+    cr_assert(strstr(r.err, "  bad_json            0\n"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, head_closes_the_pipe_quietly)
+{
+    run_result r = sh("{ \"$YAMISCAN\" scan %s %s %s; echo $? > %s; } | head -n 1", sample(),
+                      sample(), sample(), tmp_path("status"));
+    cr_assert_eq(count_str(r.out, "\n"), 1);
+    cr_assert_str_eq(r.err, "");
+    char *st = read_file(tmp_path("status"), NULL);
+    cr_assert_str_eq(st, "0\n");
+    free(st);
+    run_free(&r);
+}
+
+Test(cli, malformed_lines_are_reported_once_and_counted)
+{
+    const char *p = tmp_path("mixed.jsonl");
+    const char *in = "{\"text\":\"闇バイト\"}\n{broken\n{also broken\n{\"text\":\"ok\"}\n";
+    write_file(p, in, strlen(in));
+    run_result r = sh("\"$YAMISCAN\" scan --stats %s", p);
+    cr_assert_eq(r.status, 0);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "yamiscan: %s:2: malformed JSON at column 2: expected a string key "
+             "(further bad_json lines are only counted)\n",
+             p);
+    cr_assert(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
+    cr_assert(strstr(r.err, "  bad_json            2\n"), "%s", r.err);
+    cr_assert(strstr(r.err, "  posts scanned       2\n"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan --strict %s", p);
+    cr_assert_eq(r.status, 2);
+    cr_assert_eq(count_str(r.out, "\n"), 1, "the post before the bad line is written");
+    run_free(&r);
+}
+
+Test(cli, help_describes_every_option)
+{
+    run_result r = sh("\"$YAMISCAN\" help scan");
+    cr_assert_eq(r.status, 0);
+    const char *opts[] = {"--lexicon", "--file", "--term", "--db", "--input-format", "--field",
+                          "--id-field", "--strict", "--max-post-bytes", "--format", "--count",
+                          "--color", "--with-filename", "--stats", "--help", "Exit status"};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        cr_assert(strstr(r.out, opts[i]), "help scan lacks %s", opts[i]);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" compile --help");
+    cr_assert(strstr(r.out, "--output") && strstr(r.out, "--stats"));
+    run_free(&r);
+}

@@ -1,0 +1,165 @@
+/* Compiled-database files: round trip, and every kind of bad file. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "yamiscan.h"
+
+static ys_error err;
+
+static ys_db *compile(const char *tsv)
+{
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
+                 err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    return db;
+}
+
+static const char *TSV = "@category\tslang\n"
+                         "a\tslang\t5\tlit\t闇バイト\n"
+                         "b\tdefault\t-2\tre\t日給[0-9]+万\n";
+
+static size_t scan_count(const ys_db *db, const char *text)
+{
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    ys_batch *b = ys_batch_new(1024);
+    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
+    const ys_hit *h;
+    size_t n;
+    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
+    ys_batch_free(b);
+    ys_scanner_free(sc);
+    return n;
+}
+
+Test(db, save_and_load_round_trip)
+{
+    ys_db *db = compile(TSV);
+    const char *path = tmp_path("rt.ysdb");
+    cr_assert_eq(ys_db_save(db, path, &err), YS_OK, "%s", err.message);
+    ys_db *back;
+    cr_assert_eq(ys_db_load(path, &back, &err), YS_OK, "%s", err.message);
+    ys_db_stats s1, s2;
+    ys_db_get_stats(db, &s1);
+    ys_db_get_stats(back, &s2);
+    cr_assert_eq(s2.patterns, 2);
+    cr_assert_eq(s2.literals, 1);
+    cr_assert_eq(s2.regexes, 1);
+    cr_assert_eq(s1.lexicon_hash, s2.lexicon_hash);
+    cr_assert_eq(s2.categories, 2);
+    const ys_pattern *p = ys_db_pattern(back, 1);
+    cr_assert_str_eq(p->id, "b");
+    cr_assert_str_eq(p->category, "default");
+    cr_assert_eq(p->weight, -2);
+    cr_assert_str_eq(p->file, "t.tsv");
+    cr_assert_eq(p->line, 3);
+    cr_assert_str_eq(ys_db_category_name(back, ys_db_pattern_category(back, 0)), "slang");
+    cr_assert_eq(scan_count(back, "闇バイト 日給3万 闇バイト"), 3);
+    ys_db_free(db);
+    ys_db_free(back);
+}
+
+static char *saved(size_t *len)
+{
+    ys_db *db = compile(TSV);
+    const char *path = tmp_path("orig.ysdb");
+    cr_assert_eq(ys_db_save(db, path, &err), YS_OK);
+    ys_db_free(db);
+    return read_file(path, len);
+}
+
+static void expect_bad(const void *data, size_t len, const char *want)
+{
+    ys_db *db = NULL;
+    cr_assert_eq(ys_db_load_mem("x.ysdb", data, len, &db, &err), YS_EDB);
+    cr_assert_null(db);
+    cr_assert_str_eq(err.message, want);
+}
+
+static void fix_checksum(char *data, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len - 8; i++) {
+        h ^= (unsigned char)data[i];
+        h *= 0x100000001b3ULL;
+    }
+    memcpy(data + len - 8, &h, 8);
+}
+
+Test(db, foreign_file)
+{
+    expect_bad("hello, world\n", 13, "x.ysdb: not a yamiscan compiled database (bad magic)");
+    expect_bad("", 0, "x.ysdb: not a yamiscan compiled database (bad magic)");
+}
+
+Test(db, truncated_at_every_length)
+{
+    size_t len;
+    char *data = saved(&len);
+    for (size_t n = 8; n < len; n += 1 + n / 16) {
+        ys_db *db = NULL;
+        cr_assert_eq(ys_db_load_mem("x.ysdb", data, n, &db, &err), YS_EDB, "length %zu", n);
+        cr_assert(strstr(err.message, "truncated"), "%s", err.message);
+    }
+    free(data);
+}
+
+Test(db, bit_flip_is_detected)
+{
+    size_t len;
+    char *data = saved(&len);
+    data[len / 2] ^= 1;
+    expect_bad(data, len, "x.ysdb: truncated or corrupt compiled database (checksum mismatch)");
+    free(data);
+}
+
+Test(db, other_format_version)
+{
+    size_t len;
+    char *data = saved(&len);
+    data[8] = 99;
+    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 1; "
+                          "recompile it with 'yamiscan compile'");
+    free(data);
+}
+
+Test(db, other_hyperscan_version)
+{
+    size_t len;
+    char *data = saved(&len);
+    memset(data + 12, 0, 64);
+    strcpy(data + 12, "4.0.0 1999-01-01");
+    fix_checksum(data, len);
+    char want[256];
+    snprintf(want, sizeof want,
+             "x.ysdb: built with Hyperscan 4.0.0 1999-01-01, this is %s; recompile it with "
+             "'yamiscan compile'",
+             ys_hs_version());
+    expect_bad(data, len, want);
+    free(data);
+}
+
+Test(db, corrupt_hyperscan_blob_with_valid_checksum)
+{
+    size_t len;
+    char *data = saved(&len);
+    /* Damage the end of the serialized Hyperscan databases. */
+    for (size_t i = len - 100; i < len - 8; i++)
+        data[i] ^= 0x55;
+    fix_checksum(data, len);
+    ys_db *db = NULL;
+    cr_assert_eq(ys_db_load_mem("x.ysdb", data, len, &db, &err), YS_EDB);
+    free(data);
+}
+
+Test(db, missing_file)
+{
+    ys_db *db;
+    cr_assert_eq(ys_db_load("/nonexistent.ysdb", &db, &err), YS_EIO);
+    cr_assert_str_eq(err.message, "/nonexistent.ysdb: No such file or directory");
+}

@@ -1,0 +1,188 @@
+/* The source: plain and zstd input, frames of every kind, damage. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "util.h"
+#include "yamiscan.h"
+
+static ys_error err;
+
+/* Reads a whole source with reads of `chunk` bytes; returns the status of
+ * the last read, the bytes in *out. */
+static int read_all(const char *path, size_t chunk, char **out, size_t *len)
+{
+    ys_source *s;
+    int rc = ys_source_open(path, &s, &err);
+    if (rc != YS_OK)
+        return rc;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        size_t got;
+        if (n + chunk > cap)
+            buf = realloc(buf, cap *= 2);
+        rc = ys_source_read(s, buf + n, chunk, &got, &err);
+        n += got;
+        if (rc != YS_OK || got == 0)
+            break;
+    }
+    ys_source_close(s);
+    *out = buf;
+    *len = n;
+    return rc;
+}
+
+static char text[300000];
+static size_t text_len;
+
+static void make_text(void)
+{
+    text_len = 0;
+    for (int i = 0; text_len < sizeof text - 100; i++)
+        text_len += (size_t)sprintf(text + text_len, "%d 闇バイト募集 post number %d\n", i, i * 7);
+}
+
+static char z[400000];
+
+static void check_roundtrip(const char *name, size_t zlen, int want_zstd)
+{
+    const char *path = tmp_path(name);
+    write_file(path, z, zlen);
+    ys_source *s;
+    cr_assert_eq(ys_source_open(path, &s, &err), YS_OK);
+    cr_assert_eq(ys_source_is_zstd(s), want_zstd);
+    ys_source_close(s);
+    size_t chunks[] = {1, 7, 4096, 1 << 20};
+    for (size_t i = 0; i < 4; i++) {
+        char *out;
+        size_t n;
+        cr_assert_eq(read_all(path, chunks[i], &out, &n), YS_OK, "%s", err.message);
+        cr_assert_eq(n, text_len, "%s chunk %zu", name, chunks[i]);
+        cr_assert(memcmp(out, text, n) == 0);
+        free(out);
+    }
+}
+
+Test(source, plain_text_passes_through)
+{
+    make_text();
+    memcpy(z, text, text_len);
+    check_roundtrip("plain.txt", text_len, 0);
+}
+
+Test(source, one_frame)
+{
+    make_text();
+    check_roundtrip("one.zst", zstd_frame(text, text_len, 3, z, sizeof z), 1);
+}
+
+Test(source, many_concatenated_frames_and_skippable_frames)
+{
+    make_text();
+    size_t zlen = 0, step = text_len / 5;
+    for (size_t off = 0; off < text_len; off += step) {
+        size_t n = off + step > text_len ? text_len - off : step;
+        /* a skippable frame (as the seekable format writes) between frames */
+        unsigned char skip[8 + 16] = {0x5A, 0x2A, 0x4D, 0x18, 16, 0, 0, 0};
+        memcpy(z + zlen, skip, sizeof skip);
+        zlen += sizeof skip;
+        zlen += zstd_frame(text + off, n, 1, z + zlen, sizeof z - zlen);
+    }
+    check_roundtrip("multi.zst", zlen, 1);
+}
+
+Test(source, long_window_frame)
+{
+    make_text();
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 30);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
+    size_t zlen = ZSTD_compress2(c, z, sizeof z, text, text_len);
+    ZSTD_freeCCtx(c);
+    cr_assert(!ZSTD_isError(zlen));
+    check_roundtrip("long.zst", zlen, 1);
+}
+
+Test(source, empty_input)
+{
+    make_text();
+    text_len = 0;
+    check_roundtrip("empty", 0, 0);
+}
+
+Test(source, truncated_stream_names_the_offset)
+{
+    make_text();
+    size_t zlen = zstd_frame(text, text_len, 3, z, sizeof z);
+    const char *path = tmp_path("trunc.zst");
+    write_file(path, z, zlen - 10);
+    char *out;
+    size_t n;
+    cr_assert_eq(read_all(path, 65536, &out, &n), YS_EZSTD);
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s: truncated zstd stream: input ends inside a frame at compressed byte offset %zu",
+             path, zlen - 10);
+    cr_assert_str_eq(err.message, want);
+    cr_assert(memcmp(out, text, n) == 0, "what came out before the damage is good");
+    free(out);
+}
+
+Test(source, directory_and_missing_file)
+{
+    ys_source *s;
+    cr_assert_eq(ys_source_open("/tmp", &s, &err), YS_EIO);
+    cr_assert_str_eq(err.message, "/tmp: Is a directory");
+    cr_assert_eq(ys_source_open("/nonexistent", &s, &err), YS_EIO);
+    cr_assert_str_eq(err.message, "/nonexistent: No such file or directory");
+}
+
+/* Frames 1 and 2 are good, frame 3 is corrupt in the middle: the posts of
+ * frames 1 and 2 are written before the error. */
+Test(source, corrupt_frame_keeps_results_before_the_damage)
+{
+    char posts[3][20000];
+    size_t plen[3], zlen = 0, frame_start[3];
+    for (int f = 0; f < 3; f++) {
+        plen[f] = 0;
+        for (int i = 0; i < 200; i++)
+            plen[f] += (size_t)sprintf(posts[f] + plen[f],
+                                       "{\"id\":%d,\"text\":\"frame %d 受け子 %d\"}\n",
+                                       f * 1000 + i, f, i);
+        frame_start[f] = zlen;
+        zlen += zstd_frame(posts[f], plen[f], 3, z + zlen, sizeof z - zlen);
+    }
+    size_t bad = frame_start[2] + (zlen - frame_start[2]) / 2;
+    for (size_t i = bad; i < bad + 8; i++)
+        z[i] ^= 0x5A;
+    const char *path = tmp_path("corrupt.zst");
+    write_file(path, z, zlen);
+
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_add_term(lex, "受け子", &err), YS_OK);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK);
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    const char *outp = tmp_path("corrupt.out");
+    FILE *out = fopen(outp, "w");
+    ys_pipeline_options po = {.out = out};
+    ys_counters c = {0};
+    int rc = ys_pipeline_run(db, sc, &po, path, &c, &err);
+    fclose(out);
+    cr_assert_eq(rc, YS_EZSTD);
+    const char *at = strstr(err.message, "corrupt zstd stream near compressed byte offset ");
+    cr_assert_not_null(at, "%s", err.message);
+    size_t off = strtoul(at + strlen("corrupt zstd stream near compressed byte offset "), NULL, 10);
+    cr_assert(off >= frame_start[2] && off <= zlen, "offset %zu inside frame 3", off);
+    char *o = read_file(outp, NULL);
+    cr_assert(strstr(o, "\"id\":0,") && strstr(o, "\"id\":199,"), "frame 1 written");
+    cr_assert(strstr(o, "\"id\":1000,") && strstr(o, "\"id\":1199,"), "frame 2 written");
+    cr_assert_geq(c.posts_flagged, 400);
+    free(o);
+    ys_scanner_free(sc);
+    ys_db_free(db);
+    ys_lexicon_free(lex);
+}

@@ -1,0 +1,91 @@
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zstd.h>
+
+const char *tmp_path(const char *name)
+{
+    static char dir[256];
+    static char paths[16][512]; /* a few results stay valid at once */
+    static unsigned next;
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/yamiscan-test-%d-XXXXXX", (int)getpid());
+        cr_assert_not_null(mkdtemp(dir));
+    }
+    char *path = paths[next++ % 16];
+    snprintf(path, 512, "%s/%s", dir, name);
+    return path;
+}
+
+void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        cap *= 2;
+        buf = realloc(buf, cap);
+    }
+    fclose(f);
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+size_t zstd_frame(const void *src, size_t len, int level, void *dst, size_t cap)
+{
+    /* with a content checksum, as the zstd command writes by default */
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    size_t n = ZSTD_compress2(c, dst, cap, src, len);
+    ZSTD_freeCCtx(c);
+    cr_assert(!ZSTD_isError(n), "ZSTD_compress: %s", ZSTD_getErrorName(n));
+    return n;
+}
+
+run_result run_sh(const char *cmd)
+{
+    run_result r = {0};
+    char full[8192], out[600], err[600];
+    snprintf(out, sizeof out, "%s", tmp_path("run.out"));
+    snprintf(err, sizeof err, "%s", tmp_path("run.err"));
+    snprintf(full, sizeof full, "(%s) >'%s' 2>'%s'", cmd, out, err);
+    int st = system(full);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = read_file(out, &r.out_len);
+    r.err = read_file(err, NULL);
+    return r;
+}
+
+void run_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+size_t count_str(const char *s, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
+        n++;
+    return n;
+}
