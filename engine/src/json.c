@@ -82,12 +82,26 @@ static int hex4(const char *s)
     return v;
 }
 
+/* Nonzero if any byte of w is '"', '\\' or below 0x20: the only bytes a
+ * string scan must stop at (the has-zero-byte trick, 8 bytes at a time). */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((w - ones * 0x20) & ~w & high);
+}
+
 /* Validates a string starting at the opening quote; sets *has_escape. */
 static int parse_string(parser *ps, int *has_escape)
 {
     const char *p = ps->p + 1, *end = ps->end;
     *has_escape = 0;
     while (p < end) {
+        uint64_t w;
+        while (end - p >= 8 && (memcpy(&w, p, 8), !special_bytes(w)))
+            p += 8;
+        if (p >= end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             ps->p = p + 1;
