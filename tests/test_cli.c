@@ -179,6 +179,12 @@ Test(cli, bundled_lexicon_is_the_default)
     run_result r = sh("\"$YAMISCAN\" scan --stats %s", sample());
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.err, "  posts scanned       150000\n"), "%s", r.err);
+    size_t zlen;
+    free(read_file(sample(), &zlen));
+    char want[128];
+    snprintf(want, sizeof want, "  bytes read          %zu\n", zlen);
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    cr_assert(strstr(r.err, "  bytes decoded       50124066\n"), "%s", r.err);
     cr_assert(strstr(r.err, "  bad_json            0\n"), "%s", r.err);
     run_free(&r);
 }

@@ -211,6 +211,7 @@ static void on_warning(void *ctx, int kind, const char *msg)
 
 typedef struct {
     double start, last;
+    int shown; /* a progress line is on the terminal */
 } progress_state;
 
 static double now(void)
@@ -227,6 +228,7 @@ static void on_progress(void *ctx, const ys_counters *c)
     if (t - p->last < 0.5)
         return;
     p->last = t;
+    p->shown = 1;
     fprintf(stderr, "\r%s: %llu posts, %llu flagged, %.1f MB, %.0f MB/s   ", prog,
             (unsigned long long)c->posts, (unsigned long long)c->posts_flagged,
             (double)c->bytes_decoded / 1e6, (double)c->bytes_decoded / 1e6 / (t - p->start));
@@ -249,7 +251,16 @@ static size_t parse_size(const char *s, const char *cmd)
 static void print_stats(const ys_db *db, const ys_counters *c, double secs)
 {
     FILE *e = stderr;
+    ys_db_stats st;
+    ys_db_get_stats(db, &st);
     fprintf(e, "%s: stats\n", prog);
+    fprintf(e, "  patterns            %zu (%zu literals, %zu regexes)\n", st.patterns,
+            st.literals, st.regexes);
+    fprintf(e, "  database bytes      %zu\n", st.hs_bytes);
+    if (st.compile_seconds > 0)
+        fprintf(e, "  compile seconds     %.3f\n", st.compile_seconds);
+    else
+        fprintf(e, "  compile seconds     (loaded with --db)\n");
     fprintf(e, "  inputs              %llu\n", (unsigned long long)c->inputs);
     fprintf(e, "  bytes read          %llu\n", (unsigned long long)c->bytes_in);
     fprintf(e, "  bytes decoded       %llu\n", (unsigned long long)c->bytes_decoded);
@@ -342,7 +353,8 @@ static int cmd_scan(int argc, char **argv)
     warn_state ws = {{0}};
     po.frame.on_warning = on_warning;
     po.frame.warning_ctx = &ws;
-    progress_state ps = {now(), now()};
+    progress_state ps = {now(), 0, 0};
+    ps.last = ps.start;
     if (isatty(STDERR_FILENO)) {
         po.on_progress = on_progress;
         po.progress_ctx = &ps;
@@ -368,8 +380,10 @@ static int cmd_scan(int argc, char **argv)
         uint64_t before = counters.posts_flagged;
         memset(&err, 0, sizeof err);
         int rc = ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
-        if (po.on_progress && ps.last > ps.start)
+        if (ps.shown) {
             fputs("\r\033[K", stderr);
+            ps.shown = 0;
+        }
         if (rc == YS_EPIPE) {
             closed = 1; /* `| head`: stop quietly */
             break;

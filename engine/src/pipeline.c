@@ -88,9 +88,14 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     c->inputs++;
     int src_rc = YS_OK;
     ys_error src_err = {0};
+    uint64_t seen_in = 0;
     for (;;) {
         size_t got;
         src_rc = ys_source_read(src, buf, READ_CHUNK, &got, &src_err);
+        /* Byte counters move as the input is read, for progress displays. */
+        c->bytes_in += ys_source_bytes_in(src) - seen_in;
+        seen_in = ys_source_bytes_in(src);
+        c->bytes_decoded += got;
         if (got)
             rc = ys_framer_feed(fr, buf, got, err);
         if (rc != YS_OK || src_rc != YS_OK || got == 0)
@@ -107,8 +112,6 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
         if (err)
             *err = src_err;
     }
-    c->bytes_in += ys_source_bytes_in(src);
-    c->bytes_decoded += ys_source_bytes_out(src);
     c->lines += ys_framer_lines(fr);
     c->blank_lines += ys_framer_blank_lines(fr);
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)
