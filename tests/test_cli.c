@@ -11,6 +11,7 @@ static char cmd[8192];
 static run_result sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static run_result sh(const char *fmt, ...)
 {
+    cr_assert_not_null(getenv("YAMISCAN"), "run the CLI tests through meson test");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
