@@ -173,10 +173,20 @@ Test(scan, regex_hits_have_leftmost_start_and_skip_invalid_utf8)
     cr_assert(h[1].post == 0 && h[1].pattern == 1 && h[1].start == 9 && h[1].end == 12);
     cr_assert(h[2].post == 1 && h[2].pattern == 1 && h[2].start == 12 && h[2].end == 15);
     cr_assert_eq(ys_scanner_invalid_utf8(sc), 1);
+    ys_scorer *scorer;
+    cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
     ys_verdict v;
-    ys_score_post(db, h, 2, &v);
+    ys_score_post(scorer, h, 2, &v);
     cr_assert_eq(v.score, 3);
     cr_assert_eq(v.flagged, 1);
+    ys_hit repeated[3] = {h[1], h[1], h[0]}; /* a pattern counts once per post */
+    ys_score_post(scorer, repeated, 3, &v);
+    cr_assert_eq(v.score, 3);
+    ys_score_post(scorer, repeated, 1, &v); /* and again in the next post */
+    cr_assert_eq(v.score, 1);
+    ys_score_post(scorer, NULL, 0, &v);
+    cr_assert_eq(v.flagged, 0);
+    ys_scorer_free(scorer);
     ys_batch_free(b);
     ys_scanner_free(sc);
     ys_db_free(db);

@@ -377,7 +377,7 @@ static int cmd_scan(int argc, char **argv)
     int failed = 0, closed = 0;
     double t0 = now();
     for (int i = 0; i < ninputs && !closed; i++) {
-        uint64_t before = counters.posts_flagged;
+        uint64_t before = counters.posts_flagged, opened = counters.inputs;
         memset(&err, 0, sizeof err);
         int rc = ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
         if (ps.shown) {
@@ -392,7 +392,7 @@ static int cmd_scan(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
         }
-        if (count) {
+        if (count && counters.inputs > opened) { /* not for a file that did not open */
             if (po.emit.with_file)
                 printf("%s:", strcmp(inputs[i], "-") ? inputs[i] : "(standard input)");
             printf("%llu\n", (unsigned long long)(counters.posts_flagged - before));

@@ -331,9 +331,15 @@ typedef struct ys_verdict {
     int score;   /* sum of the weights of the distinct patterns hit */
 } ys_verdict;
 
-/* Scores one post from its hits (a run of ys_scan_batch's array). */
-void ys_score_post(const ys_db *db, const ys_hit *hits, size_t nhits,
-                   ys_verdict *v);
+typedef struct ys_scorer ys_scorer;
+
+/* Creates a scorer for `db` (a little state per pattern, so that scoring is
+ * linear in the number of hits). One per thread. */
+int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err);
+void ys_scorer_free(ys_scorer *s);
+
+/* Scores one post from its hits (one post's run of ys_scan_batch's array). */
+void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
 
 /* ------------------------------------------------------------------------ */
 /* Emitter: output formats                                                  */

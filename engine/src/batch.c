@@ -10,8 +10,9 @@ ys_batch *ys_batch_new(size_t cap)
     if (!b)
         return NULL;
     b->cap = cap ? cap : 1;
+    b->ids_cap = b->cap < 4096 ? b->cap : 4096;
     b->text = malloc(b->cap);
-    b->ids = malloc(b->cap);
+    b->ids = malloc(b->ids_cap);
     if (!b->text || !b->ids) {
         ys_batch_free(b);
         return NULL;
@@ -66,6 +67,16 @@ int ys_batch_commit(ys_batch *b, size_t len, const char *id, size_t id_len, uint
         return YS_EINVAL;
     if (ys_batch_reserve_post(b) != YS_OK)
         return YS_ENOMEM;
+    if (b->ids_len + id_len > b->ids_cap) {
+        size_t cap = b->ids_cap;
+        while (b->ids_len + id_len > cap)
+            cap *= 2;
+        char *ids = realloc(b->ids, cap < b->cap ? cap : b->cap);
+        if (!ids)
+            return YS_ENOMEM;
+        b->ids = ids;
+        b->ids_cap = cap < b->cap ? cap : b->cap;
+    }
     ys_batch_entry *e = &b->posts[b->n++];
     e->off = b->len;
     e->len = len;

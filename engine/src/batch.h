@@ -15,8 +15,8 @@ typedef struct {
 struct ys_batch {
     char *text;      /* posts' texts back to back */
     size_t len, cap;
-    char *ids;
-    size_t ids_len;  /* ids share the capacity `cap` */
+    char *ids;       /* ids are short: this grows on demand, up to `cap` */
+    size_t ids_len, ids_cap;
     ys_batch_entry *posts;
     size_t n, ncap;
     const char *source;

@@ -13,6 +13,7 @@
 typedef struct {
     const ys_db *db;
     ys_scanner *sc;
+    ys_scorer *scorer;
     const ys_pipeline_options *opt;
     ys_counters *c;
     ys_error *err;
@@ -42,7 +43,7 @@ static int on_batch(void *ctx, ys_batch *b)
         while (j < nhits && hits[j].post == hits[i].post)
             j++;
         ys_verdict v;
-        ys_score_post(r->db, hits + i, j - i, &v);
+        ys_score_post(r->scorer, hits + i, j - i, &v);
         if (c->category_hits)
             for (size_t k = i; k < j; k++)
                 c->category_hits[r->db->t.cat_of[hits[k].pattern]]++;
@@ -68,20 +69,25 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
                     const char *path, ys_counters *c, ys_error *err)
 {
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
+    if (opt->frame.max_post > batch) /* a whole post must fit in a batch */
+        batch = opt->frame.max_post;
     if (batch > (size_t)UINT32_MAX)
         return ys_fail(err, YS_EINVAL, "batch size above 4 GiB");
     ys_source *src;
     int rc = ys_source_open(path, &src, err);
     if (rc != YS_OK)
         return rc;
-    run r = {db, sc, opt, c, err};
-    ys_framer *fr;
-    rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &fr, err);
-    char *buf = malloc(READ_CHUNK);
-    if (rc == YS_OK && !buf)
+    run r = {db, sc, NULL, opt, c, err};
+    ys_framer *fr = NULL;
+    char *buf = NULL;
+    rc = ys_scorer_new(db, &r.scorer, err);
+    if (rc == YS_OK)
+        rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &fr, err);
+    if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
     if (rc != YS_OK) {
-        free(buf);
+        ys_framer_free(fr);
+        ys_scorer_free(r.scorer);
         ys_source_close(src);
         return rc;
     }
@@ -118,6 +124,7 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
         if (k != YS_PROBLEM_INVALID_UTF8) /* counted by the scanner */
             c->problems[k] += ys_framer_problems(fr, k);
     ys_framer_free(fr);
+    ys_scorer_free(r.scorer);
     ys_source_close(src);
     free(buf);
     return rc;
