@@ -29,21 +29,26 @@ struct ys_source {
     int eof;
 };
 
+/* One read(2), retried on EINTR; sets eof when it returns 0 bytes. */
+static int read_some(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
+{
+    ssize_t n;
+    *got = 0;
+    while ((n = read(s->fd, buf, cap)) < 0 && errno == EINTR)
+        ;
+    if (n < 0)
+        return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
+    s->eof = n == 0;
+    *got = (size_t)n;
+    return YS_OK;
+}
+
+/* Replaces the (consumed) input buffer with the next bytes. */
 static int fill(ys_source *s, ys_error *err)
 {
     s->in_base += s->in_len;
     s->in_pos = s->in_len = 0;
-    for (;;) {
-        ssize_t n = read(s->fd, s->in, IN_CAP);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
-        if (n == 0)
-            s->eof = 1;
-        s->in_len = (size_t)n;
-        return YS_OK;
-    }
+    return read_some(s, s->in, IN_CAP, &s->in_len, err);
 }
 
 int ys_source_open(const char *path, ys_source **out, ys_error *err)
@@ -79,15 +84,9 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
      * from a pipe is topped up so that 4 bytes decide whenever they exist. */
     int rc = fill(s, err);
     while (rc == YS_OK && !s->eof && s->in_len < 4) {
-        ssize_t n = read(fd, s->in + s->in_len, IN_CAP - s->in_len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
-        else if (n == 0)
-            s->eof = 1;
-        else
-            s->in_len += (size_t)n;
+        size_t n;
+        rc = read_some(s, s->in + s->in_len, IN_CAP - s->in_len, &n, err);
+        s->in_len += n;
     }
     if (rc == YS_OK && s->in_len >= 4) {
         uint32_t magic = (uint32_t)s->in[0] | (uint32_t)s->in[1] << 8 |
@@ -131,22 +130,11 @@ static int read_plain(ys_source *s, char *buf, size_t cap, size_t *got, ys_error
         *got = n;
         return YS_OK;
     }
-    if (s->eof) {
-        *got = 0;
+    if (s->eof)
         return YS_OK;
-    }
-    for (;;) {
-        ssize_t n = read(s->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
-        if (n == 0)
-            s->eof = 1;
-        s->in_base += (size_t)n;
-        *got = (size_t)n;
-        return YS_OK;
-    }
+    int rc = read_some(s, buf, cap, got, err);
+    s->in_base += *got;
+    return rc;
 }
 
 static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
