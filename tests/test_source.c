@@ -186,3 +186,23 @@ Test(source, corrupt_frame_keeps_results_before_the_damage)
     ys_db_free(db);
     ys_lexicon_free(lex);
 }
+
+Test(source, window_above_the_limit_is_refused_clearly)
+{
+    /* A hand-made frame: no content size, window descriptor 0xA8 (2^31),
+     * one raw block "x". Valid zstd, but needs a 2 GiB window. */
+    static const unsigned char frame[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA8,
+                                          0x09, 0x00, 0x00, 'x'};
+    const char *path = tmp_path("huge-window.zst");
+    write_file(path, frame, sizeof frame);
+    char *out;
+    size_t n;
+    cr_assert_eq(read_all(path, 4096, &out, &n), YS_EZSTD);
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
+             "1024 MiB limit (written with zstd --long=31?)", path);
+    cr_assert_str_eq(err.message, want);
+    cr_assert_eq(n, 0);
+    free(out);
+}

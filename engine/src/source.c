@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 /* Large enough for `zstd --long` (2^27) and `--long=30`; bigger windows are
  * refused by libzstd with a clear error instead of a huge allocation. */
@@ -157,6 +158,13 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
         }
         ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
         size_t r = ZSTD_decompressStream(s->ds, &out, &in);
+        if (ZSTD_isError(r) &&
+            ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+            return ys_fail(err, YS_EZSTD,
+                           "%s: the zstd frame at compressed byte offset %llu needs a window "
+                           "larger than the %u MiB limit (written with zstd --long=31?)",
+                           s->name, (unsigned long long)(s->in_base + s->in_pos),
+                           1u << (YS_WINDOW_LOG_MAX - 20));
         if (ZSTD_isError(r))
             return ys_fail(err, YS_EZSTD,
                            "%s: corrupt zstd stream near compressed byte offset %llu: %s",
