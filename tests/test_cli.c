@@ -284,3 +284,15 @@ Test(cli, a_flood_of_hits_in_one_post)
     cr_assert(strstr(r.err, "  hits                599999\n"), "%s", r.err);
     run_free(&r);
 }
+
+Test(cli, bad_field_path_and_version)
+{
+    run_result r = sh("\"$YAMISCAN\" scan --field 'a..b' %s %s", posts_file(), posts_file());
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "yamiscan: bad field path 'a..b': empty component\n");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" --version");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strncmp(r.out, "yamiscan 0.1.0 (Hyperscan ", 26) == 0, "%s", r.out);
+    run_free(&r);
+}

@@ -391,6 +391,8 @@ static int cmd_scan(int argc, char **argv)
         if (rc != YS_OK) {
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
+            if (rc == YS_EINVAL || rc == YS_ENOMEM)
+                break; /* a bad option (field path) fails every input alike */
         }
         if (count && counters.inputs > opened) { /* not for a file that did not open */
             if (po.emit.with_file)
