@@ -209,8 +209,8 @@ typedef struct ys_post {
 } ys_post;
 
 /* A batch is many whole posts in one buffer, the unit that crosses stage
- * boundaries. Its text capacity bounds memory: a post larger than the
- * capacity is truncated by the framer (see ys_frame_options.max_post). */
+ * boundaries. Its text capacity bounds memory; posts longer than
+ * ys_frame_options.max_post are truncated or skipped by the framer. */
 typedef struct ys_batch ys_batch;
 
 ys_batch *ys_batch_new(size_t text_capacity);
@@ -249,7 +249,8 @@ typedef struct ys_frame_options {
     const char *const *fields; /* JSONL text field paths, dotted ("a.b"); NULL → {"text"} */
     size_t nfields;
     const char *id_field;      /* JSONL id path; NULL → "id" */
-    size_t max_post;           /* longest post in bytes; 0 → 1 MiB */
+    size_t max_post;           /* longest post in bytes; 0 → 1 MiB. Memory
+                                  use is about 3 × max(max_post, batch size) */
     int strict;                /* malformed JSON stops the framer (YS_EFORMAT) */
     /* Called for each problem line; `message` is "FILE:LINE: …".
      * May be NULL. */
@@ -265,7 +266,9 @@ typedef struct ys_framer ys_framer;
 typedef int (*ys_batch_fn)(void *ctx, ys_batch *batch);
 
 /* Creates a framer for one input named `name` (used in messages and copied).
- * `fields`/`id_field` are copied. Errors: YS_EINVAL (bad field path). */
+ * `fields`/`id_field` are copied. Batches hold `batch_capacity` bytes of
+ * text, raised to max_post if smaller. Errors: YS_EINVAL (bad field path,
+ * sizes above 4 GiB), YS_ENOMEM. */
 int ys_framer_new(const ys_frame_options *opt, const char *name,
                   size_t batch_capacity, ys_batch_fn fn, void *ctx,
                   ys_framer **out, ys_error *err);
@@ -383,7 +386,7 @@ typedef struct ys_counters {
 typedef struct ys_pipeline_options {
     ys_frame_options frame;
     ys_emit_options emit;
-    size_t batch_bytes;   /* 0 → 1 MiB */
+    size_t batch_bytes;   /* text per batch; 0 → 1 MiB; at least frame.max_post */
     FILE *out;            /* where flagged posts go */
     /* Called after every batch with the counters so far (for progress
      * displays); may be NULL. */

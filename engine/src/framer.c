@@ -58,11 +58,13 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
     fr->opt = *opt;
     if (!fr->opt.max_post)
         fr->opt.max_post = DEFAULT_MAX_POST;
-    if (!batch_capacity)
-        batch_capacity = DEFAULT_MAX_POST;
-    /* A whole post must fit in one batch. */
-    if (fr->opt.max_post > batch_capacity)
-        fr->opt.max_post = batch_capacity;
+    /* A whole post must fit in one batch; Hyperscan scans at most 4 GiB. */
+    if (batch_capacity < fr->opt.max_post)
+        batch_capacity = fr->opt.max_post;
+    if (batch_capacity > UINT32_MAX) {
+        free(fr);
+        return ys_fail(err, YS_EINVAL, "batch or post size above 4 GiB");
+    }
     fr->format = opt->format;
     fr->fn = fn;
     fr->ctx = ctx;

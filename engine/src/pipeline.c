@@ -69,10 +69,6 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
                     const char *path, ys_counters *c, ys_error *err)
 {
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
-    if (opt->frame.max_post > batch) /* a whole post must fit in a batch */
-        batch = opt->frame.max_post;
-    if (batch > (size_t)UINT32_MAX)
-        return ys_fail(err, YS_EINVAL, "batch size above 4 GiB");
     ys_source *src;
     int rc = ys_source_open(path, &src, err);
     if (rc != YS_OK)
