@@ -296,3 +296,15 @@ Test(cli, bad_field_path_and_version)
     cr_assert(strncmp(r.out, "yamiscan 0.1.0 (Hyperscan ", 26) == 0, "%s", r.out);
     run_free(&r);
 }
+
+Test(cli, a_full_disk_is_an_error)
+{
+    run_result r = sh("\"$YAMISCAN\" scan %s > /dev/full", posts_file());
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device\n");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -c %s > /dev/full", posts_file());
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device\n");
+    run_free(&r);
+}

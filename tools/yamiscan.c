@@ -391,15 +391,21 @@ static int cmd_scan(int argc, char **argv)
         if (rc != YS_OK) {
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
-            if (rc == YS_EINVAL || rc == YS_ENOMEM)
-                break; /* a bad option (field path) fails every input alike */
+            /* A bad option (field path) or a broken output fails every input alike. */
+            if (rc == YS_EINVAL || rc == YS_ENOMEM || ferror(stdout))
+                break;
         }
         if (count && counters.inputs > opened) { /* not for a file that did not open */
             if (po.emit.with_file)
                 printf("%s:", strcmp(inputs[i], "-") ? inputs[i] : "(standard input)");
             printf("%llu\n", (unsigned long long)(counters.posts_flagged - before));
-            if (fflush(stdout) != 0)
+            if (fflush(stdout) != 0) {
                 closed = 1;
+                if (errno != EPIPE) {
+                    fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+                    failed = 1;
+                }
+            }
         }
     }
     double secs = now() - t0;
