@@ -1,17 +1,23 @@
 /* gen-posts — writes a deterministic feed of synthetic Japanese posts as
  * JSONL: everyday chatter, news about 闇バイト arrests, food posts where 叩き
  * is a fish dish, and recruitment ads (some with evasive spellings), each
- * with a known label. Every sentence and word list is written for this
- * project. The same seed always gives the same bytes.
+ * with a known label. Every template and word list is written for this
+ * project. With --prose, everyday posts are excerpts of real Japanese prose
+ * from a sentence pool (bench/prose-pool), with lengths spread like real
+ * posts. The same options and seed always give the same bytes.
  *
- *   gen-posts [--posts N] [--seed S] [--recruit-pct P] [--escape-pct P]
+ *   gen-posts [--posts N | --bytes N] [--seed S] [--prose POOL]
+ *             [--recruit-pct P] [--news-pct P] [--food-pct P] [--escape-pct P]
  *
  * corpora/sample.jsonl.zst is `gen-posts --posts 150000 --seed 1 | zstd -19`.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -89,7 +95,7 @@ static const char *const trades[] = {"口座買取します", "携帯買取 即�
                                      "飛ばし携帯あります"};
 
 typedef struct {
-    char buf[4096];
+    char buf[20000]; /* the longest prose post, 4,000 characters, fits */
     size_t len;
 } text;
 
@@ -118,6 +124,63 @@ static const char *make_benign(text *t)
         } else {
             add(t, ANY(chatter), 0);
         }
+    }
+    return "benign";
+}
+
+/* The sentence pool for --prose: one sentence per line. */
+static char **pool;
+static size_t pool_n;
+
+static void load_pool(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "gen-posts: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    size_t cap = 0;
+    char *line = NULL, *dup;
+    size_t lcap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &lcap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (pool_n == cap && !(pool = realloc(pool, (cap = cap ? 2 * cap : 4096) * sizeof *pool)))
+            exit(2);
+        if (!(dup = strdup(line)))
+            exit(2);
+        pool[pool_n++] = dup;
+    }
+    free(line);
+    fclose(f);
+    if (pool_n == 0) {
+        fprintf(stderr, "gen-posts: %s: no sentences\n", path);
+        exit(2);
+    }
+}
+
+/* Consecutive pool sentences from a random start, cut to a length drawn like
+ * social posts: mostly 20–280 characters, a tail up to 4,000. */
+static const char *make_prose(text *t)
+{
+    unsigned r = pick(100), want = r < 60 ? 20 + pick(120)
+                                  : r < 88 ? 140 + pick(140)
+                                  : r < 98 ? 280 + pick(720)
+                                           : 1000 + pick(3000);
+    size_t s = pick((unsigned)pool_n), chars = 0;
+    while (chars < want) {
+        for (const char *p = pool[s]; *p && chars < want; p++) {
+            chars += ((unsigned char)*p & 0xC0) != 0x80;
+            size_t k = 1;
+            while ((((unsigned char)p[k]) & 0xC0) == 0x80)
+                k++; /* whole characters only */
+            memcpy(t->buf + t->len, p, k);
+            t->len += k, p += k - 1;
+        }
+        s = (s + 1) % pool_n;
     }
     return "benign";
 }
@@ -157,21 +220,36 @@ static const char *make_recruit(text *t)
     return "recruit";
 }
 
-/* Writes s as a JSON string; with `escape`, every non-ASCII character as
+/* The output line being built; posts are written whole. */
+static char out[4 * 20000 + 512];
+static size_t out_len;
+
+static void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void put(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + out_len, sizeof out - out_len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        out_len += (size_t)n < sizeof out - out_len ? (size_t)n : sizeof out - out_len - 1;
+}
+
+/* Appends s as a JSON string; with `escape`, every non-ASCII character as
  * \uXXXX (surrogate pairs above U+FFFF), as Python's json.dumps does. */
 static void json_string(const char *s, size_t n, int escape)
 {
-    putchar('"');
+    put("\"");
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
-            printf("\\%c", c);
+            put("\\%c", c);
             i++;
         } else if (c == '\n') {
-            fputs("\\n", stdout);
+            put("\\n");
             i++;
         } else if (c < 0x80 || !escape) {
-            putchar(c);
+            out[out_len++] = (char)c;
             i++;
         } else {
             unsigned cp, len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
@@ -179,51 +257,88 @@ static void json_string(const char *s, size_t n, int escape)
             for (unsigned k = 1; k < len; k++)
                 cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
             if (cp >= 0x10000)
-                printf("\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
-                       0xDC00 + ((cp - 0x10000) & 0x3FF));
+                put("\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
+                    0xDC00 + ((cp - 0x10000) & 0x3FF));
             else
-                printf("\\u%04x", cp);
+                put("\\u%04x", cp);
             i += len;
         }
     }
-    putchar('"');
+    put("\"");
+}
+
+/* A share in percent with up to two decimals, as basis points. */
+static int percent(const char *v, int *bp)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= 0 && d <= 100))
+        return 0;
+    *bp = (int)(d * 100 + 0.5);
+    return 1;
+}
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: gen-posts [--posts N | --bytes N] [--seed S] [--prose POOL]\n"
+            "                 [--recruit-pct P] [--news-pct P] [--food-pct P] [--escape-pct P]\n"
+            "Writes synthetic JSONL posts to stdout: N posts (default 1000), or posts\n"
+            "until N bytes are written. --prose: everyday posts are excerpts of the\n"
+            "sentences in POOL (one per line). Shares in percent: recruitment ads\n"
+            "(default 3), news about them (2), 叩き as food (1); posts escaped as\n"
+            "\\uXXXX (5). The same options give the same bytes.\n");
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
-    long posts = 1000;
+    long long posts = 1000, bytes = -1;
     unsigned long long seed = 1;
-    int recruit_pct = 3, escape_pct = 5;
+    int recruit = 300, news = 200, food = 100, escape = 500; /* basis points */
+    const char *prose = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--posts") && v)
-            posts = atol(v), i++;
-        else if (!strcmp(a, "--seed") && v)
-            seed = strtoull(v, NULL, 10), i++;
-        else if (!strcmp(a, "--recruit-pct") && v)
-            recruit_pct = atoi(v), i++;
-        else if (!strcmp(a, "--escape-pct") && v)
-            escape_pct = atoi(v), i++;
-        else {
-            fprintf(stderr,
-                    "usage: gen-posts [--posts N] [--seed S] [--recruit-pct P] "
-                    "[--escape-pct P]\nWrites N synthetic JSONL posts to stdout.\n");
-            return 2;
-        }
+        char *end = NULL;
+        int ok = v != NULL;
+        if (ok && !strcmp(a, "--posts"))
+            posts = strtoll(v, &end, 10), ok = !*end && posts >= 0;
+        else if (ok && !strcmp(a, "--bytes"))
+            bytes = strtoll(v, &end, 10), ok = !*end && bytes >= 0;
+        else if (ok && !strcmp(a, "--seed"))
+            seed = strtoull(v, &end, 10), ok = !*end;
+        else if (ok && !strcmp(a, "--prose"))
+            prose = v;
+        else if (ok && !strcmp(a, "--recruit-pct"))
+            ok = percent(v, &recruit);
+        else if (ok && !strcmp(a, "--news-pct"))
+            ok = percent(v, &news);
+        else if (ok && !strcmp(a, "--food-pct"))
+            ok = percent(v, &food);
+        else if (ok && !strcmp(a, "--escape-pct"))
+            ok = percent(v, &escape);
+        else
+            ok = 0;
+        if (!ok)
+            return usage();
+        i++;
     }
-    if (posts < 0 || recruit_pct < 0 || recruit_pct > 100 || escape_pct < 0 || escape_pct > 100) {
-        fprintf(stderr, "gen-posts: counts and percentages must be in range\n");
+    if (recruit + news + food > 10000) {
+        fprintf(stderr, "gen-posts: the shares add up to more than 100 %%\n");
         return 2;
     }
+    if (prose)
+        load_pool(prose);
     rng_state = seed;
-    long long t0 = 1767225600; /* 2026-01-01T00:00:00Z */
-    for (long i = 0; i < posts; i++) {
+    long long t0 = 1767225600, written = 0; /* 2026-01-01T00:00:00Z */
+    for (long long i = 0; bytes >= 0 ? written < bytes : i < posts; i++) {
         text t = {{0}, 0};
-        unsigned r = pick(100);
-        const char *label = (int)r < recruit_pct         ? make_recruit(&t)
-                            : (int)r < recruit_pct + 2    ? make_news(&t)
-                            : (int)r < recruit_pct + 3    ? make_food(&t)
-                                                          : make_benign(&t);
+        int r = (int)pick(10000);
+        const char *label = r < recruit                ? make_recruit(&t)
+                            : r < recruit + news        ? make_news(&t)
+                            : r < recruit + news + food ? make_food(&t)
+                            : prose                     ? make_prose(&t)
+                                                        : make_benign(&t);
         long long ts = t0 + i * 7 + (long long)pick(7);
         long long day = ts / 86400, sec = ts % 86400;
         /* days since 2026-01-01 to month/day, 2026 is not a leap year */
@@ -231,11 +346,19 @@ int main(int argc, char **argv)
         int d = (int)(day - 20454) % 365, m = 0;
         while (d >= mdays[m])
             d -= mdays[m++];
-        printf("{\"id\":%ld,\"user\":\"user%05u\",\"created_at\":\"2026-%02d-%02dT%02lld:%02lld:%02lldZ\","
-               "\"text\":",
-               1000000 + i, pick(50000), m + 1, d + 1, sec / 3600, sec / 60 % 60, sec % 60);
-        json_string(t.buf, t.len, (int)pick(100) < escape_pct);
-        printf(",\"meta\":{\"lang\":\"ja\",\"label\":\"%s\",\"likes\":%u}}\n", label, pick(500));
+        out_len = 0;
+        put("{\"id\":%lld,\"user\":\"user%05u\",\"created_at\":\"2026-%02d-%02dT%02lld:%02lld:%02lldZ\","
+            "\"text\":",
+            1000000 + i, pick(50000), m + 1, d + 1, sec / 3600, sec / 60 % 60, sec % 60);
+        json_string(t.buf, t.len, (int)pick(10000) < escape);
+        put(",\"meta\":{\"lang\":\"ja\",\"label\":\"%s\",\"likes\":%u}}\n", label, pick(500));
+        if (fwrite(out, 1, out_len, stdout) != out_len)
+            break;
+        written += (long long)out_len;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "gen-posts: write error: %s\n", strerror(errno));
+        return 2;
     }
     return 0;
 }

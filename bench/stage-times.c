@@ -1,0 +1,200 @@
+/* stage-times — times yamiscan's stages one at a time, in one process, with
+ * the library's own code:
+ *
+ *   read   the source reader decoding FILE (zstd or plain) into memory;
+ *   frame  the framer turning those bytes into posts (JSONL decoding, batches);
+ *   scan   the scanner over the framed batches, held in memory;
+ *
+ * each RUNS times (default 3), and prints one JSON object with the median
+ * seconds of each stage, the decoded bytes, the posts and the posts with at
+ * least one hit.
+ *
+ *   stage-times (-f TERMS | -l LEXICON.tsv | --db FILE.ysdb) [--runs N] FILE
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yamiscan.h"
+
+#define MAX_RUNS 99
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void check(int rc, const ys_error *err)
+{
+    if (rc != YS_OK) {
+        fprintf(stderr, "stage-times: %s\n", err->message);
+        exit(2);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+/* The whole decoded input, read with the library's source. */
+static char *read_all(const char *path, size_t *len)
+{
+    ys_error err;
+    ys_source *src;
+    check(ys_source_open(path, &src, &err), &err);
+    size_t cap = 64 << 20, n = 0, got;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fprintf(stderr, "stage-times: out of memory\n");
+            exit(2);
+        }
+        if (n == cap)
+            buf = realloc(buf, cap *= 2);
+        else {
+            check(ys_source_read(src, buf + n, cap - n, &got, &err), &err);
+            if (got == 0)
+                break;
+            n += got;
+        }
+    }
+    ys_source_close(src);
+    *len = n;
+    return buf;
+}
+
+/* Framed posts: either just counted, or kept (copied into batches of their own). */
+typedef struct {
+    int keep;
+    ys_batch **kept;
+    size_t nkept, cap;
+    uint64_t posts;
+} frames;
+
+static int on_batch(void *ctx, ys_batch *b)
+{
+    frames *f = ctx;
+    size_t n = ys_batch_count(b);
+    f->posts += n;
+    if (!f->keep)
+        return 0;
+    if (f->nkept == f->cap &&
+        !(f->kept = realloc(f->kept, (f->cap = f->cap ? 2 * f->cap : 256) * sizeof *f->kept)))
+        return YS_ENOMEM;
+    ys_batch *copy = ys_batch_new(1 << 20);
+    if (!copy)
+        return YS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        ys_post p;
+        ys_batch_post(b, i, &p);
+        int rc = ys_batch_add(copy, p.text, p.len, p.id, p.id_len, p.line);
+        if (rc != YS_OK)
+            return rc;
+    }
+    f->kept[f->nkept++] = copy;
+    return 0;
+}
+
+static void frame(const char *name, const char *data, size_t len, frames *f)
+{
+    ys_error err;
+    ys_framer *fr;
+    ys_frame_options fo = {0};
+    check(ys_framer_new(&fo, name, 1 << 20, on_batch, f, &fr, &err), &err);
+    check(ys_framer_feed(fr, data, len, &err), &err);
+    check(ys_framer_finish(fr, &err), &err);
+    ys_framer_free(fr);
+}
+
+int main(int argc, char **argv)
+{
+    const char *terms = NULL, *lexicon = NULL, *dbfile = NULL, *path = NULL;
+    int runs = 3;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-f") && v)
+            terms = v, i++;
+        else if (!strcmp(a, "-l") && v)
+            lexicon = v, i++;
+        else if (!strcmp(a, "--db") && v)
+            dbfile = v, i++;
+        else if (!strcmp(a, "--runs") && v)
+            runs = atoi(v), i++;
+        else if (a[0] != '-' && !path)
+            path = a;
+        else
+            path = NULL, i = argc;
+    }
+    if (!path || !!terms + !!lexicon + !!dbfile != 1 || runs < 1 || runs > MAX_RUNS) {
+        fprintf(stderr, "usage: stage-times (-f TERMS | -l LEXICON.tsv | --db FILE.ysdb) "
+                        "[--runs N] FILE\n"
+                        "Prints median seconds of reading, framing and scanning FILE as JSON.\n");
+        return 2;
+    }
+    ys_error err;
+    ys_db *db;
+    if (dbfile)
+        check(ys_db_load(dbfile, &db, &err), &err);
+    else {
+        ys_lexicon *lex = ys_lexicon_new();
+        check(terms ? ys_lexicon_load_list(lex, terms, &err) : ys_lexicon_load_tsv(lex, lexicon, &err),
+              &err);
+        check(ys_db_compile(lex, &db, &err), &err);
+        ys_lexicon_free(lex);
+    }
+    ys_scanner *sc;
+    check(ys_scanner_new(db, &sc, &err), &err);
+
+    double t_read[MAX_RUNS], t_frame[MAX_RUNS], t_scan[MAX_RUNS];
+    size_t len = 0;
+    char *data = NULL;
+    for (int r = 0; r < runs; r++) {
+        free(data);
+        double t0 = now();
+        data = read_all(path, &len);
+        t_read[r] = now() - t0;
+    }
+    frames counted = {0}, kept = {.keep = 1};
+    for (int r = 0; r < runs; r++) {
+        counted.posts = 0;
+        double t0 = now();
+        frame(path, data, len, &counted);
+        t_frame[r] = now() - t0;
+    }
+    frame(path, data, len, &kept);
+    free(data);
+    uint64_t hit_posts = 0;
+    for (int r = 0; r < runs; r++) {
+        hit_posts = 0;
+        double t0 = now();
+        for (size_t b = 0; b < kept.nkept; b++) {
+            const ys_hit *hits;
+            size_t nhits;
+            check(ys_scan_batch(sc, kept.kept[b], &hits, &nhits, &err), &err);
+            for (size_t i = 0; i < nhits; i++) /* hits are ordered by post */
+                hit_posts += i == 0 || hits[i].post != hits[i - 1].post;
+        }
+        t_scan[r] = now() - t0;
+    }
+    printf("{\"bytes\":%zu,\"posts\":%llu,\"hit_posts\":%llu,\"read_s\":%.4f,\"frame_s\":%.4f,"
+           "\"scan_s\":%.4f}\n",
+           len, (unsigned long long)counted.posts, (unsigned long long)hit_posts,
+           median(t_read, runs), median(t_frame, runs), median(t_scan, runs));
+    for (size_t b = 0; b < kept.nkept; b++)
+        ys_batch_free(kept.kept[b]);
+    free(kept.kept);
+    ys_scanner_free(sc);
+    ys_db_free(db);
+    return 0;
+}
