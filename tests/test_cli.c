@@ -185,7 +185,10 @@ Test(cli, bundled_lexicon_is_the_default)
     char want[128];
     snprintf(want, sizeof want, "  bytes read          %zu\n", zlen);
     cr_assert(strstr(r.err, want), "%s", r.err);
-    cr_assert(strstr(r.err, "  bytes decoded       50124066\n"), "%s", r.err);
+    run_result z = sh("zstdcat %s | wc -c", sample());
+    snprintf(want, sizeof want, "  bytes decoded       %lld\n", atoll(z.out));
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    run_free(&z);
     cr_assert(strstr(r.err, "  bad_json            0\n"), "%s", r.err);
     run_free(&r);
 }
