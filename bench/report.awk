@@ -28,7 +28,7 @@ END {
     while ((getline line < header) > 0) print line
     print ""
     zs = sec["-", 0, "zstd"]
-    printf "Corpus: %d bytes of JSONL, %d posts; `zstd -dc` alone: %.0f MB/s. Medians of %d runs.\n",
+    printf "Corpus: %d bytes of JSONL, %d posts; `zstd -dc` alone: %.0f MB/s. Medians of %d runs (a run over 10 s is not repeated).\n",
         bytes, posts, mbs(zs), runs
     for (pass = 1; pass <= 2; pass++) {
         last = ""

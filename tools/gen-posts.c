@@ -297,7 +297,7 @@ int main(int argc, char **argv)
     unsigned long long seed = 1;
     int recruit = 300, news = 200, food = 100, escape = 500; /* basis points */
     const char *prose = NULL;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         int ok = v != NULL;
@@ -321,7 +321,6 @@ int main(int argc, char **argv)
             ok = 0;
         if (!ok)
             return usage();
-        i++;
     }
     if (recruit + news + food > 10000) {
         fprintf(stderr, "gen-posts: the shares add up to more than 100 %%\n");

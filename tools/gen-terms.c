@@ -45,7 +45,7 @@ typedef struct {
     uint64_t last;    /* last sentence counted + 1 */
 } noun;
 
-static void die(const char *what, const ys_error *err)
+static _Noreturn void die(const char *what, const ys_error *err)
 {
     fprintf(stderr, "gen-terms: %s: %s\n", what, err ? err->message : strerror(errno));
     exit(2);
