@@ -4,12 +4,14 @@
 #include "yamiscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,7 +70,11 @@ static const char usage_scan[] =
     "      --stats            print counters and throughput to stderr at the end\n"
     "  -h, --help             show this help\n"
     "\n"
-    "Exit status: 0 if a post was flagged, 1 if none was, 2 on error.\n";
+    "Exit status: 0 if a post was flagged, 1 if none was, 2 on error.\n"
+    "SIGINT or SIGTERM stops the scan after the posts read so far: their results\n"
+    "are written, --stats printed, and the exit status is 130 (SIGINT) or 143\n"
+    "(SIGTERM). A second signal ends it at once. After a write error on a\n"
+    "regular file (disk full), a partial last output line is removed.\n";
 
 static const char usage_compile[] =
     "Usage: yamiscan compile [OPTIONS] -o FILE\n"
@@ -150,6 +156,14 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
         rc = ys_lexicon_load_list(lex, a->list[i], err);
     for (int i = 0; rc == YS_OK && i < a->nterm; i++)
         rc = ys_lexicon_add_term(lex, a->term[i], err);
+    if (rc == YS_OK && ys_lexicon_size(lex) == 0) {
+        /* Name what was given, so that an empty file is easy to find. */
+        const char *what = a->ntsv ? a->tsv[0] : a->nlist ? a->list[0] : path;
+        snprintf(err->message, sizeof err->message,
+                 "%.900s%s: no patterns: the lexicon is empty (only comments or blank lines)",
+                 what, a->ntsv + a->nlist > 1 ? " and the other pattern files" : "");
+        rc = err->code = YS_EINVAL;
+    }
     if (rc != YS_OK) {
         ys_lexicon_free(lex);
         return rc;
@@ -281,6 +295,55 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
                 (double)c->bytes_decoded / 1e6 / secs, (double)c->posts / secs);
 }
 
+/* SIGINT/SIGTERM: the first asks the scan to stop after the posts read so
+ * far (SA_RESETHAND: a second one kills at once). No SA_RESTART, so that a
+ * read blocked on a pipe returns and the stop is seen. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* After a write error (disk full) on a regular file, cuts the output back to
+ * its last complete line, so that no partial post is left for a reader to
+ * choke on. The file is read back through /proc; without it, or without
+ * permission to read it, the output is left as it is. */
+static void drop_partial_line(void)
+{
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return;
+    int fd = open("/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[4096];
+    off_t end = st.st_size;
+    while (end > 0) {
+        size_t n = end < (off_t)sizeof buf ? (size_t)end : sizeof buf;
+        ssize_t got = pread(fd, buf, n, end - (off_t)n);
+        if (got != (ssize_t)n)
+            break;
+        size_t k = n;
+        while (k > 0 && buf[k - 1] != '\n')
+            k--;
+        end -= (off_t)(n - k);
+        if (k > 0)
+            break;
+    }
+    close(fd);
+    if (end != st.st_size && ftruncate(STDOUT_FILENO, end) != 0)
+        fprintf(stderr, "%s: cannot remove the partial last line: %s\n", prog, strerror(errno));
+}
+
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
@@ -374,7 +437,9 @@ static int cmd_scan(int argc, char **argv)
     }
     ys_counters counters = {0};
     counters.category_hits = calloc(ys_db_category_count(db), sizeof(uint64_t));
-    int failed = 0, closed = 0;
+    int failed = 0, closed = 0, stopped = 0;
+    catch_stop_signals();
+    po.stop = &stop_signal;
     double t0 = now();
     for (int i = 0; i < ninputs && !closed; i++) {
         uint64_t before = counters.posts_flagged, opened = counters.inputs;
@@ -386,6 +451,14 @@ static int cmd_scan(int argc, char **argv)
         }
         if (rc == YS_EPIPE) {
             closed = 1; /* `| head`: stop quietly */
+            break;
+        }
+        if (rc == YS_EINTR) {
+            fprintf(stderr, "%s: stopped by %s after %llu posts; the flagged posts before "
+                    "the stop are all written\n", prog,
+                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+                    (unsigned long long)counters.posts);
+            stopped = 1;
             break;
         }
         if (rc != YS_OK) {
@@ -420,6 +493,10 @@ static int cmd_scan(int argc, char **argv)
     free(counters.category_hits);
     ys_scanner_free(sc);
     ys_db_free(db);
+    if (ferror(stdout))
+        drop_partial_line();
+    if (stopped)
+        return 128 + stop_signal; /* as a shell reports a process the signal ended */
     if (failed)
         return 2;
     return counters.posts_flagged ? 0 : 1;

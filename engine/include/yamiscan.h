@@ -28,6 +28,7 @@
 #ifndef YAMISCAN_H
 #define YAMISCAN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,7 +54,8 @@ enum {
     YS_EFORMAT = -7,   /* an input post is malformed and strict mode is on */
     YS_EINVAL = -8,    /* an argument is invalid */
     YS_EPIPE = -9,     /* the output was closed by the reader (e.g. `| head`) */
-    YS_ESCAN = -10     /* Hyperscan failed while scanning */
+    YS_ESCAN = -10,    /* Hyperscan failed while scanning */
+    YS_EINTR = -11     /* a signal interrupted a read, or asked the run to stop */
 };
 
 /* Room for one error message. Callers allocate it (on the stack is fine). */
@@ -182,7 +184,8 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err);
 /* Reads up to `cap` decoded bytes into `buf`. Sets *got to 0 at end of
  * stream. Errors: YS_EIO, YS_EZSTD (corrupt or truncated stream; the message
  * names the file and the compressed byte offset). Bytes returned before an
- * error are good. */
+ * error are good. YS_EINTR: a signal handler installed without SA_RESTART
+ * interrupted a blocking read; nothing was lost, call again to go on. */
 int ys_source_read(ys_source *src, void *buf, size_t cap, size_t *got,
                    ys_error *err);
 
@@ -392,12 +395,19 @@ typedef struct ys_pipeline_options {
      * displays); may be NULL. */
     void (*on_progress)(void *ctx, const ys_counters *counters);
     void *progress_ctx;
+    /* When *stop becomes non-zero (set it from a SIGINT/SIGTERM handler
+     * installed without SA_RESTART, so that a blocking read returns), the
+     * run stops at the next read: the posts framed so far are scanned and
+     * written, a partial last line is not, and YS_EINTR is returned.
+     * May be NULL. */
+    volatile sig_atomic_t *stop;
 } ys_pipeline_options;
 
 /* Reads `path` ("-" for stdin) through source, framer, scanner, scorer and
  * emitter, adding to `counters`. Output is flushed after every batch, so
  * everything before a failure is written. Returns YS_OK or the first error
- * (YS_EIO, YS_EZSTD, YS_EFORMAT with --strict, YS_EPIPE, YS_ESCAN). */
+ * (YS_EIO, YS_EZSTD, YS_EFORMAT with --strict, YS_EPIPE, YS_ESCAN), or
+ * YS_EINTR when asked to stop through ys_pipeline_options.stop. */
 int ys_pipeline_run(const ys_db *db, ys_scanner *sc,
                     const ys_pipeline_options *opt, const char *path,
                     ys_counters *counters, ys_error *err);

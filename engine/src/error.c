@@ -17,6 +17,7 @@ const char *ys_strerror(int code)
     case YS_EINVAL: return "invalid argument";
     case YS_EPIPE: return "output closed";
     case YS_ESCAN: return "scan failed";
+    case YS_EINTR: return "interrupted";
     default: return "unknown error";
     }
 }

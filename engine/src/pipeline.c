@@ -93,7 +93,15 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     uint64_t seen_in = 0;
     for (;;) {
         size_t got;
+        if (opt->stop && *opt->stop) {
+            rc = ys_fail(err, YS_EINTR, "stopped by a signal");
+            break;
+        }
         src_rc = ys_source_read(src, buf, READ_CHUNK, &got, &src_err);
+        if (src_rc == YS_EINTR) {
+            src_rc = YS_OK;
+            continue; /* the loop's head decides whether it was a stop */
+        }
         /* Byte counters move as the input is read, for progress displays. */
         c->bytes_in += ys_source_bytes_in(src) - seen_in;
         seen_in = ys_source_bytes_in(src);
@@ -107,8 +115,8 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
      * written (a partial last line is framed as it is) before the error. */
     if (rc == YS_OK)
         rc = ys_framer_finish(fr, err);
-    else if (rc == YS_EFORMAT)
-        (void)ys_framer_flush(fr); /* --strict: the posts before the bad line are written */
+    else if (rc == YS_EFORMAT || rc == YS_EINTR)
+        (void)ys_framer_flush(fr); /* the complete posts before the stop are written */
     if (rc == YS_OK && src_rc != YS_OK) {
         rc = src_rc;
         if (err)

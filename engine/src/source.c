@@ -30,13 +30,14 @@ struct ys_source {
     int eof;
 };
 
-/* One read(2), retried on EINTR; sets eof when it returns 0 bytes. */
+/* One read(2); sets eof when it returns 0 bytes. EINTR is passed up, so
+ * that a caller waiting on a pipe can notice a stop request. */
 static int read_some(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
 {
-    ssize_t n;
     *got = 0;
-    while ((n = read(s->fd, buf, cap)) < 0 && errno == EINTR)
-        ;
+    ssize_t n = read(s->fd, buf, cap);
+    if (n < 0 && errno == EINTR)
+        return ys_fail(err, YS_EINTR, "%s: read interrupted", s->name);
     if (n < 0)
         return ys_fail(err, YS_EIO, "%s: %s", s->name, strerror(errno));
     s->eof = n == 0;
