@@ -73,6 +73,7 @@ END {
 
     # JSON
     printf "{\"header\":[" > json
+    close(header)
     n = 0
     while ((getline line < header) > 0) printf "%s%s", (n++ ? "," : ""), jstr(line) > json
     printf "],\"runs\":%d,\"bytes\":%d,\"posts\":%d,\"zstd_dc_s\":%s,\"sets\":[", runs, bytes, posts, zs > json
