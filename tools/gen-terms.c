@@ -83,11 +83,13 @@ static unsigned noun_chars(const char *w)
     return n;
 }
 
-/* Parses bench/dict-words output: WORD \t COST \t KIND. */
-static noun *read_words(const char *path, size_t *count)
+/* Parses bench/dict-words output: WORD \t COST \t KIND. The words point
+ * into *text, which the caller frees after them. */
+static noun *read_words(const char *path, size_t *count, char **text)
 {
     size_t len, n = 0, cap = 1024;
     char *data = slurp(path, &len), *line = data, *end = data + len;
+    *text = data;
     noun *v = malloc(cap * sizeof *v);
     while (line < end) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -261,7 +263,8 @@ int main(int argc, char **argv)
 
     /* v: the lexicon's literals first, then the nouns that are not one. */
     size_t n, kept = nlex;
-    noun *words_read = read_words(words, &n);
+    char *words_text;
+    noun *words_read = read_words(words, &n, &words_text);
     noun *v = malloc((n + nlex) * sizeof *v);
     if (!v)
         die("out of memory", NULL);
@@ -323,6 +326,7 @@ int main(int argc, char **argv)
     free(lexterms);
     free(v);
     free(words_read);
+    free(words_text);
     ys_lexicon_free(lex);
     return 0;
 }

@@ -133,6 +133,7 @@ static int default_lexicon(char *out, size_t cap)
 
 static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 {
+    *out = NULL;
     ys_lexicon *lex = ys_lexicon_new();
     if (!lex) {
         snprintf(err->message, sizeof err->message, "out of memory");
@@ -176,7 +177,7 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 static int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
 {
     if (!a->db_path) {
-        ys_lexicon *lex;
+        ys_lexicon *lex; /* NULL when building it failed */
         int rc = build_lexicon(a, &lex, err);
         if (rc == YS_OK)
             rc = ys_db_compile(lex, db, err);
