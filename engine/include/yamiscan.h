@@ -303,6 +303,31 @@ int ys_json_extract(const char *line, size_t len, const char *const *fields,
                     size_t *id_len, ys_error *err);
 
 /* ------------------------------------------------------------------------ */
+/* Folding: spelling tricks undone before matching                          */
+/* ------------------------------------------------------------------------ */
+
+/* Folding maps text to the form the matcher sees (rules: patterns/README.md,
+ * "Folding"): half-width katakana to full width, full-width letters and
+ * digits to ASCII, zero-width characters dropped, separators and emoji
+ * between Japanese characters dropped (受 け 子 → 受け子), dash look-alikes
+ * after kana to ー. The scanner folds every post that needs it and the
+ * compiler folds every literal, so hits survive these tricks; hit offsets
+ * always point into the original text. */
+#define YS_FOLD_UNCHANGED ((size_t)-1)
+
+/* Writes the folded form of text[0..len) to `out` (room for 3 × len bytes:
+ * a dash may become ー) and, for each folded byte b, the range
+ * [from[b], to[b]) of original bytes it stands for (room for 3 × len each).
+ * Returns the folded length, or YS_FOLD_UNCHANGED when folding would change
+ * nothing (`out` then holds no meaningful bytes). Invalid UTF-8 bytes pass
+ * through unchanged. */
+size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to);
+
+/* 0 when ys_fold would certainly return YS_FOLD_UNCHANGED: a fast check
+ * (most Japanese text needs no folding) that lets the scanner skip it. */
+int ys_fold_needed(const char *text, size_t len);
+
+/* ------------------------------------------------------------------------ */
 /* Scanner: hits in a batch                                                 */
 /* ------------------------------------------------------------------------ */
 

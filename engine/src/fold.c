@@ -1,0 +1,255 @@
+/* Folding: the text a post means, without the spelling tricks that hide a
+ * term from a literal matcher. Applied to the lexicon's literals when they
+ * are compiled and to each post before it is scanned, so that a folded term
+ * is matched in folded text. The rules (patterns/README.md, "Folding"):
+ *
+ *   width      half-width katakana → full-width (ｶﾞ → ガ), full-width letters
+ *              and digits → ASCII (Ｔｅｌｅｇｒａｍ → Telegram, ５ → 5);
+ *              a kana followed by a combining (semi-)voiced mark is composed
+ *   invisible  zero-width characters, soft hyphens and variation selectors
+ *              are dropped
+ *   gaps       1 to 3 separators (spaces, ・, dots, slashes, emoji, symbols)
+ *              between two Japanese characters are dropped: 受 け 子, 闇・バイト,
+ *              闇🌙バイト → 受け子, 闇バイト
+ *   long vowel dash look-alikes after kana (ｰ － ― ‐ — ─ -), and 一 after
+ *              katakana, become ー
+ *
+ * Every folded byte remembers the original bytes it came from, so that a hit
+ * in folded text is reported at its place in the original post. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Decodes one character at s[0..n); invalid or truncated UTF-8 is one byte
+ * (its value | 0x80000000, never a class below). Sets *len. */
+static uint32_t decode(const unsigned char *s, size_t n, size_t *len)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    }
+    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (k == 0 || k > n || c > 0xF4)
+        goto bad;
+    uint32_t cp = c & (0x7F >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            goto bad;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        goto bad;
+    *len = k;
+    return cp;
+bad:
+    *len = 1;
+    return 0x80000000u | c;
+}
+
+static size_t encode(uint32_t cp, unsigned char *out)
+{
+    if (cp & 0x80000000u) { /* an invalid byte, as it was */
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | cp >> 6);
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | cp >> 18);
+    out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int is_hiragana(uint32_t cp) { return cp >= 0x3041 && cp <= 0x309F; }
+static int is_katakana(uint32_t cp) { return cp >= 0x30A1 && cp <= 0x30FF && cp != 0x30FB; }
+static int is_kana(uint32_t cp) { return is_hiragana(cp) || is_katakana(cp); }
+
+/* Japanese characters whose neighbours decide a gap: kana, kanji, 々 〆. */
+static int is_japanese(uint32_t cp)
+{
+    return is_kana(cp) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || cp == 0x3005 || cp == 0x3006;
+}
+
+static int is_invisible(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF ||
+           cp == 0x00AD || cp == 0x180E || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+           (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+/* What may be put between the characters of a word to hide it. Sentence
+ * punctuation (。、！？) is not: dropping it would join sentences. */
+static int is_separator(uint32_t cp)
+{
+    switch (cp) {
+    case ' ': case '.': case '_': case '-': case '*': case '/': case '+': case '|':
+    case '=': case '^': case '#': case '@': case '~':
+    case 0x3000: case 0x30FB: case 0xFF65: /* ideographic space, ・, ･ */
+    case 0xFF0E: case 0xFF3F: case 0xFF0A: case 0xFF0F: case 0xFF0B: case 0xFF5C:
+    case 0xFF0D: case 0x2010: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
+    case 0x2022: case 0x2027: case 0x2025: case 0x2026: case 0x00B7: case 0x3030:
+        return 1;
+    }
+    return (cp >= 0x2190 && cp <= 0x2BFF) || /* arrows, shapes, symbols, dingbats, ☆♪✨ */
+           (cp >= 0x1F000 && cp <= 0x1FAFF);  /* emoji */
+}
+
+/* Dash look-alikes that stand for ー after kana. */
+static int is_dash_like(uint32_t cp)
+{
+    return cp == '-' || cp == 0xFF0D || cp == 0xFF70 || cp == 0x2010 ||
+           (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212 || cp == 0x2500 || cp == 0x2501;
+}
+
+/* Half-width katakana U+FF61..U+FF9F to full width (a table of the block). */
+static const uint16_t halfwidth[] = {
+    0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9,
+    0x30E3, 0x30E5, 0x30E7, 0x30C3, 0x30FC, 0x30A2, 0x30A4, 0x30A6, 0x30A8, 0x30AA, 0x30AB,
+    0x30AD, 0x30AF, 0x30B1, 0x30B3, 0x30B5, 0x30B7, 0x30B9, 0x30BB, 0x30BD, 0x30BF, 0x30C1,
+    0x30C4, 0x30C6, 0x30C8, 0x30CA, 0x30CB, 0x30CC, 0x30CD, 0x30CE, 0x30CF, 0x30D2, 0x30D5,
+    0x30D8, 0x30DB, 0x30DE, 0x30DF, 0x30E0, 0x30E1, 0x30E2, 0x30E4, 0x30E6, 0x30E8, 0x30E9,
+    0x30EA, 0x30EB, 0x30EC, 0x30ED, 0x30EF, 0x30F3, 0x3099, 0x309A};
+
+/* The voiced (mark 0x3099) or semi-voiced (0x309A) form of kana `cp`, or 0. */
+static uint32_t voiced(uint32_t cp, uint32_t mark)
+{
+    int kata = is_katakana(cp);
+    uint32_t base = kata ? cp - 0x60 : cp, v = 0; /* as hiragana */
+    if (mark == 0x3099) {
+        if ((base >= 0x304B && base <= 0x3061 && (base - 0x304B) % 2 == 0) || /* か..ち */
+            base == 0x3064 || base == 0x3066 || base == 0x3068 ||             /* つ て と */
+            (base >= 0x306F && base <= 0x307B && (base - 0x306F) % 3 == 0))   /* は..ほ */
+            v = base + 1;
+        else if (base == 0x3046) /* う → ゔ */
+            v = 0x3094;
+    } else if (base >= 0x306F && base <= 0x307B && (base - 0x306F) % 3 == 0) {
+        v = base + 2;
+    }
+    return v && kata ? v + 0x60 : v;
+}
+
+/* The folded form of character `cp` given the character before it (already
+ * folded); 0 means "drop it". Gaps are handled by the caller. */
+static uint32_t fold_char(uint32_t cp, uint32_t prev)
+{
+    if (is_invisible(cp))
+        return 0;
+    if (cp >= 0xFF61 && cp <= 0xFF9F)
+        cp = halfwidth[cp - 0xFF61];
+    else if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
+             (cp >= 0xFF41 && cp <= 0xFF5A))
+        return cp - 0xFEE0;
+    if (is_kana(prev) && (is_dash_like(cp) || cp == 0x30FC))
+        return 0x30FC;
+    if (cp == 0x4E00 && is_katakana(prev))
+        return 0x30FC;
+    return cp;
+}
+
+size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    unsigned char *o = (unsigned char *)out;
+    size_t n = 0, i = 0, changed = 0;
+    uint32_t prev = 0;  /* last character written, folded */
+    size_t prev_n = 0;  /* where it starts in out */
+    while (i < len) {
+        size_t k;
+        uint32_t cp = decode(s + i, len - i, &k);
+        /* A gap of 1..3 separators between Japanese characters. */
+        if (is_separator(cp) && is_japanese(prev) && !(is_kana(prev) && is_dash_like(cp))) {
+            size_t j = i, kk = k, seps = 0;
+            uint32_t c = cp;
+            while (j < len && (is_separator(c) || is_invisible(c))) {
+                if (!is_invisible(c) && ++seps > 3)
+                    break;
+                j += kk;
+                if (j < len)
+                    c = decode(s + j, len - j, &kk);
+            }
+            if (seps <= 3 && j < len && is_japanese(fold_char(c, 0))) {
+                i = j;
+                changed = 1;
+                continue;
+            }
+        }
+        /* A combining voiced mark after kana composes with it. */
+        uint32_t f = fold_char(cp, prev);
+        if (f >= 0x3099 && f <= 0x309C && is_kana(prev)) {
+            uint32_t v = voiced(prev, f == 0x3099 || f == 0x309B ? 0x3099 : 0x309A);
+            if (v) {
+                n = prev_n + encode(v, o + prev_n);
+                for (size_t b = prev_n; b < n; b++)
+                    to[b] = (uint32_t)(i + k);
+                prev = v;
+                i += k;
+                changed = 1;
+                continue;
+            }
+        }
+        if (f == 0) {
+            i += k;
+            changed = 1;
+            continue;
+        }
+        prev_n = n;
+        size_t w = encode(f, o + n);
+        if (f != cp)
+            changed = 1;
+        for (size_t b = n; b < n + w; b++) {
+            from[b] = (uint32_t)i;
+            to[b] = (uint32_t)(i + k);
+        }
+        n += w;
+        prev = f;
+        i += k;
+    }
+    return changed ? n : YS_FOLD_UNCHANGED;
+}
+
+int ys_fold_needed(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        /* Most bytes of Japanese text: kanji (E4–E9) and ordinary kana. */
+        if (c >= 0xE4 && c <= 0xE9 && !(c == 0xE4 && s[i + 1 < len ? i + 1 : i] == 0xB8)) {
+            prev = 0x4E01; /* some kanji */
+            i += 3;
+            continue;
+        }
+        if (c < 0x80 && !is_separator(c)) {
+            prev = c;
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp = decode(s + i, len - i, &k);
+        if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
+            (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
+            (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
+            (is_separator(cp) && is_japanese(prev)))
+            return 1;
+        prev = cp;
+        i += k;
+    }
+    return 0;
+}

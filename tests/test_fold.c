@@ -1,0 +1,152 @@
+/* Folding: each trick, the offsets back into the original text, and the
+ * promise of ys_fold_needed (0 means folding would change nothing). */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yamiscan.h"
+
+typedef struct {
+    char text[1024];
+    size_t len;
+    uint32_t from[1024], to[1024];
+} folded;
+
+static folded fold(const char *s)
+{
+    folded f;
+    size_t n = strlen(s);
+    cr_assert_lt(3 * n, sizeof f.text);
+    f.len = ys_fold(s, n, f.text, f.from, f.to);
+    if (f.len == YS_FOLD_UNCHANGED) {
+        memcpy(f.text, s, n);
+        f.len = n;
+        for (size_t i = 0; i < n; i++)
+            f.from[i] = (uint32_t)i, f.to[i] = (uint32_t)i + 1;
+    } else {
+        cr_assert(ys_fold_needed(s, n), "'%s' changes but the check said no", s);
+    }
+    f.text[f.len] = 0;
+    return f;
+}
+
+/* The original text that folded bytes [start, end) stand for. */
+static char *original(const char *s, const folded *f, size_t start, size_t end)
+{
+    static char buf[1024];
+    size_t a = f->from[start], b = f->to[end - 1];
+    memcpy(buf, s + a, b - a);
+    buf[b - a] = 0;
+    return buf;
+}
+
+/* Folds s, expects `want`, finds `term` in the folded text and checks that
+ * it maps back to `orig` in s. */
+static void check(const char *s, const char *want, const char *term, const char *orig)
+{
+    folded f = fold(s);
+    cr_assert_str_eq(f.text, want, "fold(%s)", s);
+    if (term) {
+        const char *at = strstr(f.text, term);
+        cr_assert_not_null(at, "%s not in %s", term, f.text);
+        size_t start = (size_t)(at - f.text);
+        cr_assert_str_eq(original(s, &f, start, start + strlen(term)), orig);
+    }
+}
+
+Test(fold, plain_japanese_is_unchanged_and_not_even_checked)
+{
+    const char *s = "今日は駅前のカフェでラーメンを食べた。また行きたい！（笑）";
+    cr_assert_eq(ys_fold_needed(s, strlen(s)), 0);
+    char out[300];
+    uint32_t a[300], b[300];
+    cr_assert_eq(ys_fold(s, strlen(s), out, a, b), YS_FOLD_UNCHANGED);
+}
+
+Test(fold, halfwidth_katakana_with_voiced_marks)
+{
+    check("ﾎﾜｲﾄ案件", "ホワイト案件", "ホワイト案件", "ﾎﾜｲﾄ案件");
+    check("ｶﾞｯﾂﾘ稼げるﾊﾞｲﾄ", "ガッツリ稼げるバイト", "バイト", "ﾊﾞｲﾄ");
+    check("ﾊﾟﾁﾝｺ ｳﾞｨ", "パチンコヴィ", "ヴィ", "ｳﾞｨ");
+    check("か\xe3\x82\x99け子", "がけ子", "が", "か\xe3\x82\x99"); /* combining mark */
+}
+
+Test(fold, fullwidth_latin_and_digits)
+{
+    check("連絡はＴｅｌｅｇｒａｍで", "連絡はTelegramで", "Telegram", "Ｔｅｌｅｇｒａｍ");
+    check("日給５万", "日給5万", "5", "５");
+}
+
+Test(fold, invisible_characters)
+{
+    check("闇\xe2\x80\x8b" "バイト", "闇バイト", "闇バイト", "闇\xe2\x80\x8b" "バイト");
+    check("受\xef\xbb\xbf" "け\xc2\xad子", "受け子", "受け子", "受\xef\xbb\xbf" "け\xc2\xad子");
+}
+
+Test(fold, separators_and_emoji_between_japanese_characters)
+{
+    check("受 け 子", "受け子", "受け子", "受 け 子");
+    check("闇・バイト募集", "闇バイト募集", "闇バイト", "闇・バイト");
+    check("闇🌙バイト", "闇バイト", "闇バイト", "闇🌙バイト");
+    check("ホ✨ワ✨イ✨ト案件", "ホワイト案件", "ホワイト案件", "ホ✨ワ✨イ✨ト案件");
+    check("受　け　子", "受け子", "受け子", "受　け　子");
+    check("闇/バ/イ/ト", "闇バイト", "闇バイト", "闇/バ/イ/ト");
+}
+
+Test(fold, gaps_that_are_not_tricks_stay)
+{
+    check("今日は 10時から", "今日は 10時から", NULL, NULL);  /* digit after */
+    check("すごい！また", "すごい！また", NULL, NULL);         /* sentence punctuation */
+    check("受けて    子ども", "受けて    子ども", NULL, NULL); /* more than 3 */
+    check("詳細は DM で", "詳細は DM で", NULL, NULL);         /* Latin after */
+}
+
+Test(fold, long_vowel_look_alikes_after_kana)
+{
+    check("テレグラム、ボ一ナス", "テレグラム、ボーナス", "ボーナス", "ボ一ナス");
+    check("カ－ド", "カード", "カード", "カ－ド");
+    check("カ―ド", "カード", NULL, NULL);
+    check("ﾎﾜｲﾄｰ", "ホワイトー", NULL, NULL);
+    check("一日", "一日", NULL, NULL);         /* 一 after nothing: the kanji */
+    check("もう一度", "もう一度", NULL, NULL); /* after hiragana: the kanji */
+    check("ﾃﾚｸﾞﾗﾑ-ﾎﾞｰﾅｽ", "テレグラムーボーナス", NULL, NULL);
+}
+
+Test(fold, invalid_utf8_passes_through)
+{
+    const char s[] = "ﾎﾜ\xff\xfeｲﾄ";
+    folded f = fold(s);
+    cr_assert_eq(f.len, 3 + 3 + 2 + 3 + 3);
+    cr_assert(memcmp(f.text, "ホワ\xff\xfeイト", f.len) == 0);
+}
+
+/* Random strings over the characters the rules care about: whenever the
+ * quick check says "no", folding must change nothing, and every folded byte
+ * maps to a range inside the original. */
+Test(fold, the_quick_check_never_misses_a_change)
+{
+    static const char *const pieces[] = {"闇", "バ", "イ", "ト", "う", "け", "こ", " ", "　", "・",
+                                         "ｰ", "ﾊ", "ﾞ", "ﾟ", "ｶ", "Ｔ", "５", "－", "―", "一",
+                                         "-", "✨", "🌙", "\xe2\x80\x8b", "\xc2\xad", "a", "。",
+                                         "！", "\xe3\x82\x99", "゛", "\xff", "9", "/"};
+    uint64_t x = 42;
+    char s[200], out[600];
+    uint32_t from[600], to[600];
+    for (int round = 0; round < 200000; round++) {
+        size_t n = 0;
+        int k = 1 + (int)(x % 8);
+        for (int j = 0; j < k; j++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *p = pieces[(x >> 33) % (sizeof pieces / sizeof *pieces)];
+            memcpy(s + n, p, strlen(p));
+            n += strlen(p);
+        }
+        size_t f = ys_fold(s, n, out, from, to);
+        if (!ys_fold_needed(s, n))
+            cr_assert_eq(f, YS_FOLD_UNCHANGED, "round %d: %.*s", round, (int)n, s);
+        if (f != YS_FOLD_UNCHANGED)
+            for (size_t b = 0; b < f; b++)
+                cr_assert(from[b] < to[b] && to[b] <= n, "round %d", round);
+    }
+}
