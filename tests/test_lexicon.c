@@ -81,7 +81,7 @@ Test(lexicon, bad_weight)
 
 Test(lexicon, bad_type)
 {
-    expect_error("x\tdefault\t1\tregex\ta\n", "t.tsv:1:13: bad type 'regex': expected 'lit' or 're'");
+    expect_error("x\tdefault\t1\tregex\ta\n", "t.tsv:1:13: bad type 'regex': expected 'lit', 'exact' or 're'");
 }
 
 Test(lexicon, empty_expression)
@@ -92,11 +92,34 @@ Test(lexicon, empty_expression)
 Test(lexicon, wrong_field_count)
 {
     expect_error("x\tdefault\t1\tlit\n",
-                 "t.tsv:1:16: expected 5 tab-separated fields (id, category, weight, type, "
-                 "expression), found 4");
+                 "t.tsv:1:16: expected 5 or 6 tab-separated fields (id, category, weight, "
+                 "type, expression, optional reading), found 4");
+    expect_error("x\tdefault\t1\tlit\ta\tか\tb\n",
+                 "t.tsv:1:20: expected 5 or 6 tab-separated fields (id, category, weight, "
+                 "type, expression, optional reading), found 7");
+}
+
+Test(lexicon, readings_combos_and_threshold)
+{
     expect_error("x\tdefault\t1\tlit\ta\tb\n",
-                 "t.tsv:1:18: expected 5 tab-separated fields (id, category, weight, type, "
-                 "expression), found 6");
+                 "t.tsv:1:19: bad reading 'b': expected kana (hiragana or katakana)");
+    expect_error("x\tdefault\t1\tre\ta\tか\n", "t.tsv:1:18: only 'lit' patterns take a reading");
+    expect_error("@combo\tdefault+nope\t3\n",
+                 "t.tsv:1:16: @combo needs two different declared categories");
+    expect_error("@combo\tdefault\t3\n", "t.tsv:1:1: @combo takes CATEGORY+CATEGORY and a bonus");
+    expect_error("@threshold\tlots\n", "t.tsv:1:12: @threshold takes an integer from -1000 to 1000");
+    ys_error err;
+    ys_lexicon *a = ys_lexicon_new(), *b = ys_lexicon_new();
+    const char *ta = "@category\tpay\tp\n@combo\tdefault+pay\t2\n@threshold\t5\n"
+                     "k\tdefault\t3\tlit\t受け子\tうけこ\n";
+    const char *tb = "@category\tpay\tp\n@combo\tdefault+pay\t2\n@threshold\t6\n"
+                     "k\tdefault\t3\tlit\t受け子\tうけこ\n";
+    cr_assert_eq(ys_lexicon_parse_tsv(a, "a", ta, strlen(ta), &err), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_lexicon_parse_tsv(b, "b", tb, strlen(tb), &err), YS_OK, "%s", err.message);
+    cr_assert_str_eq(ys_lexicon_pattern(a, 0)->reading, "うけこ");
+    cr_assert_neq(ys_lexicon_hash(a), ys_lexicon_hash(b), "the threshold is content");
+    ys_lexicon_free(a);
+    ys_lexicon_free(b);
 }
 
 Test(lexicon, invalid_utf8_column_counts_characters)

@@ -86,8 +86,11 @@ typedef struct ys_pattern {
     const char *category;  /* a declared category name */
     int weight;            /* score contribution, -1000..1000 */
     int is_regex;          /* 0 literal, 1 Hyperscan regular expression */
-    const char *expr;      /* the expression (a literal is matched byte for byte) */
+    int exact;             /* literal without spelling variants (type `exact`,
+                              and every -f/-e term) */
+    const char *expr;      /* the expression as written */
     size_t expr_len;
+    const char *reading;   /* a literal's kana reading ("" if none given) */
     const char *file;      /* where it was declared, for error messages */
     unsigned line;
     unsigned col;          /* 1-based character column of the expression */
@@ -131,9 +134,11 @@ uint64_t ys_lexicon_hash(const ys_lexicon *lex);
 typedef struct ys_db ys_db;
 
 typedef struct ys_db_stats {
-    size_t patterns;        /* literals + regexes */
+    size_t patterns;        /* literals + regexes, as the lexicon wrote them */
     size_t literals;
     size_t regexes;
+    size_t spellings;       /* literal spellings compiled: each literal folded,
+                               with its kana and reading variants (patterns/README.md) */
     size_t categories;
     size_t hs_bytes;        /* size of the Hyperscan database(s) in memory */
     double compile_seconds; /* 0 for a database loaded from a file */
@@ -167,6 +172,9 @@ size_t ys_db_category_count(const ys_db *db);
 const char *ys_db_category_name(const ys_db *db, unsigned index);
 /* Index of pattern `index`'s category, for per-category counters. */
 unsigned ys_db_pattern_category(const ys_db *db, unsigned index);
+/* The lexicon's @combo lines: categories a and b together add `bonus`. */
+size_t ys_db_combo_count(const ys_db *db);
+void ys_db_combo(const ys_db *db, size_t i, unsigned *a, unsigned *b, int *bonus);
 
 /* ------------------------------------------------------------------------ */
 /* Source: a byte stream from a file or stdin, zstd decoded transparently   */
@@ -352,6 +360,8 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *batch, const ys_hit **hits,
                   size_t *nhits, ys_error *err);
 /* Posts of the last batch skipped by the regex scan for invalid UTF-8. */
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc);
+/* Posts of the last batch that were scanned folded (ys_fold). */
+size_t ys_scanner_folded(const ys_scanner *sc);
 
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
@@ -359,18 +369,29 @@ size_t ys_scanner_invalid_utf8(const ys_scanner *sc);
 
 typedef struct ys_verdict {
     int flagged; /* 1 if the post is reported */
-    int score;   /* sum of the weights of the distinct patterns hit */
+    int score;   /* the post's score (patterns/README.md, "Scoring") */
 } ys_verdict;
 
 typedef struct ys_scorer ys_scorer;
 
-/* Creates a scorer for `db` (a little state per pattern, so that scoring is
- * linear in the number of hits). One per thread. */
+/* Creates a scorer for `db` (a little state per pattern and category, so
+ * that scoring is linear in the number of hits). One per thread. Its
+ * threshold is the lexicon's @threshold, or 1. */
 int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err);
 void ys_scorer_free(ys_scorer *s);
+void ys_scorer_set_threshold(ys_scorer *s, int threshold); /* --threshold */
+int ys_scorer_threshold(const ys_scorer *s);
 
-/* Scores one post from its hits (one post's run of ys_scan_batch's array). */
+/* Scores one post from its hits (one post's run of ys_scan_batch's array):
+ * each category hit adds the weight of its strongest term (largest in
+ * absolute value), each @combo of two positively contributing categories
+ * adds its bonus; flagged when score >= threshold, or when a term of
+ * category "default" (-f/-e lists: grep's meaning) is hit. */
 void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
+
+/* After ys_score_post, for explaining it: 1 if category `cat` was hit in
+ * that post, with its contribution in *score; 0 otherwise. */
+int ys_scorer_category(const ys_scorer *s, unsigned cat, int *score);
 
 /* ------------------------------------------------------------------------ */
 /* Emitter: output formats                                                  */

@@ -4,8 +4,11 @@
  *   u32 format version, char[64] Hyperscan version, u64 lexicon hash
  *   u32 categories, then each: u32 length, bytes
  *   u32 patterns, then each: u32 category, i32 weight, u32 is_regex,
- *       u32 line, u32 col, and three strings (id, expression, file) as
- *       u32 length + bytes
+ *       u32 exact, u32 line, u32 col, and four strings (id, expression,
+ *       file, reading) as u32 length + bytes
+ *   u32 combos, then each: u32 category, u32 category, i32 bonus
+ *   i32 threshold
+ *   u32 literal spellings, then each: u32 pattern index, u32 length
  *   u64 length + serialized Hyperscan literal database (length 0: none)
  *   u64 length + serialized Hyperscan regex database (length 0: none)
  *   u64 FNV-1a checksum of everything before it
@@ -21,7 +24,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 1
+#define DB_FORMAT 2
 #define HSVER_LEN 64
 
 static double now_seconds(void)
@@ -39,86 +42,169 @@ void ys_db_free(ys_db *db)
         return;
     hs_free_database(db->lit);
     hs_free_database(db->re);
-    free(db->len_of);
+    free(db->lit_base);
+    free(db->lit_len);
     ys_table_free(&db->t);
     free(db);
 }
 
-/* Fills len_of and the literal/regex counts from the table. */
-static int index_patterns(ys_db *db)
+/* Counts the literal and regex patterns of the table. */
+static void count_kinds(ys_db *db)
 {
-    db->len_of = malloc((db->t.n ? db->t.n : 1) * sizeof *db->len_of);
-    if (!db->len_of)
-        return YS_ENOMEM;
     db->nlit = db->nre = 0;
     for (size_t i = 0; i < db->t.n; i++) {
-        db->len_of[i] = (uint32_t)db->t.pat[i].expr_len;
         if (db->t.pat[i].is_regex)
             db->nre++;
         else
             db->nlit++;
     }
-    return YS_OK;
 }
 
-static int compile_error(ys_error *err, const ys_db *db, const unsigned *ids,
-                         hs_compile_error_t *ce)
+static int compile_error(ys_error *err, const ys_pattern *p, hs_compile_error_t *ce)
 {
     int rc;
-    if (ce->expression >= 0) {
-        const ys_pattern *p = &db->t.pat[ids[ce->expression]];
+    if (p)
         rc = ys_fail(err, YS_ECOMPILE, "%s:%u:%u: pattern '%s': %s", p->file, p->line,
                      p->col, p->id, ce->message);
-    } else {
+    else
         rc = ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed: %s", ce->message);
-    }
     hs_free_compile_error(ce);
     return rc;
 }
 
-/* Compiles the literal (want_regex 0) or regex (1) patterns of db. */
-static int compile_kind(ys_db *db, int want_regex, hs_database_t **out, ys_error *err)
+/* The literal spellings being collected for hs_compile_lit_multi. */
+typedef struct {
+    ys_db *db;
+    uint32_t base;
+    char **expr;
+    size_t *len;
+    unsigned *flags;
+    size_t cap;
+} spellings;
+
+static int has_ascii_letter(const char *s, size_t n)
 {
-    size_t n = want_regex ? db->nre : db->nlit;
-    *out = NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))
+            return 1;
+    return 0;
+}
+
+static int add_spelling(void *ctx, const char *s, size_t n)
+{
+    spellings *sp = ctx;
+    ys_db *db = sp->db;
+    if (db->nspell == sp->cap) {
+        size_t cap = sp->cap ? 2 * sp->cap : 256;
+        char **e = realloc(sp->expr, cap * sizeof *e);
+        if (e)
+            sp->expr = e;
+        size_t *l = realloc(sp->len, cap * sizeof *l);
+        if (l)
+            sp->len = l;
+        unsigned *f = realloc(sp->flags, cap * sizeof *f);
+        if (f)
+            sp->flags = f;
+        uint32_t *b = realloc(db->lit_base, cap * sizeof *b);
+        if (b)
+            db->lit_base = b;
+        uint32_t *ll = realloc(db->lit_len, cap * sizeof *ll);
+        if (ll)
+            db->lit_len = ll;
+        if (!e || !l || !f || !b || !ll)
+            return YS_ENOMEM;
+        sp->cap = cap;
+    }
+    char *copy = malloc(n ? n : 1);
+    if (!copy)
+        return YS_ENOMEM;
+    memcpy(copy, s, n);
+    const ys_pattern *p = &db->t.pat[sp->base];
+    size_t i = db->nspell++;
+    sp->expr[i] = copy;
+    sp->len[i] = n;
+    /* A term's Latin letters match in any case (Telegram, TELEGRAM). */
+    sp->flags[i] = !p->exact && has_ascii_letter(s, n) ? HS_FLAG_CASELESS : 0;
+    db->lit_base[i] = sp->base;
+    db->lit_len[i] = (uint32_t)n;
+    return YS_OK;
+}
+
+/* Compiles every spelling of every literal into one Hyperscan database. */
+static int compile_literals(ys_db *db, ys_error *err)
+{
+    spellings sp = {db, 0, NULL, NULL, NULL, 0};
+    int rc = YS_OK;
+    db->nspell = 0;
+    for (size_t i = 0; i < db->t.n && rc == YS_OK; i++)
+        if (!db->t.pat[i].is_regex) {
+            sp.base = (uint32_t)i;
+            rc = ys_variants(&db->t.pat[i], add_spelling, &sp);
+        }
+    if (rc != YS_OK)
+        rc = ys_fail(err, YS_ENOMEM, "out of memory");
+    else if (db->nspell > 0) {
+        unsigned *ids = malloc(db->nspell * sizeof *ids);
+        if (!ids)
+            rc = ys_fail(err, YS_ENOMEM, "out of memory");
+        for (size_t i = 0; ids && i < db->nspell; i++)
+            ids[i] = (unsigned)i;
+        hs_compile_error_t *ce = NULL;
+        if (ids && hs_compile_lit_multi((const char *const *)sp.expr, sp.flags, ids, sp.len,
+                                        (unsigned)db->nspell, HS_MODE_BLOCK, NULL, &db->lit,
+                                        &ce) != HS_SUCCESS) {
+            db->lit = NULL;
+            rc = ce ? compile_error(err, ce->expression >= 0
+                                             ? &db->t.pat[db->lit_base[ce->expression]]
+                                             : NULL, ce)
+                    : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
+        }
+        free(ids);
+    }
+    for (size_t i = 0; i < db->nspell; i++)
+        free(sp.expr[i]);
+    free(sp.expr);
+    free(sp.len);
+    free(sp.flags);
+    return rc;
+}
+
+/* Compiles the regexes: they see folded text, in UTF-8 mode, with the
+ * leftmost start of each match. */
+static int compile_regexes(ys_db *db, ys_error *err)
+{
+    size_t n = db->nre;
     if (n == 0)
         return YS_OK;
     const char **exprs = malloc(n * sizeof *exprs);
     unsigned *flags = malloc(n * sizeof *flags), *ids = malloc(n * sizeof *ids);
-    size_t *lens = malloc(n * sizeof *lens);
     int rc = YS_OK;
-    if (!exprs || !flags || !ids || !lens) {
+    if (!exprs || !flags || !ids) {
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
         goto done;
     }
     size_t k = 0;
     for (size_t i = 0; i < db->t.n; i++) {
-        const ys_pattern *p = &db->t.pat[i];
-        if (p->is_regex != want_regex)
+        if (!db->t.pat[i].is_regex)
             continue;
-        exprs[k] = p->expr;
-        lens[k] = p->expr_len;
+        exprs[k] = db->t.pat[i].expr;
         ids[k] = (unsigned)i;
-        /* Literals need no start-of-match tracking: start = end - length. */
-        flags[k] = want_regex ? HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST : 0;
+        flags[k] = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
         k++;
     }
     hs_compile_error_t *ce = NULL;
-    hs_error_t e = want_regex
-        ? hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, out, &ce)
-        : hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK,
-                               NULL, out, &ce);
-    if (e != HS_SUCCESS) {
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &db->re, &ce) !=
+        HS_SUCCESS) {
+        db->re = NULL;
         /* ce->expression indexes exprs[]; map it back through ids[]. */
-        rc = ce ? compile_error(err, db, ids, ce)
-                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed (error %d)", e);
-        *out = NULL;
+        rc = ce ? compile_error(err, ce->expression >= 0 ? &db->t.pat[ids[ce->expression]]
+                                                         : NULL, ce)
+                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
     }
 done:
     free(exprs);
     free(flags);
     free(ids);
-    free(lens);
     return rc;
 }
 
@@ -134,6 +220,7 @@ int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
     ys_db *db = calloc(1, sizeof *db);
     if (!db)
         return ys_fail(err, YS_ENOMEM, "out of memory");
+    db->t.threshold = YS_NO_THRESHOLD;
     int rc = YS_OK;
     /* Categories in declaration order, so that indexes stay the same. */
     const ys_table *lt = ys_lexicon_table(lex);
@@ -141,15 +228,17 @@ int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
         rc = ys_table_add_category(&db->t, lt->cats[i], strlen(lt->cats[i]), NULL);
     for (size_t i = 0; i < n && rc == YS_OK; i++)
         rc = ys_table_add(&db->t, &lt->pat[i], lt->cat_of[i]);
-    if (rc == YS_OK)
-        rc = index_patterns(db);
+    for (size_t i = 0; i < lt->ncombos && rc == YS_OK; i++)
+        rc = ys_table_add_combo(&db->t, lt->combos[i].a, lt->combos[i].b, lt->combos[i].bonus);
+    db->t.threshold = lt->threshold;
     if (rc != YS_OK) {
         ys_db_free(db);
         return ys_fail(err, rc, "out of memory");
     }
-    rc = compile_kind(db, 0, &db->lit, err);
+    count_kinds(db);
+    rc = compile_literals(db, err);
     if (rc == YS_OK)
-        rc = compile_kind(db, 1, &db->re, err);
+        rc = compile_regexes(db, err);
     if (rc != YS_OK) {
         ys_db_free(db);
         return rc;
@@ -166,6 +255,7 @@ void ys_db_get_stats(const ys_db *db, ys_db_stats *st)
     st->patterns = db->t.n;
     st->literals = db->nlit;
     st->regexes = db->nre;
+    st->spellings = db->nspell;
     st->categories = db->t.ncats;
     size_t sz;
     if (db->lit && hs_database_size(db->lit, &sz) == HS_SUCCESS)
@@ -191,6 +281,15 @@ const char *ys_db_category_name(const ys_db *db, unsigned index)
 unsigned ys_db_pattern_category(const ys_db *db, unsigned index)
 {
     return db->t.cat_of[index];
+}
+
+size_t ys_db_combo_count(const ys_db *db) { return db->t.ncombos; }
+
+void ys_db_combo(const ys_db *db, size_t i, unsigned *a, unsigned *b, int *bonus)
+{
+    *a = db->t.combos[i].a;
+    *b = db->t.combos[i].b;
+    *bonus = db->t.combos[i].bonus;
 }
 
 /* ---- writing ---- */
@@ -257,11 +356,25 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_u32(&w, db->t.cat_of[i]);
         put_u32(&w, (uint32_t)p->weight);
         put_u32(&w, (uint32_t)p->is_regex);
+        put_u32(&w, (uint32_t)p->exact);
         put_u32(&w, p->line);
         put_u32(&w, p->col);
         put_str(&w, p->id, strlen(p->id));
         put_str(&w, p->expr, p->expr_len);
         put_str(&w, p->file, strlen(p->file));
+        put_str(&w, p->reading, strlen(p->reading));
+    }
+    put_u32(&w, (uint32_t)db->t.ncombos);
+    for (size_t i = 0; i < db->t.ncombos; i++) {
+        put_u32(&w, db->t.combos[i].a);
+        put_u32(&w, db->t.combos[i].b);
+        put_u32(&w, (uint32_t)db->t.combos[i].bonus);
+    }
+    put_u32(&w, (uint32_t)db->t.threshold);
+    put_u32(&w, (uint32_t)db->nspell);
+    for (size_t i = 0; i < db->nspell; i++) {
+        put_u32(&w, db->lit_base[i]);
+        put_u32(&w, db->lit_len[i]);
     }
     int rc = put_hs(&w, db->lit);
     if (rc == YS_OK)
@@ -346,24 +459,58 @@ static int parse_table(reader *r, ys_table *t)
     if (get_u32(r, &n) || n == 0)
         return -1;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t cat, w, re, line, col;
-        const char *id, *expr, *file;
-        size_t idl, exl, fl;
-        if (get_u32(r, &cat) || get_u32(r, &w) || get_u32(r, &re) || get_u32(r, &line) ||
-            get_u32(r, &col) || get_str(r, &id, &idl) || get_str(r, &expr, &exl) ||
-            get_str(r, &file, &fl) || cat >= ncats || re > 1 || idl >= 256 || exl == 0)
+        uint32_t cat, w, re, exact, line, col;
+        const char *id, *expr, *file, *reading;
+        size_t idl, exl, fl, rl;
+        if (get_u32(r, &cat) || get_u32(r, &w) || get_u32(r, &re) || get_u32(r, &exact) ||
+            get_u32(r, &line) || get_u32(r, &col) || get_str(r, &id, &idl) ||
+            get_str(r, &expr, &exl) || get_str(r, &file, &fl) || get_str(r, &reading, &rl) ||
+            cat >= ncats || re > 1 || exact > 1 || idl >= 256 || exl == 0 || rl >= 256)
             return -1;
-        char idbuf[256], filebuf[4096];
+        char idbuf[256], filebuf[4096], readbuf[256];
         memcpy(idbuf, id, idl);
         idbuf[idl] = 0;
+        memcpy(readbuf, reading, rl);
+        readbuf[rl] = 0;
         fl = fl < sizeof filebuf ? fl : sizeof filebuf - 1;
         memcpy(filebuf, file, fl);
         filebuf[fl] = 0;
-        ys_pattern p = {.id = idbuf, .weight = (int32_t)w, .is_regex = (int)re, .expr = expr,
-                        .expr_len = exl, .file = filebuf, .line = line, .col = col};
+        ys_pattern p = {.id = idbuf, .weight = (int32_t)w, .is_regex = (int)re,
+                        .exact = (int)exact, .expr = expr, .expr_len = exl, .file = filebuf,
+                        .line = line, .col = col, .reading = readbuf};
         if (ys_table_add(t, &p, cat) != YS_OK)
             return -1;
     }
+    uint32_t ncombos, thr;
+    if (get_u32(r, &ncombos) || ncombos > 1u << 20)
+        return -1;
+    for (uint32_t i = 0; i < ncombos; i++) {
+        uint32_t a, b, bonus;
+        if (get_u32(r, &a) || get_u32(r, &b) || get_u32(r, &bonus) || a >= ncats ||
+            b >= ncats || ys_table_add_combo(t, a, b, (int32_t)bonus) != YS_OK)
+            return -1;
+    }
+    if (get_u32(r, &thr))
+        return -1;
+    t->threshold = (int32_t)thr;
+    return 0;
+}
+
+/* The literal spellings' owners and lengths. */
+static int parse_spellings(reader *r, ys_db *db)
+{
+    uint32_t n;
+    if (get_u32(r, &n) || (size_t)(r->end - r->p) / 8 < n)
+        return -1;
+    db->nspell = n;
+    db->lit_base = malloc((n ? n : 1) * sizeof *db->lit_base);
+    db->lit_len = malloc((n ? n : 1) * sizeof *db->lit_len);
+    if (!db->lit_base || !db->lit_len)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (get_u32(r, &db->lit_base[i]) || get_u32(r, &db->lit_len[i]) ||
+            db->lit_base[i] >= db->t.n || db->t.pat[db->lit_base[i]].is_regex)
+            return -1;
     return 0;
 }
 
@@ -396,14 +543,16 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
         return ys_fail(err, YS_ENOMEM, "out of memory");
     reader r = {b + 12 + HSVER_LEN, b + len - 8};
     int rc = get(&r, &db->hash, 8) || parse_table(&r, &db->t) ? -1 : 0;
-    if (rc == 0)
-        rc = index_patterns(db) == YS_OK ? 0 : -1;
+    if (rc == 0) {
+        count_kinds(db);
+        rc = parse_spellings(&r, db);
+    }
     if (rc != 0) {
         ys_db_free(db);
         return bad_db(err, name, "corrupt pattern table");
     }
     int h1 = get_hs(&r, &db->lit), h2 = h1 ? 0 : get_hs(&r, &db->re);
-    if (h1 || h2 || r.p != r.end || (db->nlit > 0) != (db->lit != NULL) ||
+    if (h1 || h2 || r.p != r.end || (db->nspell > 0) != (db->lit != NULL) ||
         (db->nre > 0) != (db->re != NULL)) {
         int e = h1 ? h1 : h2;
         ys_db_free(db);

@@ -7,11 +7,15 @@
 #include <hs/hs.h>
 
 struct ys_db {
-    ys_table t;
-    hs_database_t *lit;  /* literals, ids = pattern indexes; NULL if none */
-    hs_database_t *re;   /* regexes (UTF-8, leftmost start); NULL if none */
-    uint32_t *len_of;    /* expression length of each pattern, for match starts */
-    size_t nlit, nre;
+    ys_table t;          /* the lexicon's patterns, as written */
+    hs_database_t *lit;  /* compiled spellings of the literals; NULL if none */
+    hs_database_t *re;   /* regexes (UTF-8, leftmost start), ids = pattern
+                            indexes; NULL if none */
+    /* Compiled literal spelling i (the Hyperscan id) belongs to pattern
+     * lit_base[i] and is lit_len[i] bytes long (start = end - length). */
+    uint32_t *lit_base, *lit_len;
+    size_t nspell;
+    size_t nlit, nre;    /* patterns of each kind */
     double compile_seconds;
     uint64_t hash;
 };

@@ -27,6 +27,12 @@ size_t ys_utf8_valid_prefix(const char *s, size_t len);
  * used to turn byte offsets into 1-based columns for messages. */
 size_t ys_utf8_chars(const char *s, size_t len);
 
+/* A bonus for two categories hit together (@combo in a lexicon). */
+typedef struct ys_combo {
+    unsigned a, b;
+    int bonus;
+} ys_combo;
+
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
 typedef struct ys_table {
     ys_pattern *pat;
@@ -34,7 +40,14 @@ typedef struct ys_table {
     size_t n, cap;
     char **cats;       /* category names; cats[0] is "default" */
     size_t ncats, capcats;
+    ys_combo *combos;  /* @combo lines */
+    size_t ncombos;
+    int threshold;     /* @threshold, or YS_NO_THRESHOLD */
 } ys_table;
+
+#define YS_NO_THRESHOLD (-1000000)
+
+int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus);
 
 int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *idx);
 int ys_table_find_category(const ys_table *t, const char *name, size_t len);
@@ -42,6 +55,11 @@ int ys_table_find_category(const ys_table *t, const char *name, size_t len);
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
 void ys_table_free(ys_table *t);
 uint64_t ys_table_hash(const ys_table *t);
+
+/* Calls add(ctx, spelling, len) for each distinct folded spelling a literal
+ * is compiled as (variants.c); stops at and returns add's first non-zero. */
+int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len),
+                void *ctx);
 
 /* The lexicon's table, for ys_db_compile. */
 const ys_table *ys_lexicon_table(const ys_lexicon *lex);

@@ -21,6 +21,8 @@ ys_lexicon *ys_lexicon_new(void)
         free(lex);
         return NULL;
     }
+    if (lex)
+        lex->t.threshold = YS_NO_THRESHOLD;
     return lex;
 }
 
@@ -254,13 +256,60 @@ static int parse_weight(const char *s, size_t len, int *w)
     return 0;
 }
 
+/* @combo CAT+CAT BONUS: both categories hit (with a positive contribution)
+ * add BONUS to a post's score. */
+static int parse_combo(ys_lexicon *lex, const lines *it, const char *line, const char **f,
+                       const size_t *fl, int n, ys_error *err)
+{
+    const char *plus = n == 3 ? memchr(f[1], '+', fl[1]) : NULL;
+    if (!plus)
+        return lex_error(err, it, line, line, "@combo takes CATEGORY+CATEGORY and a bonus");
+    int a = ys_table_find_category(&lex->t, f[1], (size_t)(plus - f[1]));
+    int b = ys_table_find_category(&lex->t, plus + 1, (size_t)(f[1] + fl[1] - plus - 1));
+    if (a < 0 || b < 0 || a == b)
+        return lex_error(err, it, line, a < 0 ? f[1] : plus + 1,
+                         "@combo needs two different declared categories");
+    int bonus;
+    if (parse_weight(f[2], fl[2], &bonus) != 0)
+        return lex_error(err, it, line, f[2],
+                         "bad bonus '%.*s': expected an integer from -1000 to 1000",
+                         (int)fl[2], f[2]);
+    if (ys_table_add_combo(&lex->t, (unsigned)a, (unsigned)b, bonus) != YS_OK)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    return YS_OK;
+}
+
+/* @threshold N: the score from which a post is flagged. */
+static int parse_threshold(ys_lexicon *lex, const lines *it, const char *line,
+                           const char **f, const size_t *fl, int n, ys_error *err)
+{
+    int t;
+    if (n != 2 || parse_weight(f[1], fl[1], &t) != 0)
+        return lex_error(err, it, line, n == 2 ? f[1] : line,
+                         "@threshold takes an integer from -1000 to 1000");
+    lex->t.threshold = t;
+    return YS_OK;
+}
+
+/* A reading is kana only (hiragana, katakana, ー). */
+static int is_kana_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i += 3) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (i + 3 > len || u[0] != 0xE3 || !((u[1] == 0x81 && u[2] >= 0x81) || u[1] == 0x82 ||
+                                             (u[1] == 0x83 && u[2] <= 0xBC)))
+            return 0;
+    }
+    return len > 0;
+}
+
 static int parse_pattern(ys_lexicon *lex, const lines *it, const char *line,
                          const char **f, const size_t *fl, int n, ys_error *err)
 {
-    if (n != 5)
-        return lex_error(err, it, line, n > 5 ? f[5] - 1 : f[n - 1] + fl[n - 1],
-                         "expected 5 tab-separated fields (id, category, weight, "
-                         "type, expression), found %d", n);
+    if (n != 5 && n != 6)
+        return lex_error(err, it, line, n > 6 ? f[6] - 1 : f[n - 1] + fl[n - 1],
+                         "expected 5 or 6 tab-separated fields (id, category, weight, "
+                         "type, expression, optional reading), found %d", n);
     if (!name_ok(f[0], fl[0], "_-.:"))
         return lex_error(err, it, line, f[0],
                          "bad id '%.*s': use letters, digits, '_', '-', '.' and ':'",
@@ -277,13 +326,27 @@ static int parse_pattern(ys_lexicon *lex, const lines *it, const char *line,
                          (int)fl[2], f[2]);
     if (fl[3] == 3 && memcmp(f[3], "lit", 3) == 0)
         p.is_regex = 0;
+    else if (fl[3] == 5 && memcmp(f[3], "exact", 5) == 0)
+        p.exact = 1;
     else if (fl[3] == 2 && memcmp(f[3], "re", 2) == 0)
         p.is_regex = 1;
     else
-        return lex_error(err, it, line, f[3], "bad type '%.*s': expected 'lit' or 're'",
-                         (int)fl[3], f[3]);
+        return lex_error(err, it, line, f[3],
+                         "bad type '%.*s': expected 'lit', 'exact' or 're'", (int)fl[3], f[3]);
     if (fl[4] == 0)
         return lex_error(err, it, line, f[4], "empty expression");
+    char reading[256] = "";
+    if (n == 6) {
+        if (p.is_regex || p.exact)
+            return lex_error(err, it, line, f[5], "only 'lit' patterns take a reading");
+        if (!is_kana_text(f[5], fl[5]) || fl[5] >= sizeof reading)
+            return lex_error(err, it, line, f[5],
+                             "bad reading '%.*s': expected kana (hiragana or katakana)",
+                             (int)fl[5], f[5]);
+        memcpy(reading, f[5], fl[5]);
+        reading[fl[5]] = 0;
+    }
+    p.reading = reading;
 
     char id[256];
     if (fl[0] >= sizeof id)
@@ -323,6 +386,10 @@ int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
         int nf = split_tabs(s, n, f, fl);
         if (fl[0] == 9 && memcmp(f[0], "@category", 9) == 0)
             rc = parse_category(lex, &it, s, f, fl, nf, err);
+        else if (fl[0] == 6 && memcmp(f[0], "@combo", 6) == 0)
+            rc = parse_combo(lex, &it, s, f, fl, nf, err);
+        else if (fl[0] == 10 && memcmp(f[0], "@threshold", 10) == 0)
+            rc = parse_threshold(lex, &it, s, f, fl, nf, err);
         else
             rc = parse_pattern(lex, &it, s, f, fl, nf, err);
         if (rc != YS_OK)
@@ -345,7 +412,7 @@ int ys_lexicon_parse_list(ys_lexicon *lex, const char *name, const char *data,
             return rc;
         char id[512];
         snprintf(id, sizeof id, "%s:%u", name, it.lineno);
-        ys_pattern p = {.id = id, .weight = 1, .expr = s, .expr_len = n,
+        ys_pattern p = {.id = id, .weight = 1, .exact = 1, .expr = s, .expr_len = n,
                         .file = name, .line = it.lineno, .col = 1};
         const ys_pattern *dup;
         rc = add_pattern(lex, &p, 0, &dup);
@@ -391,8 +458,8 @@ int ys_lexicon_add_term(ys_lexicon *lex, const char *term, ys_error *err)
         return ys_fail(err, YS_ELEXICON, "-e %s: invalid UTF-8 at byte %zu", term, ok + 1);
     char id[32];
     snprintf(id, sizeof id, "e%u", ++lex->next_term);
-    ys_pattern p = {.id = id, .weight = 1, .expr = term, .expr_len = len, .file = "-e",
-                    .line = lex->next_term, .col = 1};
+    ys_pattern p = {.id = id, .weight = 1, .exact = 1, .expr = term, .expr_len = len,
+                    .file = "-e", .line = lex->next_term, .col = 1};
     const ys_pattern *dup;
     int rc = add_pattern(lex, &p, 0, &dup);
     if (rc != YS_OK)

@@ -3,7 +3,12 @@
  * mapped to its post with a running cursor; a match that starts in an
  * earlier post is dropped (literals report every occurrence, so no match
  * inside the post is lost with it). Regexes: one hs_scan per post, since a
- * regex's leftmost start could otherwise hide a later match. */
+ * regex's leftmost start could otherwise hide a later match.
+ *
+ * Posts that need folding (fold.c; few do) are folded first into a side
+ * buffer; the batch scan ignores them, and they are scanned on their own,
+ * folded, with hit offsets mapped back to the original text. Hits name the
+ * lexicon's pattern, whichever of its spellings matched. */
 #include "batch.h"
 #include "db.h"
 
@@ -16,10 +21,18 @@ struct ys_scanner {
     ys_hit *hits;
     size_t n, cap;
     int oom;
-    size_t invalid_utf8;
+    size_t invalid_utf8, folded;
+    /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes,
+     * its bytes' original ranges in ffrom/fto at the same offsets */
+    unsigned char *is_folded; /* per post */
+    size_t *fpost, *foff, *flen, nfold, capfold, capposts;
+    char *ftext;
+    uint32_t *ffrom, *fto;
+    size_t fcap;
     /* state of the scan in progress */
     const ys_batch *b;
     size_t cursor;
+    const uint32_t *map_from, *map_to; /* for a folded post; NULL otherwise */
 };
 
 int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err)
@@ -45,10 +58,18 @@ void ys_scanner_free(ys_scanner *sc)
         return;
     hs_free_scratch(sc->scratch);
     free(sc->hits);
+    free(sc->is_folded);
+    free(sc->fpost);
+    free(sc->foff);
+    free(sc->flen);
+    free(sc->ftext);
+    free(sc->ffrom);
+    free(sc->fto);
     free(sc);
 }
 
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc) { return sc->invalid_utf8; }
+size_t ys_scanner_folded(const ys_scanner *sc) { return sc->folded; }
 
 static int push(ys_scanner *sc, size_t post, unsigned id, size_t start, size_t end)
 {
@@ -95,18 +116,39 @@ static int on_literal(unsigned id, unsigned long long from, unsigned long long t
     while (to > b->posts[i].off + b->posts[i].len)
         i++;
     sc->cursor = i;
-    unsigned long long start = to - sc->db->len_of[id];
-    if (start < b->posts[i].off)
-        return 0; /* spans two posts */
-    return push(sc, i, id, (size_t)(start - b->posts[i].off), (size_t)(to - b->posts[i].off));
+    unsigned long long start = to - sc->db->lit_len[id];
+    if (start < b->posts[i].off || sc->is_folded[i])
+        return 0; /* spans two posts, or the post is scanned folded */
+    return push(sc, i, sc->db->lit_base[id], (size_t)(start - b->posts[i].off),
+                (size_t)(to - b->posts[i].off));
+}
+
+/* A hit at [start, end) of the text scanned for post sc->cursor: the
+ * original text, or its folded form (then mapped back). */
+static int push_mapped(ys_scanner *sc, unsigned pattern, unsigned long long start,
+                       unsigned long long end)
+{
+    if (sc->map_from) {
+        size_t a = sc->map_from[start], e = end > start ? sc->map_to[end - 1] : a;
+        return push(sc, sc->cursor, pattern, a, e);
+    }
+    return push(sc, sc->cursor, pattern, (size_t)start, (size_t)end);
+}
+
+static int on_folded_literal(unsigned id, unsigned long long from, unsigned long long to,
+                             unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)flags;
+    ys_scanner *sc = ctx;
+    return push_mapped(sc, sc->db->lit_base[id], to - sc->db->lit_len[id], to);
 }
 
 static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
                     unsigned flags, void *ctx)
 {
     (void)flags;
-    ys_scanner *sc = ctx;
-    return push(sc, sc->cursor, id, (size_t)from, (size_t)to);
+    return push_mapped(ctx, id, from, to);
 }
 
 static int hit_order(const void *a, const void *b)
@@ -125,36 +167,124 @@ static int scan_failed(ys_scanner *sc, hs_error_t e, ys_error *err)
     return ys_fail(err, YS_ESCAN, "Hyperscan scan failed (error %d)", e);
 }
 
+/* Grows the per-batch arrays for `posts` posts and `bytes` of folded text. */
+static int reserve(ys_scanner *sc, size_t posts, size_t bytes)
+{
+    if (posts > sc->capposts) {
+        unsigned char *f = realloc(sc->is_folded, posts);
+        size_t *p = realloc(sc->fpost, posts * sizeof *p);
+        if (f)
+            sc->is_folded = f;
+        if (p)
+            sc->fpost = p;
+        size_t *o = realloc(sc->foff, posts * sizeof *o);
+        if (o)
+            sc->foff = o;
+        size_t *l = realloc(sc->flen, posts * sizeof *l);
+        if (l)
+            sc->flen = l;
+        if (!f || !p || !o || !l)
+            return YS_ENOMEM;
+        sc->capposts = posts;
+    }
+    if (bytes > sc->fcap) {
+        size_t cap = bytes > 2 * sc->fcap ? bytes : 2 * sc->fcap;
+        char *t = realloc(sc->ftext, cap);
+        if (t)
+            sc->ftext = t;
+        uint32_t *a = realloc(sc->ffrom, cap * sizeof *a);
+        if (a)
+            sc->ffrom = a;
+        uint32_t *z = realloc(sc->fto, cap * sizeof *z);
+        if (z)
+            sc->fto = z;
+        if (!t || !a || !z)
+            return YS_ENOMEM;
+        sc->fcap = cap;
+    }
+    return YS_OK;
+}
+
+/* Folds the posts that need it into the side buffer. */
+static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
+{
+    if (reserve(sc, b->n, 0) != YS_OK)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    memset(sc->is_folded, 0, b->n);
+    size_t used = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const char *t = b->text + b->posts[i].off;
+        size_t len = b->posts[i].len;
+        if (!ys_fold_needed(t, len))
+            continue;
+        if (reserve(sc, b->n, used + 3 * len + 1) != YS_OK)
+            return ys_fail(err, YS_ENOMEM, "out of memory");
+        size_t n = ys_fold(t, len, sc->ftext + used, sc->ffrom + used, sc->fto + used);
+        if (n == YS_FOLD_UNCHANGED)
+            continue;
+        sc->is_folded[i] = 1;
+        sc->fpost[sc->nfold] = i;
+        sc->foff[sc->nfold] = used;
+        sc->flen[sc->nfold++] = n;
+        used += n;
+    }
+    sc->folded = sc->nfold;
+    return YS_OK;
+}
+
 int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t *nhits,
                   ys_error *err)
 {
     sc->n = 0;
     sc->oom = 0;
     sc->invalid_utf8 = 0;
+    sc->nfold = sc->folded = 0;
     sc->b = b;
+    sc->map_from = sc->map_to = NULL;
     *hits = NULL;
     *nhits = 0;
     if (b->n == 0)
         return YS_OK;
     const ys_db *db = sc->db;
+    int rc = fold_posts(sc, b, err);
+    if (rc != YS_OK)
+        return rc;
+    hs_error_t e;
     if (db->lit) {
         sc->cursor = 0;
-        hs_error_t e = hs_scan(db->lit, b->text, (unsigned)b->len, 0, sc->scratch,
-                               on_literal, sc);
+        e = hs_scan(db->lit, b->text, (unsigned)b->len, 0, sc->scratch, on_literal, sc);
         if (e != HS_SUCCESS)
             return scan_failed(sc, e, err);
+        for (size_t k = 0; k < sc->nfold; k++) {
+            size_t off = sc->foff[k];
+            sc->cursor = sc->fpost[k];
+            sc->map_from = sc->ffrom + off;
+            sc->map_to = sc->fto + off;
+            e = hs_scan(db->lit, sc->ftext + off, (unsigned)sc->flen[k], 0, sc->scratch,
+                        on_folded_literal, sc);
+            if (e != HS_SUCCESS)
+                return scan_failed(sc, e, err);
+        }
     }
     if (db->re) {
-        for (size_t i = 0; i < b->n; i++) {
+        for (size_t i = 0, k = 0; i < b->n; i++) {
             const char *t = b->text + b->posts[i].off;
             size_t len = b->posts[i].len;
+            sc->map_from = sc->map_to = NULL;
+            if (sc->is_folded[i]) { /* the folded posts are in post order */
+                size_t off = sc->foff[k];
+                t = sc->ftext + off;
+                len = sc->flen[k++];
+                sc->map_from = sc->ffrom + off;
+                sc->map_to = sc->fto + off;
+            }
             /* HS_FLAG_UTF8 patterns give undefined results on invalid UTF-8. */
             if (ys_utf8_valid_prefix(t, len) != len) {
                 sc->invalid_utf8++;
                 continue;
             }
             sc->cursor = i;
-            hs_error_t e = hs_scan(db->re, t, (unsigned)len, 0, sc->scratch, on_regex, sc);
+            e = hs_scan(db->re, t, (unsigned)len, 0, sc->scratch, on_regex, sc);
             if (e != HS_SUCCESS)
                 return scan_failed(sc, e, err);
         }

@@ -62,11 +62,13 @@ int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat)
     q.id = dup_n(p->id, strlen(p->id));
     q.expr = dup_n(p->expr, p->expr_len);
     q.file = dup_n(p->file ? p->file : "", p->file ? strlen(p->file) : 0);
+    q.reading = dup_n(p->reading ? p->reading : "", p->reading ? strlen(p->reading) : 0);
     q.category = t->cats[cat];
-    if (!q.id || !q.expr || !q.file) {
+    if (!q.id || !q.expr || !q.file || !q.reading) {
         free((char *)q.id);
         free((char *)q.expr);
         free((char *)q.file);
+        free((char *)q.reading);
         return YS_ENOMEM;
     }
     t->pat[t->n] = q;
@@ -81,13 +83,26 @@ void ys_table_free(ys_table *t)
         free((char *)t->pat[i].id);
         free((char *)t->pat[i].expr);
         free((char *)t->pat[i].file);
+        free((char *)t->pat[i].reading);
     }
     for (size_t i = 0; i < t->ncats; i++)
         free(t->cats[i]);
     free(t->pat);
     free(t->cat_of);
     free(t->cats);
+    free(t->combos);
     memset(t, 0, sizeof *t);
+    t->threshold = YS_NO_THRESHOLD;
+}
+
+int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus)
+{
+    ys_combo *c = realloc(t->combos, (t->ncombos + 1) * sizeof *c);
+    if (!c)
+        return YS_ENOMEM;
+    t->combos = c;
+    c[t->ncombos++] = (ys_combo){a, b, bonus};
+    return YS_OK;
 }
 
 uint64_t ys_table_hash(const ys_table *t)
@@ -100,12 +115,21 @@ uint64_t ys_table_hash(const ys_table *t)
     for (size_t i = 0; i < t->n; i++) {
         const ys_pattern *p = &t->pat[i];
         char num[32];
-        int k = snprintf(num, sizeof num, "%d:%d", p->weight, p->is_regex);
+        int k = snprintf(num, sizeof num, "%d:%d:%d", p->weight, p->is_regex, p->exact);
         h = ys_fnv1a(h, p->id, strlen(p->id) + 1);
         h = ys_fnv1a(h, p->category, strlen(p->category) + 1);
         h = ys_fnv1a(h, num, (size_t)k + 1);
         h = ys_fnv1a(h, p->expr, p->expr_len);
         h = ys_fnv1a(h, &sep, 1);
+        h = ys_fnv1a(h, p->reading, strlen(p->reading) + 1);
     }
-    return h;
+    for (size_t i = 0; i < t->ncombos; i++) {
+        char num[48];
+        int k = snprintf(num, sizeof num, "combo %u %u %d", t->combos[i].a, t->combos[i].b,
+                         t->combos[i].bonus);
+        h = ys_fnv1a(h, num, (size_t)k + 1);
+    }
+    char num[32];
+    int k = snprintf(num, sizeof num, "threshold %d", t->threshold);
+    return ys_fnv1a(h, num, (size_t)k + 1);
 }
