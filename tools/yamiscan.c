@@ -1,7 +1,7 @@
 /* yamiscan — the command-line front end. It parses options and wires the
  * library's pipeline; all matching logic lives in engine/. Exit status as
  * grep: 0 a post was flagged, 1 none was, 2 an error occurred. */
-#include "yamiscan.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_LEXICON "ja-recruitment.tsv"
-#define MAX_ITEMS 256
 
-static const char *prog = "yamiscan";
 
 static const char usage_main[] =
     "Usage: yamiscan COMMAND [OPTIONS] [ARGS]\n"
@@ -27,18 +24,13 @@ static const char usage_main[] =
     "Commands:\n"
     "  scan      scan files or stdin (zstd or plain; JSONL or lines) and report flagged posts\n"
     "  compile   compile lexicon files into a database file for scan --db\n"
+    "  explain   show how one post is folded, matched and scored\n"
+    "  eval      precision and recall on a labeled JSONL file\n"
     "  help CMD  show the options of CMD\n"
     "\n"
     "  yamiscan --version   print versions\n"
     "\n"
     "Example: yamiscan scan corpora/sample.jsonl.zst > hits.jsonl\n";
-
-static const char usage_lexicon[] =
-    "Patterns (several may be combined; default: the bundled lexicon\n"
-    "ja-recruitment.tsv):\n"
-    "  -l, --lexicon FILE     a TSV lexicon (format: patterns/README.md); repeatable\n"
-    "  -f, --file FILE        a plain list of literal terms, one per line; repeatable\n"
-    "  -e, --term TERM        one literal term; repeatable\n";
 
 static const char usage_scan[] =
     "Usage: yamiscan scan [OPTIONS] [FILE...]\n"
@@ -48,6 +40,8 @@ static const char usage_scan[] =
     "%s"
     "      --db FILE          a compiled database from 'yamiscan compile'; with -l,\n"
     "                         also checks that it was compiled from those lexicons\n"
+    "      --threshold N      flag posts scoring N or more (default: the lexicon's\n"
+    "                         @threshold; terms from -f/-e flag on any hit)\n"
     "\n"
     "Input:\n"
     "      --input-format F   auto (default: JSONL if the first non-blank line starts\n"
@@ -85,127 +79,6 @@ static const char usage_compile[] =
     "  -o, --output FILE      where to write the database (required)\n"
     "      --stats            print pattern counts, compile time and database size\n"
     "  -h, --help             show this help\n";
-
-static void die_usage(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "%s: ", prog);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'yamiscan help %s'.\n", cmd);
-    exit(2);
-}
-
-/* ---- patterns: -l -f -e --db ---- */
-
-typedef struct {
-    const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
-    int ntsv, nlist, nterm;
-    const char *db_path;
-} lexicon_args;
-
-static void add_item(const char **v, int *n, const char *s, const char *cmd)
-{
-    if (*n == MAX_ITEMS)
-        die_usage(cmd, "too many pattern sources (at most 256 of each kind)%s", "");
-    v[(*n)++] = s;
-}
-
-/* The bundled lexicon: beside the binary in the build tree, or in
- * ../share/yamiscan/ once installed. */
-static int default_lexicon(char *out, size_t cap)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    const char *rel[] = {"/" DEFAULT_LEXICON, "/../share/yamiscan/" DEFAULT_LEXICON};
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(out, cap, "%s%s", exe, rel[i]);
-        if (access(out, R_OK) == 0)
-            return 0;
-    }
-    return -1;
-}
-
-static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
-{
-    *out = NULL;
-    ys_lexicon *lex = ys_lexicon_new();
-    if (!lex) {
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return err->code = YS_ENOMEM;
-    }
-    int rc = YS_OK;
-    char path[PATH_MAX + 64];
-    if (a->ntsv + a->nlist + a->nterm == 0) {
-        if (default_lexicon(path, sizeof path) != 0) {
-            ys_lexicon_free(lex);
-            snprintf(err->message, sizeof err->message,
-                     "cannot find the bundled lexicon %s beside the program; give -l FILE",
-                     DEFAULT_LEXICON);
-            return err->code = YS_EIO;
-        }
-        rc = ys_lexicon_load_tsv(lex, path, err);
-    }
-    for (int i = 0; rc == YS_OK && i < a->ntsv; i++)
-        rc = ys_lexicon_load_tsv(lex, a->tsv[i], err);
-    for (int i = 0; rc == YS_OK && i < a->nlist; i++)
-        rc = ys_lexicon_load_list(lex, a->list[i], err);
-    for (int i = 0; rc == YS_OK && i < a->nterm; i++)
-        rc = ys_lexicon_add_term(lex, a->term[i], err);
-    if (rc == YS_OK && ys_lexicon_size(lex) == 0) {
-        /* Name what was given, so that an empty file is easy to find. */
-        const char *what = a->ntsv ? a->tsv[0] : a->nlist ? a->list[0] : path;
-        snprintf(err->message, sizeof err->message,
-                 "%.900s%s: no patterns: the lexicon is empty (only comments or blank lines)",
-                 what, a->ntsv + a->nlist > 1 ? " and the other pattern files" : "");
-        rc = err->code = YS_EINVAL;
-    }
-    if (rc != YS_OK) {
-        ys_lexicon_free(lex);
-        return rc;
-    }
-    *out = lex;
-    return YS_OK;
-}
-
-/* Loads --db (checked against any lexicons given) or compiles the lexicons. */
-static int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
-{
-    if (!a->db_path) {
-        ys_lexicon *lex; /* NULL when building it failed */
-        int rc = build_lexicon(a, &lex, err);
-        if (rc == YS_OK)
-            rc = ys_db_compile(lex, db, err);
-        ys_lexicon_free(lex);
-        return rc;
-    }
-    int rc = ys_db_load(a->db_path, db, err);
-    if (rc != YS_OK || a->ntsv + a->nlist + a->nterm == 0)
-        return rc;
-    ys_lexicon *lex;
-    rc = build_lexicon(a, &lex, err);
-    if (rc != YS_OK) {
-        ys_db_free(*db);
-        return rc;
-    }
-    ys_db_stats st;
-    ys_db_get_stats(*db, &st);
-    if (st.lexicon_hash != ys_lexicon_hash(lex)) {
-        snprintf(err->message, sizeof err->message,
-                 "%s: stale database: it was not compiled from the given lexicon(s); "
-                 "recompile it with 'yamiscan compile'", a->db_path);
-        err->code = rc = YS_EDB;
-        ys_db_free(*db);
-        *db = NULL;
-    }
-    ys_lexicon_free(lex);
-    return rc;
-}
 
 /* ---- scan ---- */
 
@@ -269,8 +142,8 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
     ys_db_stats st;
     ys_db_get_stats(db, &st);
     fprintf(e, "%s: stats\n", prog);
-    fprintf(e, "  patterns            %zu (%zu literals, %zu regexes)\n", st.patterns,
-            st.literals, st.regexes);
+    fprintf(e, "  patterns            %zu (%zu literals, %zu regexes; %zu spellings)\n",
+            st.patterns, st.literals, st.regexes, st.spellings);
     fprintf(e, "  database bytes      %zu\n", st.hs_bytes);
     if (st.compile_seconds > 0)
         fprintf(e, "  compile seconds     %.3f\n", st.compile_seconds);
@@ -283,6 +156,7 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
             (unsigned long long)c->blank_lines);
     fprintf(e, "  posts scanned       %llu\n", (unsigned long long)c->posts);
     fprintf(e, "  posts flagged       %llu\n", (unsigned long long)c->posts_flagged);
+    fprintf(e, "  posts folded        %llu\n", (unsigned long long)c->posts_folded);
     fprintf(e, "  hits                %llu\n", (unsigned long long)c->hits);
     for (size_t i = 0; i < ys_db_category_count(db); i++)
         if (c->category_hits[i])
@@ -348,7 +222,7 @@ static void drop_partial_line(void)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
-           O_COLOR, O_STATS };
+           O_COLOR, O_STATS, O_THRESHOLD };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
@@ -361,8 +235,10 @@ static int cmd_scan(int argc, char **argv)
         {"count", no_argument, 0, 'c'},         {"color", required_argument, 0, O_COLOR},
         {"colour", required_argument, 0, O_COLOR},
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
+        {"threshold", required_argument, 0, O_THRESHOLD},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
+    int threshold;
     const char *fields[MAX_ITEMS];
     int nfields = 0, count = 0, stats = 0, with_file = 0;
     const char *color = "auto";
@@ -398,6 +274,10 @@ static int cmd_scan(int argc, char **argv)
             break;
         case 'H': with_file = 1; break;
         case O_STATS: stats = 1; break;
+        case O_THRESHOLD:
+            threshold = parse_threshold(optarg, "scan");
+            po.threshold = &threshold;
+            break;
         case 'h': printf(usage_scan, usage_lexicon); return 0;
         default: die_usage("scan", "%s", "bad option");
         }
@@ -542,11 +422,16 @@ static int cmd_compile(int argc, char **argv)
         ys_db_get_stats(db, &st);
         fprintf(stderr,
                 "%s: %zu patterns (%zu literals, %zu regexes) in %zu categories\n"
+                "  base terms     %zu literals as written\n"
+                "  variants       %zu generated spellings (kana script, readings), folded\n"
+                "  compiled       %zu patterns (%zu literal spellings + %zu regexes)\n"
                 "  compile time   %.3f s\n"
                 "  database size  %zu bytes in memory\n"
                 "  lexicon hash   %016llx\n",
-                prog, st.patterns, st.literals, st.regexes, st.categories,
-                st.compile_seconds, st.hs_bytes, (unsigned long long)st.lexicon_hash);
+                prog, st.patterns, st.literals, st.regexes, st.categories, st.literals,
+                st.spellings - st.literals, st.spellings + st.regexes, st.spellings,
+                st.regexes, st.compile_seconds, st.hs_bytes,
+                (unsigned long long)st.lexicon_hash);
     }
     ys_db_free(db);
     return 0;
@@ -575,6 +460,10 @@ int main(int argc, char **argv)
             printf(usage_scan, usage_lexicon);
         else if (!strcmp(topic, "compile"))
             printf(usage_compile, usage_lexicon);
+        else if (!strcmp(topic, "explain"))
+            printf(usage_explain, usage_lexicon);
+        else if (!strcmp(topic, "eval"))
+            printf(usage_eval, usage_lexicon);
         else
             fputs(usage_main, stdout);
         return 0;
@@ -583,6 +472,10 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (!strcmp(cmd, "compile"))
         return cmd_compile(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explain"))
+        return cmd_explain(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval"))
+        return cmd_eval(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage_main);
     return 2;
 }

@@ -427,6 +427,7 @@ typedef struct ys_counters {
     uint64_t blank_lines;
     uint64_t posts;         /* posts scanned */
     uint64_t posts_flagged;
+    uint64_t posts_folded;  /* scanned in folded form (ys_fold) */
     uint64_t hits;
     uint64_t problems[YS_PROBLEM_COUNT];
     uint64_t *category_hits; /* caller-allocated, ys_db_category_count() long; may be NULL */
@@ -447,6 +448,7 @@ typedef struct ys_pipeline_options {
      * written, a partial last line is not, and YS_EINTR is returned.
      * May be NULL. */
     volatile sig_atomic_t *stop;
+    const int *threshold; /* overrides the lexicon's @threshold; may be NULL */
 } ys_pipeline_options;
 
 /* Reads `path` ("-" for stdin) through source, framer, scanner, scorer and

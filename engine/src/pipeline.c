@@ -38,6 +38,7 @@ static int on_batch(void *ctx, ys_batch *b)
     c->posts += b->n;
     c->hits += nhits;
     c->problems[YS_PROBLEM_INVALID_UTF8] += ys_scanner_invalid_utf8(r->sc);
+    c->posts_folded += ys_scanner_folded(r->sc);
     for (size_t i = 0; i < nhits;) {
         size_t j = i;
         while (j < nhits && hits[j].post == hits[i].post)
@@ -77,6 +78,8 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     ys_framer *fr = NULL;
     char *buf = NULL;
     rc = ys_scorer_new(db, &r.scorer, err);
+    if (rc == YS_OK && opt->threshold)
+        ys_scorer_set_threshold(r.scorer, *opt->threshold);
     if (rc == YS_OK)
         rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &fr, err);
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))

@@ -1,0 +1,36 @@
+/* Shared by the yamiscan command's source files (tools/). */
+#ifndef YS_CLI_H
+#define YS_CLI_H
+
+#include "yamiscan.h"
+
+#define MAX_ITEMS 256
+
+extern const char *prog;          /* "yamiscan", for messages */
+extern const char usage_lexicon[]; /* the -l/-f/-e part of every --help */
+
+/* Prints "yamiscan: " fmt (with arg), a hint to `yamiscan help CMD`, and
+ * exits with status 2. */
+_Noreturn void die_usage(const char *cmd, const char *fmt, const char *arg);
+
+/* The patterns a command was given. */
+typedef struct {
+    const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
+    int ntsv, nlist, nterm;
+    const char *db_path;
+} lexicon_args;
+
+void add_item(const char **v, int *n, const char *s, const char *cmd);
+
+/* The database for `a`: compiled from the lexicons given (the bundled one
+ * if none), or loaded from --db (checked against -l if both are given). */
+int get_db(const lexicon_args *a, ys_db **db, ys_error *err);
+
+/* --threshold's value, or a usage error. */
+int parse_threshold(const char *s, const char *cmd);
+
+int cmd_explain(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+extern const char usage_explain[], usage_eval[];
+
+#endif
