@@ -10,6 +10,7 @@
  *   i32 threshold
  *   u32 literal spellings, then each: u32 pattern index, u32 length
  *   u64 length + serialized Hyperscan literal database (length 0: none)
+ *   u64 length + serialized Hyperscan context database (negative weights)
  *   u64 length + serialized Hyperscan regex database (length 0: none)
  *   u64 FNV-1a checksum of everything before it
  *
@@ -41,6 +42,7 @@ void ys_db_free(ys_db *db)
     if (!db)
         return;
     hs_free_database(db->lit);
+    hs_free_database(db->ctx);
     hs_free_database(db->re);
     free(db->lit_base);
     free(db->lit_len);
@@ -130,7 +132,49 @@ static int add_spelling(void *ctx, const char *s, size_t n)
     return YS_OK;
 }
 
-/* Compiles every spelling of every literal into one Hyperscan database. */
+/* Compiles the spellings whose pattern weighs less than zero (`context`: 1)
+ * or not (0) into *out; ids are spelling indexes. */
+static int compile_spellings(ys_db *db, const spellings *sp, int context, hs_database_t **out,
+                             ys_error *err)
+{
+    size_t n = 0;
+    const char **expr = malloc((db->nspell ? db->nspell : 1) * sizeof *expr);
+    size_t *len = malloc((db->nspell ? db->nspell : 1) * sizeof *len);
+    unsigned *flags = malloc((db->nspell ? db->nspell : 1) * sizeof *flags);
+    unsigned *ids = malloc((db->nspell ? db->nspell : 1) * sizeof *ids);
+    int rc = YS_OK;
+    if (!expr || !len || !flags || !ids)
+        rc = ys_fail(err, YS_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == YS_OK && i < db->nspell; i++)
+        if ((db->t.pat[db->lit_base[i]].weight < 0) == context) {
+            expr[n] = sp->expr[i];
+            len[n] = sp->len[i];
+            flags[n] = sp->flags[i];
+            ids[n++] = (unsigned)i;
+        }
+    hs_compile_error_t *ce = NULL;
+    *out = NULL;
+    if (rc == YS_OK && n > 0 &&
+        hs_compile_lit_multi(expr, flags, ids, len, (unsigned)n, HS_MODE_BLOCK, NULL, out, &ce) !=
+            HS_SUCCESS) {
+        *out = NULL;
+        rc = ce ? compile_error(err, ce->expression >= 0
+                                         ? &db->t.pat[db->lit_base[ids[ce->expression]]]
+                                         : NULL, ce)
+                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
+    }
+    free(expr);
+    free(len);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+/* Compiles every spelling of every literal: the ones that can raise a score
+ * into one Hyperscan database, the negative context into another, which the
+ * scanner only runs on posts that already have a hit (context is made of
+ * common words; most posts would otherwise be full of hits that cannot
+ * change their verdict). */
 static int compile_literals(ys_db *db, ys_error *err)
 {
     spellings sp = {db, 0, NULL, NULL, NULL, 0};
@@ -143,24 +187,10 @@ static int compile_literals(ys_db *db, ys_error *err)
         }
     if (rc != YS_OK)
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
-    else if (db->nspell > 0) {
-        unsigned *ids = malloc(db->nspell * sizeof *ids);
-        if (!ids)
-            rc = ys_fail(err, YS_ENOMEM, "out of memory");
-        for (size_t i = 0; ids && i < db->nspell; i++)
-            ids[i] = (unsigned)i;
-        hs_compile_error_t *ce = NULL;
-        if (ids && hs_compile_lit_multi((const char *const *)sp.expr, sp.flags, ids, sp.len,
-                                        (unsigned)db->nspell, HS_MODE_BLOCK, NULL, &db->lit,
-                                        &ce) != HS_SUCCESS) {
-            db->lit = NULL;
-            rc = ce ? compile_error(err, ce->expression >= 0
-                                             ? &db->t.pat[db->lit_base[ce->expression]]
-                                             : NULL, ce)
-                    : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
-        }
-        free(ids);
-    }
+    if (rc == YS_OK)
+        rc = compile_spellings(db, &sp, 0, &db->lit, err);
+    if (rc == YS_OK)
+        rc = compile_spellings(db, &sp, 1, &db->ctx, err);
     for (size_t i = 0; i < db->nspell; i++)
         free(sp.expr[i]);
     free(sp.expr);
@@ -259,6 +289,8 @@ void ys_db_get_stats(const ys_db *db, ys_db_stats *st)
     st->categories = db->t.ncats;
     size_t sz;
     if (db->lit && hs_database_size(db->lit, &sz) == HS_SUCCESS)
+        st->hs_bytes += sz;
+    if (db->ctx && hs_database_size(db->ctx, &sz) == HS_SUCCESS)
         st->hs_bytes += sz;
     if (db->re && hs_database_size(db->re, &sz) == HS_SUCCESS)
         st->hs_bytes += sz;
@@ -377,6 +409,8 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_u32(&w, db->lit_len[i]);
     }
     int rc = put_hs(&w, db->lit);
+    if (rc == YS_OK)
+        rc = put_hs(&w, db->ctx);
     if (rc == YS_OK)
         rc = put_hs(&w, db->re);
     uint64_t sum = w.sum;
@@ -551,8 +585,10 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
         ys_db_free(db);
         return bad_db(err, name, "corrupt pattern table");
     }
-    int h1 = get_hs(&r, &db->lit), h2 = h1 ? 0 : get_hs(&r, &db->re);
-    if (h1 || h2 || r.p != r.end || (db->nspell > 0) != (db->lit != NULL) ||
+    int h1 = get_hs(&r, &db->lit);
+    h1 = h1 ? h1 : get_hs(&r, &db->ctx);
+    int h2 = h1 ? 0 : get_hs(&r, &db->re);
+    if (h1 || h2 || r.p != r.end || (db->nspell > 0) != (db->lit || db->ctx) ||
         (db->nre > 0) != (db->re != NULL)) {
         int e = h1 ? h1 : h2;
         ys_db_free(db);

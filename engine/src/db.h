@@ -9,6 +9,8 @@
 struct ys_db {
     ys_table t;          /* the lexicon's patterns, as written */
     hs_database_t *lit;  /* compiled spellings of the literals; NULL if none */
+    hs_database_t *ctx;  /* spellings of negative-weight literals: context,
+                            scanned only in posts that have a hit */
     hs_database_t *re;   /* regexes (UTF-8, leftmost start), ids = pattern
                             indexes; NULL if none */
     /* Compiled literal spelling i (the Hyperscan id) belongs to pattern

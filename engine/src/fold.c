@@ -104,7 +104,7 @@ static int is_separator(uint32_t cp)
     case 0x3000: case 0x30FB: case 0xFF65: /* ideographic space, ・, ･ */
     case 0xFF0E: case 0xFF3F: case 0xFF0A: case 0xFF0F: case 0xFF0B: case 0xFF5C:
     case 0xFF0D: case 0x2010: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
-    case 0x2022: case 0x2027: case 0x2025: case 0x2026: case 0x00B7: case 0x3030:
+    case 0x2022: case 0x2027: case 0x00B7: case 0x3030:
         return 1;
     }
     return (cp >= 0x2190 && cp <= 0x2BFF) || /* arrows, shapes, symbols, dingbats, ☆♪✨ */
@@ -224,14 +224,17 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     return changed ? n : YS_FOLD_UNCHANGED;
 }
 
-int ys_fold_needed(const char *text, size_t len)
+int ys_fold_check(const char *text, size_t len, int *valid_utf8)
 {
     const unsigned char *s = (const unsigned char *)text;
     uint32_t prev = 0;
+    int needed = 0, valid = 1;
     for (size_t i = 0; i < len;) {
         unsigned c = s[i];
-        /* Most bytes of Japanese text: kanji (E4–E9) and ordinary kana. */
-        if (c >= 0xE4 && c <= 0xE9 && !(c == 0xE4 && s[i + 1 < len ? i + 1 : i] == 0xB8)) {
+        /* Most bytes of Japanese text: kanji (E4–E9, less 一 U+4E00) and
+         * ordinary kana; checked for UTF-8 validity on the way. */
+        if (c >= 0xE4 && c <= 0xE9 && i + 2 < len && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80 && !(c == 0xE4 && s[i + 1] == 0xB8 && s[i + 2] == 0x80)) {
             prev = 0x4E01; /* some kanji */
             i += 3;
             continue;
@@ -241,15 +244,33 @@ int ys_fold_needed(const char *text, size_t len)
             i++;
             continue;
         }
+        /* Kana, except the combining marks (U+3099–309C) and ・ (U+30FB). */
+        if (c == 0xE3 && i + 2 < len && (s[i + 2] & 0xC0) == 0x80) {
+            unsigned b1 = s[i + 1], b2 = s[i + 2];
+            if (b1 == 0x81 || (b1 == 0x82 && (b2 < 0x99 || b2 > 0x9C)) ||
+                (b1 == 0x83 && b2 != 0xBB)) {
+                prev = 0x3000 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
+                i += 3;
+                continue;
+            }
+        }
         size_t k;
         uint32_t cp = decode(s + i, len - i, &k);
-        if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
-            (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
-            (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
-            (is_separator(cp) && is_japanese(prev)))
+        if (cp & 0x80000000u)
+            valid = 0;
+        else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
+                 (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
+                 (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
+                 (is_separator(cp) && is_japanese(prev)))
+            needed = 1;
+        if (needed && !valid_utf8)
             return 1;
         prev = cp;
         i += k;
     }
-    return 0;
+    if (valid_utf8)
+        *valid_utf8 = valid;
+    return needed;
 }
+
+int ys_fold_needed(const char *text, size_t len) { return ys_fold_check(text, len, NULL); }

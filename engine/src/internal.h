@@ -56,6 +56,9 @@ int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
 void ys_table_free(ys_table *t);
 uint64_t ys_table_hash(const ys_table *t);
 
+/* ys_fold_needed, and in the same pass whether text is valid UTF-8. */
+int ys_fold_check(const char *text, size_t len, int *valid_utf8);
+
 /* Calls add(ctx, spelling, len) for each distinct folded spelling a literal
  * is compiled as (variants.c); stops at and returns add's first non-zero. */
 int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len),

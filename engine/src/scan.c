@@ -25,6 +25,8 @@ struct ys_scanner {
     /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes,
      * its bytes' original ranges in ffrom/fto at the same offsets */
     unsigned char *is_folded; /* per post */
+    unsigned char *has_hit;   /* per post: a hit before the context scan */
+    unsigned char *valid;     /* per post: valid UTF-8 */
     size_t *fpost, *foff, *flen, nfold, capfold, capposts;
     char *ftext;
     uint32_t *ffrom, *fto;
@@ -44,6 +46,7 @@ int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err)
     sc->db = db;
     /* One scratch serves both databases: allocating for the second grows it. */
     if ((db->lit && hs_alloc_scratch(db->lit, &sc->scratch) != HS_SUCCESS) ||
+        (db->ctx && hs_alloc_scratch(db->ctx, &sc->scratch) != HS_SUCCESS) ||
         (db->re && hs_alloc_scratch(db->re, &sc->scratch) != HS_SUCCESS)) {
         ys_scanner_free(sc);
         return ys_fail(err, YS_ENOMEM, "cannot allocate Hyperscan scratch space");
@@ -59,6 +62,8 @@ void ys_scanner_free(ys_scanner *sc)
     hs_free_scratch(sc->scratch);
     free(sc->hits);
     free(sc->is_folded);
+    free(sc->has_hit);
+    free(sc->valid);
     free(sc->fpost);
     free(sc->foff);
     free(sc->flen);
@@ -171,10 +176,15 @@ static int scan_failed(ys_scanner *sc, hs_error_t e, ys_error *err)
 static int reserve(ys_scanner *sc, size_t posts, size_t bytes)
 {
     if (posts > sc->capposts) {
-        unsigned char *f = realloc(sc->is_folded, posts);
+        unsigned char *f = realloc(sc->is_folded, posts), *h = realloc(sc->has_hit, posts);
+        unsigned char *v = realloc(sc->valid, posts);
+        if (v)
+            sc->valid = v;
         size_t *p = realloc(sc->fpost, posts * sizeof *p);
         if (f)
             sc->is_folded = f;
+        if (h)
+            sc->has_hit = h;
         if (p)
             sc->fpost = p;
         size_t *o = realloc(sc->foff, posts * sizeof *o);
@@ -183,7 +193,7 @@ static int reserve(ys_scanner *sc, size_t posts, size_t bytes)
         size_t *l = realloc(sc->flen, posts * sizeof *l);
         if (l)
             sc->flen = l;
-        if (!f || !p || !o || !l)
+        if (!f || !h || !v || !p || !o || !l)
             return YS_ENOMEM;
         sc->capposts = posts;
     }
@@ -215,7 +225,10 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
     for (size_t i = 0; i < b->n; i++) {
         const char *t = b->text + b->posts[i].off;
         size_t len = b->posts[i].len;
-        if (!ys_fold_needed(t, len))
+        int valid;
+        int needed = ys_fold_check(t, len, &valid);
+        sc->valid[i] = (unsigned char)valid;
+        if (!needed)
             continue;
         if (reserve(sc, b->n, used + 3 * len + 1) != YS_OK)
             return ys_fail(err, YS_ENOMEM, "out of memory");
@@ -278,13 +291,40 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
                 sc->map_from = sc->ffrom + off;
                 sc->map_to = sc->fto + off;
             }
-            /* HS_FLAG_UTF8 patterns give undefined results on invalid UTF-8. */
-            if (ys_utf8_valid_prefix(t, len) != len) {
+            /* HS_FLAG_UTF8 patterns give undefined results on invalid UTF-8
+             * (folding keeps invalid bytes as they are). */
+            if (!sc->valid[i]) {
                 sc->invalid_utf8++;
                 continue;
             }
             sc->cursor = i;
             e = hs_scan(db->re, t, (unsigned)len, 0, sc->scratch, on_regex, sc);
+            if (e != HS_SUCCESS)
+                return scan_failed(sc, e, err);
+        }
+    }
+    /* Context (negative weights) only where there is something to weigh.
+     * Hits so far are in post order per pass, so mark the posts first. */
+    if (db->ctx && sc->n > 0) {
+        size_t first = sc->n;
+        memset(sc->has_hit, 0, b->n);
+        for (size_t h = 0; h < first; h++)
+            sc->has_hit[sc->hits[h].post] = 1;
+        for (size_t i = 0, k = 0; i < b->n; i++) {
+            const char *t = b->text + b->posts[i].off;
+            size_t len = b->posts[i].len;
+            sc->map_from = sc->map_to = NULL;
+            if (sc->is_folded[i]) {
+                size_t off = sc->foff[k];
+                t = sc->ftext + off;
+                len = sc->flen[k++];
+                sc->map_from = sc->ffrom + off;
+                sc->map_to = sc->fto + off;
+            }
+            if (!sc->has_hit[i])
+                continue;
+            sc->cursor = i;
+            e = hs_scan(db->ctx, t, (unsigned)len, 0, sc->scratch, on_folded_literal, sc);
             if (e != HS_SUCCESS)
                 return scan_failed(sc, e, err);
         }

@@ -4,9 +4,11 @@
  *   largest in absolute value; a term repeated, or several synonyms, count
  *   once), so negative context (逮捕, 注意, ニュース…) lowers the score;
  *   each @combo whose two categories both contribute positively adds its
- *   bonus; the post is flagged when the score reaches the threshold
- *   (@threshold, --threshold; 1 if neither), or when it hits a term of
- *   category "default" (-f/-e lists keep grep's meaning).
+ *   bonus; the post is flagged when it has a positive term and the score
+ *   reaches the threshold (@threshold, --threshold; 1 if neither), or when
+ *   it hits a term of category "default" (-f/-e lists keep grep's meaning).
+ *   Negative context only lowers a score: it never flags a post on its own
+ *   (and the scanner looks for it only in posts that have another hit).
  *
  * The scorer keeps a generation stamp per pattern and per category, so a
  * post costs time in its hits only. */
@@ -78,7 +80,7 @@ void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
         memset(s->cat_seen, 0, t->ncats * sizeof *s->cat_seen);
         s->gen = 1;
     }
-    int score = 0, any_default = 0;
+    int score = 0, any_default = 0, any_positive = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t p = hits[i].pattern;
         if (s->seen[p] == s->gen)
@@ -87,6 +89,7 @@ void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
         unsigned c = t->cat_of[p];
         int w = t->pat[p].weight;
         any_default |= c == 0;
+        any_positive |= w > 0;
         if (s->cat_seen[c] != s->gen) {
             s->cat_seen[c] = s->gen;
             s->contrib[c] = w;
@@ -103,5 +106,5 @@ void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
             score += c->bonus;
     }
     v->score = score;
-    v->flagged = n > 0 && (any_default || score >= s->threshold);
+    v->flagged = any_default || (any_positive && score >= s->threshold);
 }

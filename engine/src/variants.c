@@ -4,7 +4,8 @@
  *   - okurigana left out between two kanji, as casual and official writing
  *     both do (受け取り → 受取り → 受取, 掛け子 → 掛子);
  *   - the particle の or を left out between words (荷物の受け取り → 荷物受け取り);
- *   - each of these with its kana in the other script (ホワイト案件 → ほわいと案件).
+ *   - katakana written in hiragana (ホワイト案件 → ほわいと案件), and an
+ *     all-hiragana spelling in katakana (うけこ → ウケコ).
  * Each is folded as posts are (half-width and full-width forms are thus
  * covered by folding, on both sides, rather than by more patterns), and
  * duplicates are dropped. `exact` literals (-f, -e) give only their folded
@@ -79,6 +80,18 @@ static size_t drop_between(const char *s, size_t len, const char *drop, int kata
     return n;
 }
 
+/* Hiragana (and ー) only. */
+static int all_hiragana(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i += 3)
+        if (i + 3 > len || u[i] != 0xE3 ||
+            !((u[i + 1] == 0x81 && u[i + 2] >= 0x81) || (u[i + 1] == 0x82 && u[i + 2] <= 0x96) ||
+              (u[i + 1] == 0x83 && u[i + 2] == 0xBC)))
+            return 0;
+    return len > 0;
+}
+
 typedef struct {
     const char *s[MAX_VARIANTS];
     size_t len[MAX_VARIANTS], n;
@@ -114,13 +127,18 @@ int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t
         if (rlen) {
             put(&v, p->reading, rlen);
         }
-        /* Every spelling so far, with its kana in either script. */
+        /* Katakana written in hiragana (ホワイト → ほわいと), and all-hiragana
+         * spellings in katakana (うけこ → ウケコ); kana inside kanji words
+         * (okurigana, particles) is never written in katakana. */
         size_t base = v.n;
-        for (size_t i = 0; i < base && used + 2 <= MAX_VARIANTS && v.n + 2 <= MAX_VARIANTS; i++)
-            for (int kata = 0; kata < 2; kata++) {
-                convert_kana(v.s[i], v.len[i], kata, buf + used * cap);
+        for (size_t i = 0; i < base && used < MAX_VARIANTS && v.n + 2 <= MAX_VARIANTS; i++) {
+            convert_kana(v.s[i], v.len[i], 0, buf + used * cap);
+            put(&v, buf + used++ * cap, v.len[i]);
+            if (all_hiragana(v.s[i], v.len[i])) {
+                convert_kana(v.s[i], v.len[i], 1, buf + used * cap);
                 put(&v, buf + used++ * cap, v.len[i]);
             }
+        }
     }
     /* Folded, each spelling once. */
     char *seen[MAX_VARIANTS];
