@@ -33,6 +33,21 @@ static const char *lexicon(void)
     return p;
 }
 
+/* A small lexicon written here, so that these tests do not change with the
+ * bundled one: three categories, a regex, a combo and a threshold. */
+static const char *small_lexicon(void)
+{
+    const char *p = tmp_path("small.tsv");
+    const char *tsv = "@threshold\t5\n"
+                      "@category\tslang\ts\n@category\trole\tr\n@category\tpay\tp\n"
+                      "@combo\trole+pay\t2\n"
+                      "yami-baito\tslang\t5\tlit\t闇バイト\n"
+                      "ukeko\trole\t3\tlit\t受け子\tうけこ\n"
+                      "nikkyu-man\tpay\t2\tre\t日給[0-9]+万\n";
+    write_file(p, tsv, strlen(tsv));
+    return p;
+}
+
 static const char *posts_file(void)
 {
     const char *p = tmp_path("posts.jsonl");
@@ -47,11 +62,11 @@ static const char *posts_file(void)
 
 Test(cli, jsonl_output_and_exit_0)
 {
-    run_result r = sh("\"$YAMISCAN\" scan %s", posts_file());
+    run_result r = sh("\"$YAMISCAN\" scan -l %s %s", small_lexicon(), posts_file());
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[4096];
     snprintf(want, sizeof want,
-             "{\"file\":\"%s\",\"line\":2,\"id\":\"a2\",\"score\":11,\"hits\":["
+             "{\"file\":\"%s\",\"line\":2,\"id\":\"a2\",\"score\":12,\"hits\":["
              "{\"pattern\":\"yami-baito\",\"category\":\"slang\",\"text\":\"闇バイト\",\"start\":3,\"end\":15},"
              "{\"pattern\":\"ukeko\",\"category\":\"role\",\"text\":\"受け子\",\"start\":18,\"end\":27},"
              "{\"pattern\":\"nikkyu-man\",\"category\":\"pay\",\"text\":\"日給5万\",\"start\":34,\"end\":44}]}\n"
@@ -104,10 +119,11 @@ Test(cli, lexicon_errors_name_file_line_col)
 
 Test(cli, text_format_count_and_color)
 {
-    run_result r = sh("\"$YAMISCAN\" scan --format text %s", posts_file());
+    const char *lex = small_lexicon();
+    run_result r = sh("\"$YAMISCAN\" scan --format text -l %s %s", lex, posts_file());
     cr_assert_str_eq(r.out, "2:【闇バイト】受け子募集 日給5万\n4:闇バイト\n");
     run_free(&r);
-    r = sh("\"$YAMISCAN\" scan --format text -H --color always %s", posts_file());
+    r = sh("\"$YAMISCAN\" scan --format text -H --color always -l %s %s", lex, posts_file());
     char want[1024];
     snprintf(want, sizeof want,
              "%s:2:【\033[01;31m闇バイト\033[m】\033[01;31m受け子\033[m募集 \033[01;31m日給5万\033[m\n"
@@ -115,7 +131,7 @@ Test(cli, text_format_count_and_color)
              posts_file(), posts_file());
     cr_assert_str_eq(r.out, want);
     run_free(&r);
-    r = sh("\"$YAMISCAN\" scan -c %s - < %s", posts_file(), posts_file());
+    r = sh("\"$YAMISCAN\" scan -c -l %s %s - < %s", lex, posts_file(), posts_file());
     snprintf(want, sizeof want, "%s:2\n(standard input):2\n", posts_file());
     cr_assert_str_eq(r.out, want);
     run_free(&r);

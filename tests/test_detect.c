@@ -1,0 +1,207 @@
+/* Detection: spelling variants generated at compile time (each kind), the
+ * scoring arithmetic (strongest term per category, combos, negative
+ * context, threshold), and the explain and eval commands. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "yamiscan.h"
+
+static ys_db *compile(const char *tsv)
+{
+    ys_error err;
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
+                 err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    return db;
+}
+
+/* Scans one post; returns its verdict and the id of its first hit's pattern
+ * ("" if none) in `first`. */
+static ys_verdict scan_one(ys_db *db, const char *text, const char **first, int threshold)
+{
+    ys_error err;
+    ys_scanner *sc;
+    ys_scorer *scorer;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
+    if (threshold != -99999)
+        ys_scorer_set_threshold(scorer, threshold);
+    ys_batch *b = ys_batch_new(4096);
+    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
+    const ys_hit *h;
+    size_t n;
+    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
+    ys_verdict v;
+    ys_score_post(scorer, h, n, &v);
+    if (first)
+        *first = n ? ys_db_pattern(db, h[0].pattern)->id : "";
+    ys_batch_free(b);
+    ys_scorer_free(scorer);
+    ys_scanner_free(sc);
+    return v;
+}
+
+static int matches(ys_db *db, const char *text, const char *id)
+{
+    const char *first;
+    scan_one(db, text, &first, -99999);
+    return strcmp(first, id) == 0;
+}
+
+Test(detect, each_kind_of_variant_matches)
+{
+    ys_db *db = compile("a\tdefault\t1\tlit\t受け子\tうけこ\n"
+                        "b\tdefault\t1\tlit\tホワイト案件\n"
+                        "c\tdefault\t1\tlit\t受け取り\n"
+                        "d\tdefault\t1\tlit\t荷物の受け取り\n"
+                        "e\tdefault\t1\tlit\tTelegram\n"
+                        "f\tdefault\t1\texact\t闇バイト\n");
+    /* reading in hiragana and katakana, and half width through folding */
+    cr_assert(matches(db, "うけこ募集", "a"));
+    cr_assert(matches(db, "ウケコ募集", "a"));
+    cr_assert(matches(db, "ｳｹｺ募集", "a"));
+    /* katakana written in hiragana, and half width */
+    cr_assert(matches(db, "ほわいと案件", "b"));
+    cr_assert(matches(db, "ﾎﾜｲﾄ案件", "b"));
+    /* okurigana between kanji left out: 受け取り → 受取り */
+    cr_assert(matches(db, "受取りです", "c"));
+    /* the particle left out: 荷物の受け取り → 荷物受け取り (c hits there too) */
+    ys_error err;
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    ys_batch *bt = ys_batch_new(4096);
+    const char *t = "今日は荷物受け取りだけ";
+    ys_batch_add(bt, t, strlen(t), NULL, 0, 1);
+    const ys_hit *h;
+    size_t n, found_d = 0;
+    cr_assert_eq(ys_scan_batch(sc, bt, &h, &n, &err), YS_OK);
+    for (size_t i = 0; i < n; i++)
+        found_d += !strcmp(ys_db_pattern(db, h[i].pattern)->id, "d");
+    cr_assert_eq(found_d, 1);
+    ys_batch_free(bt);
+    ys_scanner_free(sc);
+    /* Latin in any case and width */
+    cr_assert(matches(db, "TELEGRAMで", "e"));
+    cr_assert(matches(db, "telegramで", "e"));
+    cr_assert(matches(db, "Ｔｅｌｅｇｒａｍで", "e"));
+    /* `exact`: no variants, but folding still applies to the text */
+    cr_assert(matches(db, "闇バイト", "f"));
+    cr_assert(matches(db, "闇 バ イ ト", "f"));
+    cr_assert_not(matches(db, "やみばいと", "f"));
+    ys_db_stats st;
+    ys_db_get_stats(db, &st);
+    cr_assert_eq(st.literals, 6);
+    cr_assert_gt(st.spellings, 6 + 4, "%zu spellings", st.spellings);
+    ys_db_free(db);
+}
+
+static const char scoring[] = "@threshold\t6\n"
+                              "@category\tslang\ts\n@category\tpay\tp\n@category\tnews\tn\n"
+                              "@combo\tslang+pay\t2\n"
+                              "s1\tslang\t5\tlit\t闇バイト\n"
+                              "s2\tslang\t3\tlit\t裏バイト\n"
+                              "p1\tpay\t2\tlit\t即金\n"
+                              "n1\tnews\t-8\tlit\t逮捕\n"
+                              "n2\tnews\t-3\tlit\t警察\n";
+
+Test(detect, scoring_arithmetic)
+{
+    ys_db *db = compile(scoring);
+    /* one category: its strongest term, once */
+    cr_assert_eq(scan_one(db, "闇バイト 裏バイト 闇バイト", NULL, -99999).score, 5);
+    /* two categories and their combo: 5 + 2 + 2 */
+    ys_verdict v = scan_one(db, "闇バイト即金", NULL, -99999);
+    cr_assert_eq(v.score, 9);
+    cr_assert_eq(v.flagged, 1);
+    /* negative context: the strongest (-8, not -3), and no combo needs it */
+    v = scan_one(db, "闇バイト即金で警察が逮捕", NULL, -99999);
+    cr_assert_eq(v.score, 1);
+    cr_assert_eq(v.flagged, 0);
+    /* below the threshold without the combo */
+    v = scan_one(db, "裏バイト", NULL, -99999);
+    cr_assert_eq(v.score, 3);
+    cr_assert_eq(v.flagged, 0);
+    /* --threshold overrides the lexicon's */
+    cr_assert_eq(scan_one(db, "裏バイト", NULL, 3).flagged, 1);
+    /* negative context alone is not even looked for, and never flags */
+    const char *first;
+    v = scan_one(db, "警察が逮捕", &first, -100);
+    cr_assert_str_eq(first, "");
+    cr_assert_eq(v.flagged, 0);
+    ys_db_free(db);
+}
+
+Test(detect, default_category_flags_on_any_hit)
+{
+    ys_db *db = compile("@threshold\t50\nx\tdefault\t1\texact\t高収入\n");
+    cr_assert_eq(scan_one(db, "高収入", NULL, -99999).flagged, 1);
+    ys_db_free(db);
+}
+
+Test(detect, explain_shows_folding_hits_and_arithmetic)
+{
+    const char *lex = tmp_path("s.tsv");
+    write_file(lex, scoring, strlen(scoring));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '闇・バイト 即金'", lex);
+    run_result r = run_sh(cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "folded:   闇バイト即金\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"闇・バイト\" at bytes 0-15"), "%s", r.out);
+    cr_assert(strstr(r.out, "  slang+pay                 +2  @combo\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  total                      9  threshold 6: FLAGGED\n"), "%s", r.out);
+    run_free(&r);
+    snprintf(cmd, sizeof cmd, "echo '裏バイト' | \"$YAMISCAN\" explain -l %s", lex);
+    r = run_sh(cmd);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "folded:   (nothing to fold)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "threshold 6: not flagged"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(detect, eval_counts_and_lists_errors)
+{
+    const char *lex = tmp_path("s.tsv"), *in = tmp_path("labeled.jsonl");
+    write_file(lex, scoring, strlen(scoring));
+    const char posts[] = "{\"id\":1,\"text\":\"闇バイト即金\",\"label\":1,\"kind\":\"slang\"}\n"
+                         "{\"id\":2,\"text\":\"裏バイト\",\"label\":1,\"kind\":\"slang\"}\n"
+                         "{\"id\":3,\"text\":\"闇バイト\",\"label\":0,\"kind\":\"talk\"}\n"
+                         "{\"id\":4,\"text\":\"警察が闇バイトの男を逮捕\",\"label\":0}\n"
+                         "{\"id\":5,\"text\":\"闇バイト\",\"label\":1}\n";
+    write_file(in, posts, strlen(posts));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" eval -l %s %s", lex, in);
+    run_result r = run_sh(cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* threshold 6: 1 flagged (9); 2 (3) and 5 (5) missed; 3 (5) and 4 (-3) not flagged */
+    cr_assert(strstr(r.out, "  false negative id 2 score 3: 裏バイト\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  false negative id 5 score 5: 闇バイト\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "posts 5 (3 positive, 2 negative), threshold 6\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "true positives 1, false positives 0, false negatives 2, true "
+                            "negatives 2\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "precision 1.000  recall 0.333  F1 0.500\n"), "%s", r.out);
+    run_free(&r);
+    /* --threshold 5: 闇バイト alone (5) flags now: tp 2, fp 1, fn 1, tn 1 */
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" eval --threshold 5 -l %s %s", lex, in);
+    r = run_sh(cmd);
+    cr_assert(strstr(r.out, "true positives 2, false positives 1, false negatives 1, true "
+                            "negatives 1\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "precision 0.667  recall 0.667  F1 0.667\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  slang                           1/2    0.500\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  false positive id 3 score 5: 闇バイト\n"), "%s", r.out);
+    run_free(&r);
+    /* a line without a label is an error naming it */
+    write_file(in, "{\"id\":1,\"text\":\"x\"}\n", 20);
+    r = run_sh(cmd);
+    cr_assert_eq(r.status, 2);
+    char want[600];
+    snprintf(want, sizeof want, "%s:1: \"label\" must be 1 or 0\n", in);
+    cr_assert_str_eq(r.err, want);
+    run_free(&r);
+}
