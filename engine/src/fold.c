@@ -145,12 +145,14 @@ static uint32_t voiced(uint32_t cp, uint32_t mark)
     return v && kata ? v + 0x60 : v;
 }
 
+#define DROP 0xFFFFFFFFu /* fold_char's "leave it out" (0 is NUL, a character) */
+
 /* The folded form of character `cp` given the character before it (already
- * folded); 0 means "drop it". Gaps are handled by the caller. */
+ * folded), or DROP. Gaps are handled by the caller. */
 static uint32_t fold_char(uint32_t cp, uint32_t prev)
 {
     if (is_invisible(cp))
-        return 0;
+        return DROP;
     if (cp >= 0xFF61 && cp <= 0xFF9F)
         cp = halfwidth[cp - 0xFF61];
     else if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
@@ -204,7 +206,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
                 continue;
             }
         }
-        if (f == 0) {
+        if (f == DROP) {
             i += k;
             changed = 1;
             continue;
