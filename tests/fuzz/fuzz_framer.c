@@ -55,6 +55,8 @@ static digest frame(const ys_frame_options *o, size_t batch, const uint8_t *data
     }
     if (rc == YS_OK)
         rc = ys_framer_finish(fr, &err);
+    else
+        (void)ys_framer_flush(fr); /* --strict: the posts before the bad line, as the pipeline does */
     uint64_t counters[3 + YS_PROBLEM_COUNT] = {ys_framer_lines(fr), ys_framer_posts(fr),
                                                ys_framer_blank_lines(fr)};
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)
