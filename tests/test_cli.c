@@ -327,3 +327,33 @@ Test(cli, a_full_disk_is_an_error)
     cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device\n");
     run_free(&r);
 }
+
+Test(cli, compiled_database_cache)
+{
+    const char *dir = tmp_path("cache"), *lex = small_lexicon();
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "export YAMISCAN_CACHE_DIR=%s/sub; \"$YAMISCAN\" scan --stats -l %s %s 2>&1 >/dev/null "
+             "| grep 'compile seconds'; \"$YAMISCAN\" scan --stats -l %s %s 2>&1 >/dev/null "
+             "| grep 'compile seconds'; ls %s/sub | wc -l",
+             dir, lex, posts_file(), lex, posts_file(), dir);
+    run_result r = run_sh(cmd);
+    /* compiled the first time (a number), loaded the second, one file */
+    cr_assert(strstr(r.out, "  compile seconds     0.") || strstr(r.out, "  compile seconds     1."),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "  compile seconds     (loaded from --db or the cache)\n1\n"), "%s",
+              r.out);
+    run_free(&r);
+    /* A damaged cache file is compiled over; results do not change. */
+    snprintf(cmd, sizeof cmd,
+             "export YAMISCAN_CACHE_DIR=%s/sub; for f in %s/sub/*; do echo junk > $f; done; "
+             "\"$YAMISCAN\" scan -c -l %s %s; \"$YAMISCAN\" scan -c -l %s %s; "
+             "\"$YAMISCAN\" scan -c -e 闇バイト %s; ls %s/sub | wc -l; "
+             "YAMISCAN_CACHE_DIR=/proc/nope \"$YAMISCAN\" scan -c -l %s %s",
+             dir, dir, lex, posts_file(), lex, posts_file(), posts_file(), dir, lex, posts_file());
+    r = run_sh(cmd);
+    cr_assert_str_eq(r.out, "2\n2\n2\n2\n2\n", "another lexicon, another file; an unwritable "
+                                                  "cache is no cache");
+    cr_assert_str_eq(r.err, "");
+    run_free(&r);
+}

@@ -18,12 +18,14 @@ typedef struct {
     const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
     int ntsv, nlist, nterm;
     const char *db_path;
+    int no_cache; /* --no-cache: always compile */
 } lexicon_args;
 
 void add_item(const char **v, int *n, const char *s, const char *cmd);
 
-/* The database for `a`: compiled from the lexicons given (the bundled one
- * if none), or loaded from --db (checked against -l if both are given). */
+/* The database for `a`: loaded from --db (checked against -l if both are
+ * given), or compiled from the lexicons given (the bundled one if none),
+ * through the compiled-database cache unless a->no_cache. */
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err);
 
 /* --threshold's value, or a usage error. */

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +103,72 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 }
 
 /* Loads --db (checked against any lexicons given) or compiles the lexicons. */
+/* The compiled-database cache: $YAMISCAN_CACHE_DIR (empty: no cache), else
+ * $XDG_CACHE_HOME/yamiscan, else ~/.cache/yamiscan. A file is named by the
+ * lexicon's content hash, this yamiscan's version and Hyperscan's version;
+ * Hyperscan itself refuses a database built for another CPU. Returns 0 and
+ * the file's path, or -1 when there is no cache. */
+static int cache_path(uint64_t hash, char *out, size_t cap)
+{
+    const char *dir = getenv("YAMISCAN_CACHE_DIR"), *base, *sub;
+    if (dir) {
+        if (!*dir)
+            return -1;
+        base = dir, sub = "";
+    } else if ((base = getenv("XDG_CACHE_HOME")) && *base) {
+        sub = "/yamiscan";
+    } else if ((base = getenv("HOME")) && *base) {
+        sub = "/.cache/yamiscan";
+    } else {
+        return -1;
+    }
+    char hsver[64];
+    snprintf(hsver, sizeof hsver, "%s", ys_hs_version());
+    for (char *c = hsver; *c; c++) /* "5.4.0 2021-01-26" → "5.4.0" */
+        if (*c == ' ') {
+            *c = 0;
+            break;
+        }
+    int n = snprintf(out, cap, "%s%s/%016llx-ys%s-hs%s.ysdb", base, sub, (unsigned long long)hash,
+                     YS_VERSION_STRING, hsver);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    /* mkdir -p the directory part; failures show up when saving. */
+    for (char *p = out + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(out, 0755);
+            *p = '/';
+        }
+    return 0;
+}
+
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
 {
     if (!a->db_path) {
         ys_lexicon *lex; /* NULL when building it failed */
         int rc = build_lexicon(a, &lex, err);
+        char path[PATH_MAX];
+        int cached = rc == YS_OK && !a->no_cache &&
+                     cache_path(ys_lexicon_hash(lex), path, sizeof path) == 0;
+        if (cached) {
+            ys_error ignored;
+            ys_db_stats st;
+            if (ys_db_load(path, db, &ignored) == YS_OK) {
+                ys_db_get_stats(*db, &st);
+                if (st.lexicon_hash == ys_lexicon_hash(lex)) {
+                    ys_lexicon_free(lex);
+                    return YS_OK;
+                }
+                ys_db_free(*db); /* a damaged or foreign file: compile again */
+            }
+        }
         if (rc == YS_OK)
             rc = ys_db_compile(lex, db, err);
+        if (rc == YS_OK && cached) {
+            ys_error ignored; /* a cache that cannot be written is no cache */
+            (void)ys_db_save(*db, path, &ignored);
+        }
         ys_lexicon_free(lex);
         return rc;
     }

@@ -21,6 +21,7 @@ const char usage_eval[] =
     "%s"
     "      --db FILE          a compiled database from 'yamiscan compile'\n"
     "      --threshold N      the score that flags a post (default: the lexicon's)\n"
+    "      --no-cache         compile the patterns even if the cache holds them\n"
     "      --show N           list at most N false positives and N false negatives\n"
     "                         (default 20)\n"
     "  -h, --help             show this help\n"
@@ -58,11 +59,12 @@ static void show(const char *what, const char *id, size_t idl, int score, const 
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { O_DB = 256, O_THRESHOLD, O_SHOW };
+    enum { O_DB = 256, O_THRESHOLD, O_NOCACHE, O_SHOW };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
         {"threshold", required_argument, 0, O_THRESHOLD},
+        {"no-cache", no_argument, 0, O_NOCACHE},
         {"show", required_argument, 0, O_SHOW}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     lexicon_args la = {0};
@@ -74,6 +76,7 @@ int cmd_eval(int argc, char **argv)
         case 'f': add_item(la.list, &la.nlist, optarg, "eval"); break;
         case 'e': add_item(la.term, &la.nterm, optarg, "eval"); break;
         case O_DB: la.db_path = optarg; break;
+        case O_NOCACHE: la.no_cache = 1; break;
         case O_THRESHOLD: threshold = parse_threshold(optarg, "eval"), has_threshold = 1; break;
         case O_SHOW: max_show = parse_threshold(optarg, "eval"); break;
         case 'h': printf(usage_eval, usage_lexicon); return 0;

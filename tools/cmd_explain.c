@@ -18,6 +18,7 @@ const char usage_explain[] =
     "%s"
     "      --db FILE          a compiled database from 'yamiscan compile'\n"
     "      --threshold N      the score that flags a post (default: the lexicon's)\n"
+    "      --no-cache         compile the patterns even if the cache holds them\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 if the post would be flagged, 1 if not, 2 on error.\n";
@@ -61,11 +62,12 @@ static void print_text(const char *label, const char *s, size_t n)
 
 int cmd_explain(int argc, char **argv)
 {
-    enum { O_DB = 256, O_THRESHOLD };
+    enum { O_DB = 256, O_THRESHOLD, O_NOCACHE };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
         {"threshold", required_argument, 0, O_THRESHOLD},
+        {"no-cache", no_argument, 0, O_NOCACHE},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
     int threshold = 0, has_threshold = 0, c;
@@ -75,6 +77,7 @@ int cmd_explain(int argc, char **argv)
         case 'f': add_item(la.list, &la.nlist, optarg, "explain"); break;
         case 'e': add_item(la.term, &la.nterm, optarg, "explain"); break;
         case O_DB: la.db_path = optarg; break;
+        case O_NOCACHE: la.no_cache = 1; break;
         case O_THRESHOLD: threshold = parse_threshold(optarg, "explain"), has_threshold = 1; break;
         case 'h': printf(usage_explain, usage_lexicon); return 0;
         default: die_usage("explain", "%s", "bad option");

@@ -42,6 +42,9 @@ static const char usage_scan[] =
     "                         also checks that it was compiled from those lexicons\n"
     "      --threshold N      flag posts scoring N or more (default: the lexicon's\n"
     "                         @threshold; terms from -f/-e flag on any hit)\n"
+    "      --no-cache         compile the patterns even if the compiled-database\n"
+    "                         cache holds them ($YAMISCAN_CACHE_DIR, else\n"
+    "                         ~/.cache/yamiscan; YAMISCAN_CACHE_DIR= turns it off)\n"
     "\n"
     "Input:\n"
     "      --input-format F   auto (default: JSONL if the first non-blank line starts\n"
@@ -148,7 +151,7 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
     if (st.compile_seconds > 0)
         fprintf(e, "  compile seconds     %.3f\n", st.compile_seconds);
     else
-        fprintf(e, "  compile seconds     (loaded with --db)\n");
+        fprintf(e, "  compile seconds     (loaded from --db or the cache)\n");
     fprintf(e, "  inputs              %llu\n", (unsigned long long)c->inputs);
     fprintf(e, "  bytes read          %llu\n", (unsigned long long)c->bytes_in);
     fprintf(e, "  bytes decoded       %llu\n", (unsigned long long)c->bytes_decoded);
@@ -222,7 +225,7 @@ static void drop_partial_line(void)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
-           O_COLOR, O_STATS, O_THRESHOLD };
+           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
@@ -236,6 +239,7 @@ static int cmd_scan(int argc, char **argv)
         {"colour", required_argument, 0, O_COLOR},
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
         {"threshold", required_argument, 0, O_THRESHOLD},
+        {"no-cache", no_argument, 0, O_NOCACHE},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
     int threshold;
@@ -251,6 +255,7 @@ static int cmd_scan(int argc, char **argv)
         case 'f': add_item(la.list, &la.nlist, optarg, "scan"); break;
         case 'e': add_item(la.term, &la.nterm, optarg, "scan"); break;
         case O_DB: la.db_path = optarg; break;
+        case O_NOCACHE: la.no_cache = 1; break;
         case O_INFMT:
             if (!strcmp(optarg, "auto")) po.frame.format = YS_INPUT_AUTO;
             else if (!strcmp(optarg, "lines")) po.frame.format = YS_INPUT_LINES;
@@ -393,7 +398,7 @@ static int cmd_compile(int argc, char **argv)
         {"term", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
         {"stats", no_argument, 0, O_STATS},     {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    lexicon_args la = {0};
+    lexicon_args la = {.no_cache = 1}; /* compile means compile */
     const char *out = NULL;
     int stats = 0, c;
     while ((c = getopt_long(argc, argv, "l:f:e:o:h", opts, NULL)) != -1) {
