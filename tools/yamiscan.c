@@ -65,6 +65,8 @@ static const char usage_scan[] =
     "  -H, --with-filename    prefix text lines with the file name (default when\n"
     "                         several files are given)\n"
     "      --stats            print counters and throughput to stderr at the end\n"
+    "      --threads N        scanning threads (default: one per core; 1: all on one\n"
+    "                         thread); output stays in input order\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 if a post was flagged, 1 if none was, 2 on error.\n"
@@ -225,7 +227,7 @@ static void drop_partial_line(void)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
-           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE };
+           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE, O_THREADS };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
@@ -240,6 +242,7 @@ static int cmd_scan(int argc, char **argv)
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
         {"threshold", required_argument, 0, O_THRESHOLD},
         {"no-cache", no_argument, 0, O_NOCACHE},
+        {"threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
     int threshold;
@@ -256,6 +259,14 @@ static int cmd_scan(int argc, char **argv)
         case 'e': add_item(la.term, &la.nterm, optarg, "scan"); break;
         case O_DB: la.db_path = optarg; break;
         case O_NOCACHE: la.no_cache = 1; break;
+        case O_THREADS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 256)
+                die_usage("scan", "bad --threads '%s' (1 to 256)", optarg);
+            po.threads = (unsigned)n;
+            break;
+        }
         case O_INFMT:
             if (!strcmp(optarg, "auto")) po.frame.format = YS_INPUT_AUTO;
             else if (!strcmp(optarg, "lines")) po.frame.format = YS_INPUT_LINES;
@@ -291,6 +302,10 @@ static int cmd_scan(int argc, char **argv)
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
 
+    if (po.threads == 0) { /* default: one scanning thread per core */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        po.threads = cores > 1 ? (unsigned)(cores < 64 ? cores : 64) : 1;
+    }
     po.frame.fields = fields;
     po.frame.nfields = (size_t)nfields;
     if (count)

@@ -285,6 +285,12 @@ int ys_framer_new(const ys_frame_options *opt, const char *name,
                   ys_framer **out, ys_error *err);
 /* Feeds the next bytes of the input (any split). */
 int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err);
+/* For a batch callback that keeps the full batch (to scan it on another
+ * thread): gives the framer `empty` (made with ys_batch_new and at least
+ * ys_framer_batch_capacity bytes) to fill next, and returns the full batch,
+ * which the caller now owns. Its source name lives as long as the framer. */
+ys_batch *ys_framer_swap_batch(ys_framer *fr, ys_batch *empty);
+size_t ys_framer_batch_capacity(const ys_framer *fr);
 /* Hands on the posts framed so far, leaving any partial line buffered
  * (after a framing error, so that the posts before it are still reported). */
 int ys_framer_flush(ys_framer *fr);
@@ -449,6 +455,11 @@ typedef struct ys_pipeline_options {
      * May be NULL. */
     volatile sig_atomic_t *stop;
     const int *threshold; /* overrides the lexicon's @threshold; may be NULL */
+    /* Scanning threads: 0 or 1 scans on the calling thread; N > 1 starts N
+     * workers (each with its own scanner and scorer) while the calling
+     * thread reads, frames and writes, output in input order. Memory: about
+     * 2 × N + 2 batches (each batch_bytes of text) plus N scanners. */
+    unsigned threads;
 } ys_pipeline_options;
 
 /* Reads `path` ("-" for stdin) through source, framer, scanner, scorer and

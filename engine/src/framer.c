@@ -94,6 +94,17 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
     return YS_OK;
 }
 
+size_t ys_framer_batch_capacity(const ys_framer *fr) { return fr->batch->cap; }
+
+ys_batch *ys_framer_swap_batch(ys_framer *fr, ys_batch *empty)
+{
+    ys_batch *full = fr->batch;
+    ys_batch_clear(empty);
+    empty->source = fr->name;
+    fr->batch = empty;
+    return full;
+}
+
 int ys_framer_flush(ys_framer *fr)
 {
     if (fr->batch->n == 0)

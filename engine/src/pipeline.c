@@ -1,70 +1,295 @@
-/* One input from source to emitter. Single-threaded: the stages run inline,
- * batch by batch; output is flushed after each batch so that everything
- * before a failure has been written. */
+/* One input from source to emitter. The calling thread reads, decompresses
+ * and frames; each full batch is then scanned, scored and formatted either
+ * inline (one thread) or by a pool of workers, each with its own scanner and
+ * scorer. Workers take batches in input order and format their flagged
+ * posts into memory; the calling thread writes each batch's output in input
+ * order and flushes it, so that everything before a failure is written. */
 #include "batch.h"
 #include "db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define READ_CHUNK (1u << 18)
 
-typedef struct {
-    const ys_db *db;
-    ys_scanner *sc;
-    ys_scorer *scorer;
-    const ys_pipeline_options *opt;
-    ys_counters *c;
-    ys_error *err;
-} run;
+/* ---- one batch: scan, score, format ---- */
 
-static int output_error(run *r)
+typedef struct {
+    uint64_t posts, flagged, folded, hits, invalid_utf8;
+    uint64_t *cat_hits; /* per category */
+} tally;
+
+static int output_error(ys_error *err)
 {
     if (errno == EPIPE)
-        return ys_fail(r->err, YS_EPIPE, "output closed");
-    return ys_fail(r->err, YS_EIO, "write error: %s", strerror(errno));
+        return ys_fail(err, YS_EPIPE, "output closed");
+    return ys_fail(err, YS_EIO, "write error: %s", strerror(errno));
 }
 
-static int on_batch(void *ctx, ys_batch *b)
+static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
+                   const ys_emit_options *emit, const ys_batch *b, FILE *out, tally *t,
+                   ys_error *err)
 {
-    run *r = ctx;
     const ys_hit *hits;
     size_t nhits;
-    int rc = ys_scan_batch(r->sc, b, &hits, &nhits, r->err);
+    int rc = ys_scan_batch(sc, b, &hits, &nhits, err);
     if (rc != YS_OK)
         return rc;
-    ys_counters *c = r->c;
-    c->posts += b->n;
-    c->hits += nhits;
-    c->problems[YS_PROBLEM_INVALID_UTF8] += ys_scanner_invalid_utf8(r->sc);
-    c->posts_folded += ys_scanner_folded(r->sc);
+    t->posts += b->n;
+    t->hits += nhits;
+    t->invalid_utf8 += ys_scanner_invalid_utf8(sc);
+    t->folded += ys_scanner_folded(sc);
     for (size_t i = 0; i < nhits;) {
         size_t j = i;
         while (j < nhits && hits[j].post == hits[i].post)
             j++;
         ys_verdict v;
-        ys_score_post(r->scorer, hits + i, j - i, &v);
-        if (c->category_hits)
-            for (size_t k = i; k < j; k++)
-                c->category_hits[r->db->t.cat_of[hits[k].pattern]]++;
+        ys_score_post(scorer, hits + i, j - i, &v);
+        for (size_t k = i; k < j; k++)
+            t->cat_hits[db->t.cat_of[hits[k].pattern]]++;
         if (v.flagged) {
-            c->posts_flagged++;
+            t->flagged++;
             ys_post p;
             ys_batch_post(b, hits[i].post, &p);
-            rc = ys_emit_post(r->opt->out, &r->opt->emit, r->db, b->source, &p, &v, hits + i,
-                              j - i);
-            if (rc != YS_OK)
-                return output_error(r);
+            if (ys_emit_post(out, emit, db, b->source, &p, &v, hits + i, j - i) != YS_OK)
+                return output_error(err);
         }
         i = j;
     }
-    if (fflush(r->opt->out) != 0)
-        return output_error(r);
-    if (r->opt->on_progress)
-        r->opt->on_progress(r->opt->progress_ctx, c);
     return YS_OK;
 }
+
+/* Adds a batch's tally to the run's counters and zeroes it. */
+static void merge(ys_counters *c, tally *t, size_t ncats)
+{
+    c->posts += t->posts;
+    c->posts_flagged += t->flagged;
+    c->posts_folded += t->folded;
+    c->hits += t->hits;
+    c->problems[YS_PROBLEM_INVALID_UTF8] += t->invalid_utf8;
+    for (size_t k = 0; k < ncats; k++) {
+        if (c->category_hits)
+            c->category_hits[k] += t->cat_hits[k];
+        t->cat_hits[k] = 0;
+    }
+    t->posts = t->flagged = t->folded = t->hits = t->invalid_utf8 = 0;
+}
+
+/* ---- the worker pool ---- */
+
+enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+typedef struct {
+    ys_batch *batch;
+    uint64_t seq;
+    int state;
+    char *out; /* formatted flagged posts (open_memstream) */
+    size_t out_len;
+    tally t;
+    int rc;
+    ys_error err;
+} job;
+
+typedef struct {
+    const ys_db *db;
+    const ys_pipeline_options *opt;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    job *jobs;
+    size_t njobs;
+    uint64_t next_seq, next_take, next_write;
+    int quit;
+    pthread_t *threads;
+    size_t nthreads;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    ys_scanner *sc = NULL;
+    ys_scorer *scorer = NULL;
+    ys_error err;
+    int setup = ys_scanner_new(p->db, &sc, &err);
+    if (setup == YS_OK)
+        setup = ys_scorer_new(p->db, &scorer, &err);
+    if (setup == YS_OK && p->opt->threshold)
+        ys_scorer_set_threshold(scorer, *p->opt->threshold);
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        job *j = &p->jobs[p->next_take % p->njobs];
+        while (!(j->state == JOB_QUEUED && j->seq == p->next_take) && !p->quit) {
+            pthread_cond_wait(&p->work, &p->mu);
+            j = &p->jobs[p->next_take % p->njobs];
+        }
+        if (!(j->state == JOB_QUEUED && j->seq == p->next_take))
+            break; /* quit, nothing left */
+        p->next_take++;
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&p->mu);
+
+        j->rc = setup;
+        if (setup != YS_OK) {
+            j->err = err;
+        } else {
+            FILE *m = open_memstream(&j->out, &j->out_len);
+            j->rc = m ? process(p->db, sc, scorer, &p->opt->emit, j->batch, m, &j->t, &j->err)
+                      : ys_fail(&j->err, YS_ENOMEM, "out of memory");
+            if (m && fclose(m) != 0 && j->rc == YS_OK)
+                j->rc = ys_fail(&j->err, YS_ENOMEM, "out of memory");
+        }
+
+        pthread_mutex_lock(&p->mu);
+        j->state = JOB_DONE;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    ys_scorer_free(scorer);
+    ys_scanner_free(sc);
+    return NULL;
+}
+
+typedef struct {
+    const ys_db *db;
+    const ys_pipeline_options *opt;
+    ys_counters *c;
+    ys_error *err;
+    ys_framer *fr;
+    /* one thread */
+    ys_scanner *sc;
+    ys_scorer *scorer;
+    tally t;
+    /* several */
+    pool *pool;
+} run;
+
+/* Waits for the oldest job, writes its output and counts it. */
+static int write_oldest(run *r)
+{
+    pool *p = r->pool;
+    job *j = &p->jobs[p->next_write % p->njobs];
+    pthread_mutex_lock(&p->mu);
+    while (j->state != JOB_DONE)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    int rc = j->rc;
+    if (rc != YS_OK)
+        *r->err = j->err;
+    else if ((j->out_len && fwrite(j->out, 1, j->out_len, r->opt->out) != j->out_len) ||
+             fflush(r->opt->out) != 0)
+        rc = output_error(r->err);
+    merge(r->c, &j->t, r->db->t.ncats);
+    free(j->out);
+    j->out = NULL;
+    j->out_len = 0;
+    j->state = JOB_FREE;
+    p->next_write++;
+    if (rc == YS_OK && r->opt->on_progress)
+        r->opt->on_progress(r->opt->progress_ctx, r->c);
+    return rc;
+}
+
+static int on_batch(void *ctx, ys_batch *b)
+{
+    run *r = ctx;
+    if (!r->pool) {
+        int rc = process(r->db, r->sc, r->scorer, &r->opt->emit, b, r->opt->out, &r->t, r->err);
+        merge(r->c, &r->t, r->db->t.ncats);
+        if (rc == YS_OK && fflush(r->opt->out) != 0)
+            rc = output_error(r->err);
+        if (rc == YS_OK && r->opt->on_progress)
+            r->opt->on_progress(r->opt->progress_ctx, r->c);
+        return rc;
+    }
+    pool *p = r->pool;
+    job *j = &p->jobs[p->next_seq % p->njobs];
+    if (j->state != JOB_FREE) { /* the ring is full: the oldest goes out first */
+        int rc = write_oldest(r);
+        if (rc != YS_OK)
+            return rc;
+    }
+    /* The job's empty batch goes to the framer; the full one to the job. */
+    j->batch = ys_framer_swap_batch(r->fr, j->batch);
+    pthread_mutex_lock(&p->mu);
+    j->seq = p->next_seq++;
+    j->state = JOB_QUEUED;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    return YS_OK;
+}
+
+/* Writes every job still in flight (or, after an error, waits for them). */
+static int drain(run *r, int rc)
+{
+    pool *p = r->pool;
+    while (p->next_write < p->next_seq) {
+        int w = write_oldest(r);
+        if (rc == YS_OK)
+            rc = w;
+    }
+    return rc;
+}
+
+static void pool_free(pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    for (size_t i = 0; i < p->njobs; i++) {
+        ys_batch_free(p->jobs[i].batch);
+        free(p->jobs[i].out);
+        free(p->jobs[i].t.cat_hits);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    free(p->jobs);
+    free(p->threads);
+    free(p);
+}
+
+static int pool_new(run *r, unsigned threads, pool **out)
+{
+    *out = NULL;
+    pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return YS_ENOMEM;
+    p->db = r->db;
+    p->opt = r->opt;
+    p->njobs = 2 * (size_t)threads;
+    p->jobs = calloc(p->njobs, sizeof *p->jobs);
+    p->threads = calloc(threads, sizeof *p->threads);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    int rc = p->jobs && p->threads ? YS_OK : YS_ENOMEM;
+    for (size_t i = 0; rc == YS_OK && i < p->njobs; i++) {
+        p->jobs[i].batch = ys_batch_new(ys_framer_batch_capacity(r->fr));
+        p->jobs[i].t.cat_hits = calloc(r->db->t.ncats, sizeof *p->jobs[i].t.cat_hits);
+        if (!p->jobs[i].batch || !p->jobs[i].t.cat_hits)
+            rc = YS_ENOMEM;
+    }
+    for (unsigned i = 0; rc == YS_OK && i < threads; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
+            rc = YS_ENOMEM;
+        else
+            p->nthreads++;
+    }
+    if (rc != YS_OK) {
+        pool_free(p);
+        return rc;
+    }
+    *out = p;
+    return YS_OK;
+}
+
+/* ---- the run ---- */
 
 int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
                     const char *path, ys_counters *c, ys_error *err)
@@ -74,20 +299,26 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     int rc = ys_source_open(path, &src, err);
     if (rc != YS_OK)
         return rc;
-    run r = {db, sc, NULL, opt, c, err};
-    ys_framer *fr = NULL;
+    run r = {db, opt, c, err, NULL, sc, NULL, {0}, NULL};
     char *buf = NULL;
-    rc = ys_scorer_new(db, &r.scorer, err);
+    r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);
+    rc = r.t.cat_hits ? ys_scorer_new(db, &r.scorer, err) : YS_ENOMEM;
     if (rc == YS_OK && opt->threshold)
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
     if (rc == YS_OK)
-        rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &fr, err);
+        rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &r.fr, err);
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))
-        rc = ys_fail(err, YS_ENOMEM, "out of memory");
+        rc = YS_ENOMEM;
+    if (rc == YS_OK && opt->threads > 1)
+        rc = pool_new(&r, opt->threads, &r.pool);
     if (rc != YS_OK) {
-        ys_framer_free(fr);
+        if (rc == YS_ENOMEM)
+            ys_fail(err, YS_ENOMEM, "out of memory");
+        ys_framer_free(r.fr);
         ys_scorer_free(r.scorer);
         ys_source_close(src);
+        free(buf);
+        free(r.t.cat_hits);
         return rc;
     }
     c->inputs++;
@@ -110,29 +341,36 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
         seen_in = ys_source_bytes_in(src);
         c->bytes_decoded += got;
         if (got)
-            rc = ys_framer_feed(fr, buf, got, err);
+            rc = ys_framer_feed(r.fr, buf, got, err);
         if (rc != YS_OK || src_rc != YS_OK || got == 0)
             break;
     }
     /* On a damaged stream, the posts before the damage are still scanned and
      * written (a partial last line is framed as it is) before the error. */
     if (rc == YS_OK)
-        rc = ys_framer_finish(fr, err);
+        rc = ys_framer_finish(r.fr, err);
     else if (rc == YS_EFORMAT || rc == YS_EINTR)
-        (void)ys_framer_flush(fr); /* the complete posts before the stop are written */
+        (void)ys_framer_flush(r.fr); /* the complete posts before the stop are written */
+    if (r.pool) {
+        int d = drain(&r, YS_OK);
+        if (rc == YS_OK && d != YS_OK)
+            rc = d;
+    }
     if (rc == YS_OK && src_rc != YS_OK) {
         rc = src_rc;
         if (err)
             *err = src_err;
     }
-    c->lines += ys_framer_lines(fr);
-    c->blank_lines += ys_framer_blank_lines(fr);
+    c->lines += ys_framer_lines(r.fr);
+    c->blank_lines += ys_framer_blank_lines(r.fr);
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)
         if (k != YS_PROBLEM_INVALID_UTF8) /* counted by the scanner */
-            c->problems[k] += ys_framer_problems(fr, k);
-    ys_framer_free(fr);
+            c->problems[k] += ys_framer_problems(r.fr, k);
+    pool_free(r.pool);
+    ys_framer_free(r.fr);
     ys_scorer_free(r.scorer);
     ys_source_close(src);
     free(buf);
+    free(r.t.cat_hits);
     return rc;
 }
