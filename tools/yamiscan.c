@@ -359,10 +359,8 @@ static int cmd_scan(int argc, char **argv)
                     "the stop are all written\n", prog,
                     stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
                     (unsigned long long)counters.posts);
-            stopped = 1;
-            break;
-        }
-        if (rc != YS_OK) {
+            stopped = 1; /* the count so far is still printed below */
+        } else if (rc != YS_OK) {
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
             /* A bad option (field path) or a broken output fails every input alike. */
@@ -381,6 +379,8 @@ static int cmd_scan(int argc, char **argv)
                 }
             }
         }
+        if (stopped)
+            break;
     }
     double secs = now() - t0;
     uint64_t skipped = 0;

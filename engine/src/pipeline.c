@@ -183,7 +183,9 @@ static int write_oldest(run *r)
     free(j->out);
     j->out = NULL;
     j->out_len = 0;
+    pthread_mutex_lock(&p->mu); /* workers read every job's state */
     j->state = JOB_FREE;
+    pthread_mutex_unlock(&p->mu);
     p->next_write++;
     if (rc == YS_OK && r->opt->on_progress)
         r->opt->on_progress(r->opt->progress_ctx, r->c);
@@ -204,7 +206,10 @@ static int on_batch(void *ctx, ys_batch *b)
     }
     pool *p = r->pool;
     job *j = &p->jobs[p->next_seq % p->njobs];
-    if (j->state != JOB_FREE) { /* the ring is full: the oldest goes out first */
+    pthread_mutex_lock(&p->mu);
+    int busy = j->state != JOB_FREE;
+    pthread_mutex_unlock(&p->mu);
+    if (busy) { /* the ring is full: the oldest goes out first */
         int rc = write_oldest(r);
         if (rc != YS_OK)
             return rc;
