@@ -182,7 +182,8 @@ Test(hostile, truncated_bit_flipped_and_huge_window_zstd)
              "yamiscan: %s: the zstd frame at compressed byte offset 0 needs a window larger "
              "than the 1024 MiB limit (written with zstd --long=31?)\n", win);
     cr_assert_str_eq(r.err, want);
-    cr_assert_lt(children_peak_mib(), 64);
+    if (!getenv("YAMISCAN_SKIP_BIG")) /* valgrind's own memory would count */
+        cr_assert_lt(children_peak_mib(), 64);
     run_free(&r);
 }
 
