@@ -38,8 +38,8 @@ END {
                 last = f
                 if (pass == 1) {
                     printf "\n### yamiscan, %s terms: stages\n\n", f
-                    print "| terms | posts hit | compile s | compile peak MB | db MB | read MB/s | frame MB/s | scan MB/s | end to end MB/s | posts/s | ÷ zstd -dc |"
-                    print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+                    print "| terms | posts hit | compile s | compile peak MB | db MB | read MB/s | frame MB/s | scan MB/s | end to end MB/s | posts/s | ÷ zstd -dc | all cores MB/s | ÷ zstd -dc |"
+                    print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
                 } else {
                     printf "\n### %s terms: yamiscan against the alternatives (MB/s)\n\n", f
                     print "| terms | yamiscan | grep -F | rg -F | ugrep -F | ugrep -z | pyahocorasick | yamiscan ÷ fastest | posts hit: yamiscan, as lines, others |"
@@ -47,12 +47,14 @@ END {
                 }
             }
             e = f SUBSEP s SUBSEP "yamiscan"
+            mt = f SUBSEP s SUBSEP "yamiscan_mt"
             if (pass == 1) {
-                printf "| %d | %.2f %% | %.3f | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %.0f | %s |\n", s,
+                printf "| %d | %.2f %% | %.3f | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %.0f | %s | %s | %s |\n", s,
                     100 * cnt[f, s, "hit_posts"] / posts, sec[f, s, "compile"], rss[f, s, "compile"] / 1024,
                     cnt[f, s, "db_bytes"] / 1e6, mbs(sec[f, s, "read_s"]), mbs(sec[f, s, "frame_s"]),
                     mbs(sec[f, s, "scan_s"]), cell(e), ok(e) ? posts / sec[e] : 0,
-                    ok(e) ? sprintf("%.2f", zs / sec[e]) : "–"
+                    ok(e) ? sprintf("%.2f", zs / sec[e]) : "–", cell(mt),
+                    ok(mt) ? sprintf("%.2f", zs / sec[mt]) : "–"
                 continue
             }
             best = ""; agree = "agree"
@@ -83,7 +85,7 @@ END {
                "\"db_bytes\":%d,\"read_s\":%s,\"frame_s\":%s,\"scan_s\":%s,\"tools\":{",
             (i > 1 ? "," : ""), f, s, cnt[f, s, "hit_posts"], sec[f, s, "compile"], rss[f, s, "compile"],
             cnt[f, s, "db_bytes"], sec[f, s, "read_s"], sec[f, s, "frame_s"], sec[f, s, "scan_s"] > json
-        all = "yamiscan yamiscan_lines " "grep rg ugrep ugrep-z pyac"
+        all = "yamiscan yamiscan_mt yamiscan_lines " "grep rg ugrep ugrep-z pyac"
         m = split(all, names, " ")
         for (t = 1; t <= m; t++) {
             k = f SUBSEP s SUBSEP names[t]
@@ -100,13 +102,13 @@ END {
         split(order[i], fs, SUBSEP); f = fs[1]; s = fs[2]
         if (f != last) {
             if (last != "") printf "\n\n" > plot
-            printf "# %s: terms zstd read frame scan yamiscan grep rg ugrep ugrep-z pyac\n", f > plot
+            printf "# %s: terms zstd read frame scan yamiscan grep rg ugrep ugrep-z pyac yamiscan_mt\n", f > plot
             last = f
         }
         printf "%d %.1f %.1f %.1f %.1f", s, mbs(zs), mbs(sec[f, s, "read_s"]), mbs(sec[f, s, "frame_s"]),
             mbs(sec[f, s, "scan_s"]) > plot
-        split("yamiscan grep rg ugrep ugrep-z pyac", names, " ")
-        for (t = 1; t <= 6; t++) {
+        split("yamiscan grep rg ugrep ugrep-z pyac yamiscan_mt", names, " ")
+        for (t = 1; t <= 7; t++) {
             k = f SUBSEP s SUBSEP names[t]
             printf " %s", ok(k) ? sprintf("%.1f", mbs(sec[k])) : "NaN" > plot
         }

@@ -15,7 +15,8 @@ do for [b = 0:1] {
          '' index b using 1:3 with linespoints title "yamiscan: read (zstd)", \
          '' index b using 1:4 with linespoints title "yamiscan: frame", \
          '' index b using 1:5 with linespoints title "yamiscan: scan from memory", \
-         '' index b using 1:6 with linespoints lw 3 title "yamiscan scan file.zst", \
+         '' index b using 1:6 with linespoints lw 3 title "yamiscan scan file.zst (1 thread)", \
+         '' index b using 1:12 with linespoints lw 3 title "yamiscan scan file.zst (all cores)", \
          '' index b using 1:7 with linespoints title "zstdcat | grep -F", \
          '' index b using 1:8 with linespoints title "zstdcat | rg -F", \
          '' index b using 1:9 with linespoints title "zstdcat | ugrep -F", \

@@ -357,3 +357,15 @@ Test(cli, compiled_database_cache)
     cr_assert_str_eq(r.err, "");
     run_free(&r);
 }
+
+Test(cli, no_fold_scans_the_text_as_it_is)
+{
+    const char *p = tmp_path("spaced.txt");
+    write_file(p, "受 け 子募集\n受け子募集\n", strlen("受 け 子募集\n受け子募集\n"));
+    run_result r = sh("\"$YAMISCAN\" scan -c --input-format lines -e 受け子 %s", p);
+    cr_assert_str_eq(r.out, "2\n");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -c --no-fold --input-format lines -e 受け子 %s", p);
+    cr_assert_str_eq(r.out, "1\n");
+    run_free(&r);
+}

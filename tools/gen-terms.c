@@ -71,7 +71,9 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* A usable noun: no ASCII (a list would also hit JSON keys and numbers), no
- * control characters. Returns its length in characters, 0 if unusable. */
+ * control characters, nothing folding would change (ｔｈｅ would be matched
+ * as "the", which grep -F would not). Returns its length in characters, 0 if
+ * unusable. */
 static unsigned noun_chars(const char *w)
 {
     unsigned n = 0;
@@ -80,7 +82,7 @@ static unsigned noun_chars(const char *w)
             return 0;
         n += (*p & 0xC0) != 0x80;
     }
-    return n;
+    return ys_fold_needed(w, strlen(w)) ? 0 : n;
 }
 
 /* Parses bench/dict-words output: WORD \t COST \t KIND. The words point
@@ -257,7 +259,10 @@ int main(int argc, char **argv)
     const char **lexterms = malloc((nlexpat + 1) * sizeof *lexterms);
     for (size_t i = 0; i < nlexpat; i++) {
         const ys_pattern *p = ys_lexicon_pattern(lex, i);
-        if (!p->is_regex && !memchr(p->expr, '\n', p->expr_len))
+        /* Literals only, as written; none that folding would change, so that
+         * yamiscan --no-fold and grep -F see the same terms. */
+        if (!p->is_regex && !memchr(p->expr, '\n', p->expr_len) &&
+            !ys_fold_needed(p->expr, p->expr_len))
             lexterms[nlex++] = p->expr;
     }
 

@@ -52,6 +52,8 @@ static const char usage_scan[] =
     "      --field PATH       JSONL field holding the text, dotted for nested fields\n"
     "                         (default: text); repeatable, texts joined by newlines\n"
     "      --id-field PATH    JSONL field holding the post id (default: id)\n"
+    "      --no-fold          scan posts as they are, without undoing spelling\n"
+    "                         tricks (grep's view of the text; faster)\n"
     "      --strict           a malformed JSON line is an error (default: counted,\n"
     "                         reported once, skipped)\n"
     "      --max-post-bytes N longest post (default 1M; K and M suffixes); longer\n"
@@ -227,7 +229,7 @@ static void drop_partial_line(void)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
-           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE, O_THREADS };
+           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE, O_THREADS, O_NOFOLD };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
@@ -243,6 +245,7 @@ static int cmd_scan(int argc, char **argv)
         {"threshold", required_argument, 0, O_THRESHOLD},
         {"no-cache", no_argument, 0, O_NOCACHE},
         {"threads", required_argument, 0, O_THREADS},
+        {"no-fold", no_argument, 0, O_NOFOLD},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
     int threshold;
@@ -259,6 +262,7 @@ static int cmd_scan(int argc, char **argv)
         case 'e': add_item(la.term, &la.nterm, optarg, "scan"); break;
         case O_DB: la.db_path = optarg; break;
         case O_NOCACHE: la.no_cache = 1; break;
+        case O_NOFOLD: po.no_fold = 1; break;
         case O_THREADS: {
             char *end;
             long n = strtol(optarg, &end, 10);

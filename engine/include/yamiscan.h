@@ -368,6 +368,9 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *batch, const ys_hit **hits,
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc);
 /* Posts of the last batch that were scanned folded (ys_fold). */
 size_t ys_scanner_folded(const ys_scanner *sc);
+/* 0: scan posts as they are, never folded (grep's view; the patterns stay
+ * folded, so a term written with folded characters cannot match). Default 1. */
+void ys_scanner_set_fold(ys_scanner *sc, int fold);
 
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
@@ -455,6 +458,7 @@ typedef struct ys_pipeline_options {
      * May be NULL. */
     volatile sig_atomic_t *stop;
     const int *threshold; /* overrides the lexicon's @threshold; may be NULL */
+    int no_fold;          /* scan posts unfolded (ys_scanner_set_fold) */
     /* Scanning threads: 0 or 1 scans on the calling thread; N > 1 starts N
      * workers (each with its own scanner and scorer) while the calling
      * thread reads, frames and writes, output in input order. Memory: about

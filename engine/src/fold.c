@@ -111,6 +111,16 @@ static int is_separator(uint32_t cp)
            (cp >= 0x1F000 && cp <= 0x1FAFF);  /* emoji */
 }
 
+/* is_separator for ASCII, as a bitmap: space # * + - . / = @ ^ _ | ~ */
+static int is_ascii_separator(unsigned c)
+{
+    static const uint64_t lo = 1ull << 0x20 | 1ull << 0x23 | 1ull << 0x2A | 1ull << 0x2B |
+                               1ull << 0x2D | 1ull << 0x2E | 1ull << 0x2F | 1ull << 0x3D;
+    static const uint64_t hi = 1ull << (0x40 - 64) | 1ull << (0x5E - 64) | 1ull << (0x5F - 64) |
+                               1ull << (0x7C - 64) | 1ull << (0x7E - 64);
+    return c < 64 ? (int)(lo >> c & 1) : (int)(hi >> (c - 64) & 1);
+}
+
 /* Dash look-alikes that stand for ー after kana. */
 static int is_dash_like(uint32_t cp)
 {
@@ -165,6 +175,51 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
     return cp;
 }
 
+/* If the separator `cp` (k bytes at s[i]) after Japanese character `prev`
+ * starts a gap of 1 to 3 separators (invisible characters aside) followed by
+ * a Japanese character, returns the index after the gap; else 0. */
+static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
+                      uint32_t prev)
+{
+    if (!is_japanese(prev) || (is_kana(prev) && is_dash_like(cp)))
+        return 0;
+    size_t j = i, kk = k, seps = 0;
+    uint32_t c = cp;
+    while (j < len && (is_separator(c) || is_invisible(c))) {
+        if (!is_invisible(c) && ++seps > 3)
+            return 0;
+        j += kk;
+        if (j < len)
+            c = decode(s + j, len - j, &kk);
+    }
+    return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
+}
+
+/* A character that folding never changes and that never changes what
+ * follows it: kanji other than 一, kana other than the voiced marks and ・,
+ * ASCII other than separators. Returns its length, or 0. */
+static size_t plain_char(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned c = s[i];
+    if (c < 0x80) {
+        *cp = c;
+        return is_ascii_separator(c) ? 0 : 1;
+    }
+    if (i + 2 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+        return 0;
+    unsigned b1 = s[i + 1], b2 = s[i + 2];
+    if (c >= 0xE4 && c <= 0xE9 && !(c == 0xE4 && b1 == 0xB8 && b2 == 0x80)) {
+        *cp = 0x4E01; /* some kanji */
+        return 3;
+    }
+    if (c == 0xE3 && (b1 == 0x81 || (b1 == 0x82 && (b2 < 0x99 || b2 > 0x9C)) ||
+                      (b1 == 0x83 && b2 != 0xBB))) {
+        *cp = 0x3000 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
+        return 3;
+    }
+    return 0;
+}
+
 size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -174,23 +229,25 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     size_t prev_n = 0;  /* where it starts in out */
     while (i < len) {
         size_t k;
-        uint32_t cp = decode(s + i, len - i, &k);
+        uint32_t cp;
+        if ((k = plain_char(s, len, i, &cp)) != 0) { /* most of the text: copied */
+            prev_n = n;
+            for (size_t b = 0; b < k; b++, n++) {
+                o[n] = s[i + b];
+                from[n] = (uint32_t)i;
+                to[n] = (uint32_t)(i + k);
+            }
+            prev = cp;
+            i += k;
+            continue;
+        }
+        cp = decode(s + i, len - i, &k);
         /* A gap of 1..3 separators between Japanese characters. */
-        if (is_separator(cp) && is_japanese(prev) && !(is_kana(prev) && is_dash_like(cp))) {
-            size_t j = i, kk = k, seps = 0;
-            uint32_t c = cp;
-            while (j < len && (is_separator(c) || is_invisible(c))) {
-                if (!is_invisible(c) && ++seps > 3)
-                    break;
-                j += kk;
-                if (j < len)
-                    c = decode(s + j, len - j, &kk);
-            }
-            if (seps <= 3 && j < len && is_japanese(fold_char(c, 0))) {
-                i = j;
-                changed = 1;
-                continue;
-            }
+        size_t gap = is_separator(cp) ? gap_end(s, len, i, k, cp, prev) : 0;
+        if (gap) {
+            i = gap;
+            changed = 1;
+            continue;
         }
         /* A combining voiced mark after kana composes with it. */
         uint32_t f = fold_char(cp, prev);
@@ -241,7 +298,7 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
             i += 3;
             continue;
         }
-        if (c < 0x80 && !is_separator(c)) {
+        if (c < 0x80 && !is_ascii_separator(c)) {
             prev = c;
             i++;
             continue;
@@ -263,7 +320,7 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
         else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
                  (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
                  (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
-                 (is_separator(cp) && is_japanese(prev)))
+                 (is_separator(cp) && gap_end(s, len, i, k, cp, prev)))
             needed = 1;
         if (needed && !valid_utf8)
             return 1;

@@ -116,6 +116,8 @@ static void *worker(void *arg)
         setup = ys_scorer_new(p->db, &scorer, &err);
     if (setup == YS_OK && p->opt->threshold)
         ys_scorer_set_threshold(scorer, *p->opt->threshold);
+    if (setup == YS_OK)
+        ys_scanner_set_fold(sc, !p->opt->no_fold);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         job *j = &p->jobs[p->next_take % p->njobs];
@@ -310,6 +312,8 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     rc = r.t.cat_hits ? ys_scorer_new(db, &r.scorer, err) : YS_ENOMEM;
     if (rc == YS_OK && opt->threshold)
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
+    if (rc == YS_OK)
+        ys_scanner_set_fold(sc, !opt->no_fold);
     if (rc == YS_OK)
         rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &r.fr, err);
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))

@@ -22,6 +22,7 @@ struct ys_scanner {
     size_t n, cap;
     int oom;
     size_t invalid_utf8, folded;
+    int no_fold;
     /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes,
      * its bytes' original ranges in ffrom/fto at the same offsets */
     unsigned char *is_folded; /* per post */
@@ -75,6 +76,7 @@ void ys_scanner_free(ys_scanner *sc)
 
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc) { return sc->invalid_utf8; }
 size_t ys_scanner_folded(const ys_scanner *sc) { return sc->folded; }
+void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
 
 static int push(ys_scanner *sc, size_t post, unsigned id, size_t start, size_t end)
 {
@@ -225,6 +227,10 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
     for (size_t i = 0; i < b->n; i++) {
         const char *t = b->text + b->posts[i].off;
         size_t len = b->posts[i].len;
+        if (sc->no_fold) { /* the text as it is; validity still matters to regexes */
+            sc->valid[i] = ys_utf8_valid_prefix(t, len) == len;
+            continue;
+        }
         int valid;
         int needed = ys_fold_check(t, len, &valid);
         sc->valid[i] = (unsigned char)valid;
