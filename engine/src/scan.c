@@ -227,12 +227,13 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
     for (size_t i = 0; i < b->n; i++) {
         const char *t = b->text + b->posts[i].off;
         size_t len = b->posts[i].len;
-        if (sc->no_fold) { /* the text as it is; validity still matters to regexes */
-            sc->valid[i] = ys_utf8_valid_prefix(t, len) == len;
+        /* UTF-8 validity only matters to regexes. */
+        int want_valid = sc->db->re != NULL, valid = 1;
+        if (sc->no_fold) { /* the text as it is */
+            sc->valid[i] = !want_valid || ys_utf8_valid_prefix(t, len) == len;
             continue;
         }
-        int valid;
-        int needed = ys_fold_check(t, len, &valid);
+        int needed = ys_fold_check(t, len, want_valid ? &valid : NULL);
         sc->valid[i] = (unsigned char)valid;
         if (!needed)
             continue;
