@@ -18,8 +18,21 @@ typedef struct {
     const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
     int ntsv, nlist, nterm;
     const char *db_path;
-    int no_cache; /* --no-cache: always compile */
+    int no_cache;      /* --no-cache: always compile */
+    int has_threshold; /* --threshold given, as `threshold` */
+    int threshold;
 } lexicon_args;
+
+/* The options that choose and score the patterns, shared by scan, explain
+ * and eval: their getopt_long table entries and a handler that returns 1
+ * when `c` was one of them (reading getopt's optarg). */
+enum { OPT_DB = 1000, OPT_THRESHOLD, OPT_NOCACHE };
+#define PATTERN_OPTIONS                                                                 \
+    {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},        \
+        {"term", required_argument, 0, 'e'}, {"db", required_argument, 0, OPT_DB},      \
+        {"threshold", required_argument, 0, OPT_THRESHOLD},                             \
+        {"no-cache", no_argument, 0, OPT_NOCACHE}
+int pattern_option(int c, lexicon_args *la, const char *cmd);
 
 void add_item(const char **v, int *n, const char *s, const char *cmd);
 

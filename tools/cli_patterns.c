@@ -2,6 +2,7 @@
  * choose the patterns, and usage errors. */
 #include "cli.h"
 
+#include <getopt.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -202,4 +203,20 @@ int parse_threshold(const char *s, const char *cmd)
     if (*end || end == s || v < -100000 || v > 100000)
         die_usage(cmd, "bad --threshold '%s' (an integer)", s);
     return (int)v;
+}
+
+int pattern_option(int c, lexicon_args *la, const char *cmd)
+{
+    switch (c) {
+    case 'l': add_item(la->tsv, &la->ntsv, optarg, cmd); return 1;
+    case 'f': add_item(la->list, &la->nlist, optarg, cmd); return 1;
+    case 'e': add_item(la->term, &la->nterm, optarg, cmd); return 1;
+    case OPT_DB: la->db_path = optarg; return 1;
+    case OPT_NOCACHE: la->no_cache = 1; return 1;
+    case OPT_THRESHOLD:
+        la->threshold = parse_threshold(optarg, cmd);
+        la->has_threshold = 1;
+        return 1;
+    }
+    return 0;
 }

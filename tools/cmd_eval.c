@@ -59,29 +59,22 @@ static void show(const char *what, const char *id, size_t idl, int score, const 
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { O_DB = 256, O_THRESHOLD, O_NOCACHE, O_SHOW };
-    static const struct option opts[] = {
-        {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
-        {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
-        {"threshold", required_argument, 0, O_THRESHOLD},
-        {"no-cache", no_argument, 0, O_NOCACHE},
-        {"show", required_argument, 0, O_SHOW}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    enum { O_SHOW = 256 };
+    static const struct option opts[] = {PATTERN_OPTIONS, {"show", required_argument, 0, O_SHOW},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     lexicon_args la = {0};
-    int threshold = 0, has_threshold = 0, c;
+    int c;
     long max_show = 20;
     while ((c = getopt_long(argc, argv, "l:f:e:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l': add_item(la.tsv, &la.ntsv, optarg, "eval"); break;
-        case 'f': add_item(la.list, &la.nlist, optarg, "eval"); break;
-        case 'e': add_item(la.term, &la.nterm, optarg, "eval"); break;
-        case O_DB: la.db_path = optarg; break;
-        case O_NOCACHE: la.no_cache = 1; break;
-        case O_THRESHOLD: threshold = parse_threshold(optarg, "eval"), has_threshold = 1; break;
-        case O_SHOW: max_show = parse_threshold(optarg, "eval"); break;
-        case 'h': printf(usage_eval, usage_lexicon); return 0;
-        default: die_usage("eval", "%s", "bad option");
-        }
+        if (pattern_option(c, &la, "eval"))
+            continue;
+        if (c == O_SHOW)
+            max_show = parse_threshold(optarg, "eval");
+        else if (c == 'h') {
+            printf(usage_eval, usage_lexicon);
+            return 0;
+        } else
+            die_usage("eval", "%s", "bad option");
     }
     if (optind != argc - 1)
         die_usage("eval", "%s", "expected one labeled JSONL file");
@@ -100,8 +93,8 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
         return 2;
     }
-    if (has_threshold)
-        ys_scorer_set_threshold(scorer, threshold);
+    if (la.has_threshold)
+        ys_scorer_set_threshold(scorer, la.threshold);
 
     static const char *const text_field[] = {"text"}, *const kind_field[] = {"kind"};
     kind_count kinds[MAX_KINDS];

@@ -62,26 +62,18 @@ static void print_text(const char *label, const char *s, size_t n)
 
 int cmd_explain(int argc, char **argv)
 {
-    enum { O_DB = 256, O_THRESHOLD, O_NOCACHE };
-    static const struct option opts[] = {
-        {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
-        {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
-        {"threshold", required_argument, 0, O_THRESHOLD},
-        {"no-cache", no_argument, 0, O_NOCACHE},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {PATTERN_OPTIONS, {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     lexicon_args la = {0};
-    int threshold = 0, has_threshold = 0, c;
+    int c;
     while ((c = getopt_long(argc, argv, "l:f:e:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l': add_item(la.tsv, &la.ntsv, optarg, "explain"); break;
-        case 'f': add_item(la.list, &la.nlist, optarg, "explain"); break;
-        case 'e': add_item(la.term, &la.nterm, optarg, "explain"); break;
-        case O_DB: la.db_path = optarg; break;
-        case O_NOCACHE: la.no_cache = 1; break;
-        case O_THRESHOLD: threshold = parse_threshold(optarg, "explain"), has_threshold = 1; break;
-        case 'h': printf(usage_explain, usage_lexicon); return 0;
-        default: die_usage("explain", "%s", "bad option");
+        if (pattern_option(c, &la, "explain"))
+            continue;
+        if (c == 'h') {
+            printf(usage_explain, usage_lexicon);
+            return 0;
         }
+        die_usage("explain", "%s", "bad option");
     }
     ys_error err = {0};
     ys_db *db = NULL;
@@ -99,8 +91,8 @@ int cmd_explain(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
         return 2;
     }
-    if (has_threshold)
-        ys_scorer_set_threshold(scorer, threshold);
+    if (la.has_threshold)
+        ys_scorer_set_threshold(scorer, la.threshold);
     ys_batch_add(b, text, len, NULL, 0, 1);
     const ys_hit *hits;
     size_t n;

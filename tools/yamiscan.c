@@ -228,11 +228,10 @@ static void drop_partial_line(void)
 
 static int cmd_scan(int argc, char **argv)
 {
-    enum { O_DB = 256, O_INFMT, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT,
-           O_COLOR, O_STATS, O_THRESHOLD, O_NOCACHE, O_THREADS, O_NOFOLD };
+    enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
+           O_THREADS, O_NOFOLD };
     static const struct option opts[] = {
-        {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
-        {"term", required_argument, 0, 'e'},    {"db", required_argument, 0, O_DB},
+        PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
         {"field", required_argument, 0, O_FIELD},
         {"id-field", required_argument, 0, O_IDFIELD},
@@ -242,13 +241,10 @@ static int cmd_scan(int argc, char **argv)
         {"count", no_argument, 0, 'c'},         {"color", required_argument, 0, O_COLOR},
         {"colour", required_argument, 0, O_COLOR},
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
-        {"threshold", required_argument, 0, O_THRESHOLD},
-        {"no-cache", no_argument, 0, O_NOCACHE},
         {"threads", required_argument, 0, O_THREADS},
         {"no-fold", no_argument, 0, O_NOFOLD},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {0};
-    int threshold;
     const char *fields[MAX_ITEMS];
     int nfields = 0, count = 0, stats = 0, with_file = 0;
     const char *color = "auto";
@@ -256,12 +252,9 @@ static int cmd_scan(int argc, char **argv)
     po.out = stdout;
     int c;
     while ((c = getopt_long(argc, argv, "l:f:e:cHh", opts, NULL)) != -1) {
+        if (pattern_option(c, &la, "scan"))
+            continue;
         switch (c) {
-        case 'l': add_item(la.tsv, &la.ntsv, optarg, "scan"); break;
-        case 'f': add_item(la.list, &la.nlist, optarg, "scan"); break;
-        case 'e': add_item(la.term, &la.nterm, optarg, "scan"); break;
-        case O_DB: la.db_path = optarg; break;
-        case O_NOCACHE: la.no_cache = 1; break;
         case O_NOFOLD: po.no_fold = 1; break;
         case O_THREADS: {
             char *end;
@@ -294,10 +287,6 @@ static int cmd_scan(int argc, char **argv)
             break;
         case 'H': with_file = 1; break;
         case O_STATS: stats = 1; break;
-        case O_THRESHOLD:
-            threshold = parse_threshold(optarg, "scan");
-            po.threshold = &threshold;
-            break;
         case 'h': printf(usage_scan, usage_lexicon); return 0;
         default: die_usage("scan", "%s", "bad option");
         }
@@ -306,6 +295,8 @@ static int cmd_scan(int argc, char **argv)
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
 
+    if (la.has_threshold)
+        po.threshold = &la.threshold;
     if (po.threads == 0) { /* default: one scanning thread per core */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         po.threads = cores > 1 ? (unsigned)(cores < 64 ? cores : 64) : 1;

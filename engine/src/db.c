@@ -98,22 +98,10 @@ static int add_spelling(void *ctx, const char *s, size_t n)
     ys_db *db = sp->db;
     if (db->nspell == sp->cap) {
         size_t cap = sp->cap ? 2 * sp->cap : 256;
-        char **e = realloc(sp->expr, cap * sizeof *e);
-        if (e)
-            sp->expr = e;
-        size_t *l = realloc(sp->len, cap * sizeof *l);
-        if (l)
-            sp->len = l;
-        unsigned *f = realloc(sp->flags, cap * sizeof *f);
-        if (f)
-            sp->flags = f;
-        uint32_t *b = realloc(db->lit_base, cap * sizeof *b);
-        if (b)
-            db->lit_base = b;
-        uint32_t *ll = realloc(db->lit_len, cap * sizeof *ll);
-        if (ll)
-            db->lit_len = ll;
-        if (!e || !l || !f || !b || !ll)
+        if (!ys_grow(&sp->expr, cap, sizeof *sp->expr) || !ys_grow(&sp->len, cap, sizeof *sp->len) ||
+            !ys_grow(&sp->flags, cap, sizeof *sp->flags) ||
+            !ys_grow(&db->lit_base, cap, sizeof *db->lit_base) ||
+            !ys_grow(&db->lit_len, cap, sizeof *db->lit_len))
             return YS_ENOMEM;
         sp->cap = cap;
     }

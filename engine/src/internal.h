@@ -16,6 +16,10 @@
 /* Sets err (if non-NULL) to code and a formatted message; returns code. */
 int ys_fail(ys_error *err, int code, const char *fmt, ...) YS_PRINTF(3, 4);
 
+/* Resizes the array *p (of elements of `size` bytes) to n elements; on
+ * failure *p is left as it was and 0 is returned. */
+int ys_grow(void *p, size_t n, size_t size);
+
 /* 64-bit FNV-1a, used for lexicon content hashes and file checksums. */
 #define YS_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t ys_fnv1a(uint64_t h, const void *data, size_t len);

@@ -178,39 +178,17 @@ static int scan_failed(ys_scanner *sc, hs_error_t e, ys_error *err)
 static int reserve(ys_scanner *sc, size_t posts, size_t bytes)
 {
     if (posts > sc->capposts) {
-        unsigned char *f = realloc(sc->is_folded, posts), *h = realloc(sc->has_hit, posts);
-        unsigned char *v = realloc(sc->valid, posts);
-        if (v)
-            sc->valid = v;
-        size_t *p = realloc(sc->fpost, posts * sizeof *p);
-        if (f)
-            sc->is_folded = f;
-        if (h)
-            sc->has_hit = h;
-        if (p)
-            sc->fpost = p;
-        size_t *o = realloc(sc->foff, posts * sizeof *o);
-        if (o)
-            sc->foff = o;
-        size_t *l = realloc(sc->flen, posts * sizeof *l);
-        if (l)
-            sc->flen = l;
-        if (!f || !h || !v || !p || !o || !l)
+        if (!ys_grow(&sc->is_folded, posts, 1) || !ys_grow(&sc->has_hit, posts, 1) ||
+            !ys_grow(&sc->valid, posts, 1) || !ys_grow(&sc->fpost, posts, sizeof *sc->fpost) ||
+            !ys_grow(&sc->foff, posts, sizeof *sc->foff) ||
+            !ys_grow(&sc->flen, posts, sizeof *sc->flen))
             return YS_ENOMEM;
         sc->capposts = posts;
     }
     if (bytes > sc->fcap) {
         size_t cap = bytes > 2 * sc->fcap ? bytes : 2 * sc->fcap;
-        char *t = realloc(sc->ftext, cap);
-        if (t)
-            sc->ftext = t;
-        uint32_t *a = realloc(sc->ffrom, cap * sizeof *a);
-        if (a)
-            sc->ffrom = a;
-        uint32_t *z = realloc(sc->fto, cap * sizeof *z);
-        if (z)
-            sc->fto = z;
-        if (!t || !a || !z)
+        if (!ys_grow(&sc->ftext, cap, 1) || !ys_grow(&sc->ffrom, cap, sizeof *sc->ffrom) ||
+            !ys_grow(&sc->fto, cap, sizeof *sc->fto))
             return YS_ENOMEM;
         sc->fcap = cap;
     }

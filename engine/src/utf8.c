@@ -1,5 +1,8 @@
-/* UTF-8 helpers and the content hash. */
+/* Small helpers: UTF-8, the content hash, growing arrays. */
 #include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 uint64_t ys_fnv1a(uint64_t h, const void *data, size_t len)
 {
@@ -65,4 +68,14 @@ size_t ys_utf8_valid_prefix(const char *str, size_t len)
         i += n;
     }
     return len;
+}
+
+int ys_grow(void *p, size_t n, size_t size)
+{
+    void *old, *q; /* *p is some T *: copied, not accessed through void ** */
+    memcpy(&old, p, sizeof old);
+    if (!(q = realloc(old, (n ? n : 1) * size)))
+        return 0;
+    memcpy(p, &q, sizeof q);
+    return 1;
 }
