@@ -83,11 +83,7 @@ static void expect_bad(const void *data, size_t len, const char *want)
 
 static void fix_checksum(char *data, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len - 8; i++) {
-        h ^= (unsigned char)data[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = ys_checksum(data, len - 8);
     memcpy(data + len - 8, &h, 8);
 }
 

@@ -106,7 +106,7 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 /* Loads --db (checked against any lexicons given) or compiles the lexicons. */
 /* The compiled-database cache: $YAMISCAN_CACHE_DIR (empty: no cache), else
  * $XDG_CACHE_HOME/yamiscan, else ~/.cache/yamiscan. A file is named by the
- * lexicon's content hash, this yamiscan's version and Hyperscan's version;
+ * key of the pattern files' bytes, this yamiscan's version and Hyperscan's;
  * Hyperscan itself refuses a database built for another CPU. Returns 0 and
  * the file's path, or -1 when there is no cache. */
 static int cache_path(uint64_t hash, char *out, size_t cap)
@@ -144,32 +144,93 @@ static int cache_path(uint64_t hash, char *out, size_t cap)
     return 0;
 }
 
+static int append_bytes(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*cap - *len < n) {
+        char *b = realloc(*buf, *cap = 2 * *cap + n);
+        if (!b)
+            return -1;
+        *buf = b;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    return 0;
+}
+
+/* Appends the bytes of `path` (all of it) to *buf. */
+static int append_file(const char *path, char **buf, size_t *len, size_t *cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    for (;;) {
+        if (*cap - *len < 65536) {
+            char *b = realloc(*buf, *cap = 2 * *cap + 65536);
+            if (!b) {
+                fclose(f);
+                return -1;
+            }
+            *buf = b;
+        }
+        size_t n = fread(*buf + *len, 1, *cap - *len, f);
+        *len += n;
+        if (n == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    return bad ? -1 : 0;
+}
+
+/* The cache key of the patterns `a` gives, from their raw bytes, so that a
+ * cache hit needs no parsing: each -l file's content (the bundled lexicon's
+ * when none), each -f file's name and content (its ids are FILE:LINE), each
+ * -e term, each marked with its kind. Returns -1 if a file cannot be read
+ * (then building the lexicon reports it). */
+static int input_key(const lexicon_args *a, uint64_t *key)
+{
+    size_t len = 0, cap = 0;
+    char *buf = NULL, path[PATH_MAX + 64];
+    int rc = 0;
+#define MARK(s) (rc = rc ? rc : append_bytes(&buf, &len, &cap, s, strlen(s) + 1))
+    if (a->ntsv + a->nlist + a->nterm == 0)
+        rc = default_lexicon(path, sizeof path) || append_file(path, &buf, &len, &cap);
+    for (int i = 0; i < a->ntsv && !rc; i++) {
+        MARK("-l");
+        rc = append_file(a->tsv[i], &buf, &len, &cap);
+    }
+    for (int i = 0; i < a->nlist && !rc; i++) {
+        MARK("-f");
+        MARK(a->list[i]);
+        rc = append_file(a->list[i], &buf, &len, &cap);
+    }
+    for (int i = 0; i < a->nterm && !rc; i++) {
+        MARK("-e");
+        MARK(a->term[i]);
+    }
+#undef MARK
+    if (!rc)
+        *key = ys_checksum(buf, len);
+    free(buf);
+    return rc ? -1 : 0;
+}
+
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
 {
     if (!a->db_path) {
+        char path[PATH_MAX];
+        uint64_t key;
+        int cached = !a->no_cache && input_key(a, &key) == 0 &&
+                     cache_path(key, path, sizeof path) == 0;
+        ys_error ignored;
+        if (cached && ys_db_load(path, db, &ignored) == YS_OK)
+            return YS_OK; /* a damaged or foreign file fails to load: compile again */
         ys_lexicon *lex; /* NULL when building it failed */
         int rc = build_lexicon(a, &lex, err);
-        char path[PATH_MAX];
-        int cached = rc == YS_OK && !a->no_cache &&
-                     cache_path(ys_lexicon_hash(lex), path, sizeof path) == 0;
-        if (cached) {
-            ys_error ignored;
-            ys_db_stats st;
-            if (ys_db_load(path, db, &ignored) == YS_OK) {
-                ys_db_get_stats(*db, &st);
-                if (st.lexicon_hash == ys_lexicon_hash(lex)) {
-                    ys_lexicon_free(lex);
-                    return YS_OK;
-                }
-                ys_db_free(*db); /* a damaged or foreign file: compile again */
-            }
-        }
         if (rc == YS_OK)
             rc = ys_db_compile(lex, db, err);
-        if (rc == YS_OK && cached) {
-            ys_error ignored; /* a cache that cannot be written is no cache */
-            (void)ys_db_save(*db, path, &ignored);
-        }
+        if (rc == YS_OK && cached)
+            (void)ys_db_save(*db, path, &ignored); /* a cache that cannot be written is no cache */
         ys_lexicon_free(lex);
         return rc;
     }

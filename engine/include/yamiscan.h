@@ -165,6 +165,10 @@ int ys_db_load(const char *path, ys_db **out, ys_error *err);
 int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
                    ys_error *err);
 
+/* The checksum that ends a .ysdb file, over everything before it (for
+ * tools that check or repair files; ys_db_load verifies it). */
+uint64_t ys_checksum(const void *data, size_t len);
+
 void ys_db_free(ys_db *db);
 void ys_db_get_stats(const ys_db *db, ys_db_stats *st);
 const ys_pattern *ys_db_pattern(const ys_db *db, unsigned index);

@@ -12,7 +12,7 @@
  *   u64 length + serialized Hyperscan literal database (length 0: none)
  *   u64 length + serialized Hyperscan context database (negative weights)
  *   u64 length + serialized Hyperscan regex database (length 0: none)
- *   u64 FNV-1a checksum of everything before it
+ *   u64 checksum of everything before it (ys_checksum)
  *
  * Integers are little-endian; a database is tied to one CPU platform anyway.
  */
@@ -316,7 +316,7 @@ void ys_db_combo(const ys_db *db, size_t i, unsigned *a, unsigned *b, int *bonus
 
 typedef struct {
     FILE *f;
-    uint64_t sum;
+    ys_sum sum;
     int bad;
 } writer;
 
@@ -324,7 +324,7 @@ static void put(writer *w, const void *p, size_t n)
 {
     if (n && fwrite(p, 1, n, w->f) != n)
         w->bad = 1;
-    w->sum = ys_fnv1a(w->sum, p, n);
+    ys_sum_add(&w->sum, p, n);
 }
 
 static void put_u32(writer *w, uint32_t v) { put(w, &v, 4); }
@@ -358,7 +358,8 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return ys_fail(err, YS_EINVAL, "%s: path too long", path);
-    writer w = {fopen(tmp, "wb"), YS_FNV_INIT, 0};
+    writer w = {fopen(tmp, "wb"), {0}, 0};
+    ys_sum_init(&w.sum);
     if (!w.f)
         return ys_fail(err, YS_EIO, "%s: %s", tmp, strerror(errno));
     char hsver[HSVER_LEN] = {0};
@@ -401,7 +402,7 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         rc = put_hs(&w, db->ctx);
     if (rc == YS_OK)
         rc = put_hs(&w, db->re);
-    uint64_t sum = w.sum;
+    uint64_t sum = ys_sum_end(&w.sum);
     put_u64(&w, sum);
     int e = errno;
     if (fclose(w.f) != 0 && !w.bad) {
@@ -552,7 +553,7 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
                        "recompile it with 'yamiscan compile'", name, format, DB_FORMAT);
     uint64_t sum;
     memcpy(&sum, b + len - 8, 8);
-    if (ys_fnv1a(YS_FNV_INIT, b, len - 8) != sum)
+    if (ys_checksum(b, len - 8) != sum)
         return bad_db(err, name, "truncated or corrupt compiled database (checksum mismatch)");
     char hsver[HSVER_LEN];
     memcpy(hsver, b + 12, HSVER_LEN);

@@ -24,6 +24,16 @@ int ys_grow(void *p, size_t n, size_t size);
 #define YS_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t ys_fnv1a(uint64_t h, const void *data, size_t len);
 
+/* The streaming form of ys_checksum, for writers. */
+typedef struct {
+    uint64_t h, len;
+    unsigned char part[8];
+    size_t npart;
+} ys_sum;
+void ys_sum_init(ys_sum *s);
+void ys_sum_add(ys_sum *s, const void *data, size_t len);
+uint64_t ys_sum_end(const ys_sum *s);
+
 /* Length of the valid UTF-8 prefix of s[0..len). */
 size_t ys_utf8_valid_prefix(const char *s, size_t len);
 

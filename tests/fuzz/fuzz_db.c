@@ -19,9 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a of all but the last 8 bytes */
-    for (size_t i = 0; i < size - 8; i++)
-        h = (h ^ copy[i]) * 0x100000001b3ULL;
+    uint64_t h = ys_checksum(copy, size - 8); /* of all but the last 8 bytes */
     memcpy(copy + size - 8, &h, 8);
     if (ys_db_load_mem("fuzz.ysdb", copy, size, &db, &err) == YS_OK) {
         ys_db_stats st;
