@@ -195,29 +195,33 @@ static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, ui
     return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
 }
 
-/* A character that folding never changes and that never changes what
- * follows it: kanji other than 一, kana other than the voiced marks and ・,
- * ASCII other than separators. Returns its length, or 0. */
-static size_t plain_char(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+/* A 3-byte character of U+3000–U+9FFF (kana, CJK punctuation, kanji) that
+ * no rule changes and that changes nothing after it: its code point, or 0.
+ * The exceptions: the separators U+3000, U+3030 and ・ U+30FB, the voiced
+ * marks U+3099–309C, and 一 U+4E00 (ー after katakana). One branch for most Japanese
+ * text, which alternates kana and kanji too irregularly to predict. */
+static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
 {
     unsigned c = s[i];
-    if (c < 0x80) {
-        *cp = c;
-        return is_ascii_separator(c) ? 0 : 1;
-    }
-    if (i + 2 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+    if (c < 0xE3 || c > 0xE9 || i + 2 >= len || (s[i + 1] & 0xC0) != 0x80 ||
+        (s[i + 2] & 0xC0) != 0x80)
         return 0;
-    unsigned b1 = s[i + 1], b2 = s[i + 2];
-    if (c >= 0xE4 && c <= 0xE9 && !(c == 0xE4 && b1 == 0xB8 && b2 == 0x80)) {
-        *cp = 0x4E01; /* some kanji */
-        return 3;
+    uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+    if (cp == 0x3000 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB || cp == 0x4E00)
+        return 0;
+    return cp;
+}
+
+/* A character that folding never changes and that never changes what
+ * follows it: plain_cjk, or ASCII other than separators. Returns its length
+ * (and code point), or 0. */
+static size_t plain_char(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    if (s[i] < 0x80) {
+        *cp = s[i];
+        return is_ascii_separator(s[i]) ? 0 : 1;
     }
-    if (c == 0xE3 && (b1 == 0x81 || (b1 == 0x82 && (b2 < 0x99 || b2 > 0x9C)) ||
-                      (b1 == 0x83 && b2 != 0xBB))) {
-        *cp = 0x3000 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
-        return 3;
-    }
-    return 0;
+    return (*cp = plain_cjk(s, len, i)) ? 3 : 0;
 }
 
 size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to)
@@ -290,28 +294,26 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
     int needed = 0, valid = 1;
     for (size_t i = 0; i < len;) {
         unsigned c = s[i];
-        /* Most bytes of Japanese text: kanji (E4–E9, less 一 U+4E00) and
-         * ordinary kana; checked for UTF-8 validity on the way. */
-        if (c >= 0xE4 && c <= 0xE9 && i + 2 < len && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80 && !(c == 0xE4 && s[i + 1] == 0xB8 && s[i + 2] == 0x80)) {
-            prev = 0x4E01; /* some kanji */
+        /* Most of Japanese text: a character of U+3000–U+9FFF (kana, CJK
+         * punctuation, kanji) that no rule touches, UTF-8 checked on the way. */
+        uint32_t cp3 = plain_cjk(s, len, i);
+        if (cp3) {
+            prev = cp3;
             i += 3;
             continue;
         }
         if (c < 0x80 && !is_ascii_separator(c)) {
+            /* After an ASCII character no rule applies until the next
+             * non-ASCII one (gaps need Japanese before them, ー needs kana):
+             * skip to it, 8 bytes at a time. */
             prev = c;
             i++;
+            uint64_t w;
+            while (i + 8 <= len && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ULL) == 0))
+                i += 8;
+            while (i < len && s[i] < 0x80)
+                i++;
             continue;
-        }
-        /* Kana, except the combining marks (U+3099–309C) and ・ (U+30FB). */
-        if (c == 0xE3 && i + 2 < len && (s[i + 2] & 0xC0) == 0x80) {
-            unsigned b1 = s[i + 1], b2 = s[i + 2];
-            if (b1 == 0x81 || (b1 == 0x82 && (b2 < 0x99 || b2 > 0x9C)) ||
-                (b1 == 0x83 && b2 != 0xBB)) {
-                prev = 0x3000 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
-                i += 3;
-                continue;
-            }
         }
         size_t k;
         uint32_t cp = decode(s + i, len - i, &k);
