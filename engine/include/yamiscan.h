@@ -362,10 +362,13 @@ typedef struct ys_scanner ys_scanner;
 int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err);
 void ys_scanner_free(ys_scanner *sc);
 
-/* Scans every post of `batch`. On success *hits points to the batch's hits
- * ordered by post, then start, then pattern — every occurrence of every
- * pattern, never one spanning two posts. The array is owned by the scanner
- * and valid until its next scan. Errors: YS_ESCAN. */
+/* Scans every post of `batch` (folded where it needs it). On success *hits
+ * points to the batch's hits ordered by post, then start, then pattern —
+ * every occurrence of every pattern, never one spanning two posts, at byte
+ * offsets of the original text; `pattern` is the lexicon's pattern, whichever
+ * of its spellings matched. Negative-weight literals (context) are reported
+ * only in posts that have another hit. The array is owned by the scanner and
+ * valid until its next scan. Errors: YS_ESCAN, YS_ENOMEM. */
 int ys_scan_batch(ys_scanner *sc, const ys_batch *batch, const ys_hit **hits,
                   size_t *nhits, ys_error *err);
 /* Posts of the last batch skipped by the regex scan for invalid UTF-8. */
