@@ -41,6 +41,10 @@ void add_item(const char **v, int *n, const char *s, const char *cmd);
  * through the compiled-database cache unless a->no_cache. */
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err);
 
+/* get_db, a scanner and a scorer (with --threshold applied), for commands
+ * that score posts themselves; prints the error and returns -1 on failure. */
+int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer **scorer);
+
 /* --threshold's value, or a usage error. */
 int parse_threshold(const char *s, const char *cmd);
 

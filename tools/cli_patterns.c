@@ -281,3 +281,19 @@ int pattern_option(int c, lexicon_args *la, const char *cmd)
     }
     return 0;
 }
+
+int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer **scorer)
+{
+    ys_error err = {0};
+    *db = NULL, *sc = NULL, *scorer = NULL;
+    if (get_db(a, db, &err) != YS_OK || ys_scanner_new(*db, sc, &err) != YS_OK ||
+        ys_scorer_new(*db, scorer, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        ys_scanner_free(*sc);
+        ys_db_free(*db);
+        return -1;
+    }
+    if (a->has_threshold)
+        ys_scorer_set_threshold(*scorer, a->threshold);
+    return 0;
+}

@@ -88,13 +88,8 @@ int cmd_eval(int argc, char **argv)
     ys_db *db;
     ys_scanner *sc;
     ys_scorer *scorer;
-    if (get_db(&la, &db, &err) != YS_OK || ys_scanner_new(db, &sc, &err) != YS_OK ||
-        ys_scorer_new(db, &scorer, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+    if (open_scoring(&la, &db, &sc, &scorer) != 0)
         return 2;
-    }
-    if (la.has_threshold)
-        ys_scorer_set_threshold(scorer, la.threshold);
 
     static const char *const text_field[] = {"text"}, *const kind_field[] = {"kind"};
     kind_count kinds[MAX_KINDS];

@@ -86,13 +86,8 @@ int cmd_explain(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog);
         return 2;
     }
-    if (get_db(&la, &db, &err) != YS_OK || ys_scanner_new(db, &sc, &err) != YS_OK ||
-        ys_scorer_new(db, &scorer, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+    if (open_scoring(&la, &db, &sc, &scorer) != 0)
         return 2;
-    }
-    if (la.has_threshold)
-        ys_scorer_set_threshold(scorer, la.threshold);
     ys_batch_add(b, text, len, NULL, 0, 1);
     const ys_hit *hits;
     size_t n;
