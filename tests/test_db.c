@@ -8,17 +8,6 @@
 
 static ys_error err;
 
-static ys_db *compile(const char *tsv)
-{
-    ys_lexicon *lex = ys_lexicon_new();
-    cr_assert_eq(ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
-                 err.message);
-    ys_db *db;
-    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
-    ys_lexicon_free(lex);
-    return db;
-}
-
 static const char *TSV = "@category\tslang\n"
                          "a\tslang\t5\tlit\t闇バイト\n"
                          "b\tdefault\t-2\tre\t日給[0-9]+万\n";
@@ -39,7 +28,7 @@ static size_t scan_count(const ys_db *db, const char *text)
 
 Test(db, save_and_load_round_trip)
 {
-    ys_db *db = compile(TSV);
+    ys_db *db = compile_tsv(TSV);
     const char *path = tmp_path("rt.ysdb");
     cr_assert_eq(ys_db_save(db, path, &err), YS_OK, "%s", err.message);
     ys_db *back;
@@ -66,7 +55,7 @@ Test(db, save_and_load_round_trip)
 
 static char *saved(size_t *len)
 {
-    ys_db *db = compile(TSV);
+    ys_db *db = compile_tsv(TSV);
     const char *path = tmp_path("orig.ysdb");
     cr_assert_eq(ys_db_save(db, path, &err), YS_OK);
     ys_db_free(db);

@@ -9,21 +9,9 @@
 #include "util.h"
 #include "yamiscan.h"
 
-static ys_db *compile(const char *tsv)
-{
-    ys_error err;
-    ys_lexicon *lex = ys_lexicon_new();
-    cr_assert_eq(ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
-                 err.message);
-    ys_db *db;
-    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
-    ys_lexicon_free(lex);
-    return db;
-}
-
-/* Scans one post; returns its verdict and the id of its first hit's pattern
- * ("" if none) in `first`. */
-static ys_verdict scan_one(ys_db *db, const char *text, const char **first, int threshold)
+/* Scans one post; returns its verdict, and in *found whether a hit of
+ * pattern `id` is among its hits ("" : any hit at all). */
+static ys_verdict scan_one(ys_db *db, const char *text, int threshold, const char *id, int *found)
 {
     ys_error err;
     ys_scanner *sc;
@@ -39,8 +27,11 @@ static ys_verdict scan_one(ys_db *db, const char *text, const char **first, int 
     cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
     ys_verdict v;
     ys_score_post(scorer, h, n, &v);
-    if (first)
-        *first = n ? ys_db_pattern(db, h[0].pattern)->id : "";
+    if (found) {
+        *found = 0;
+        for (size_t i = 0; i < n; i++)
+            *found |= !*id || !strcmp(ys_db_pattern(db, h[i].pattern)->id, id);
+    }
     ys_batch_free(b);
     ys_scorer_free(scorer);
     ys_scanner_free(sc);
@@ -49,14 +40,14 @@ static ys_verdict scan_one(ys_db *db, const char *text, const char **first, int 
 
 static int matches(ys_db *db, const char *text, const char *id)
 {
-    const char *first;
-    scan_one(db, text, &first, -99999);
-    return strcmp(first, id) == 0;
+    int found;
+    scan_one(db, text, -99999, id, &found);
+    return found;
 }
 
 Test(detect, each_kind_of_variant_matches)
 {
-    ys_db *db = compile("a\tdefault\t1\tlit\t受け子\tうけこ\n"
+    ys_db *db = compile_tsv("a\tdefault\t1\tlit\t受け子\tうけこ\n"
                         "b\tdefault\t1\tlit\tホワイト案件\n"
                         "c\tdefault\t1\tlit\t受け取り\n"
                         "d\tdefault\t1\tlit\t荷物の受け取り\n"
@@ -72,20 +63,7 @@ Test(detect, each_kind_of_variant_matches)
     /* okurigana between kanji left out: 受け取り → 受取り */
     cr_assert(matches(db, "受取りです", "c"));
     /* the particle left out: 荷物の受け取り → 荷物受け取り (c hits there too) */
-    ys_error err;
-    ys_scanner *sc;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
-    ys_batch *bt = ys_batch_new(4096);
-    const char *t = "今日は荷物受け取りだけ";
-    ys_batch_add(bt, t, strlen(t), NULL, 0, 1);
-    const ys_hit *h;
-    size_t n, found_d = 0;
-    cr_assert_eq(ys_scan_batch(sc, bt, &h, &n, &err), YS_OK);
-    for (size_t i = 0; i < n; i++)
-        found_d += !strcmp(ys_db_pattern(db, h[i].pattern)->id, "d");
-    cr_assert_eq(found_d, 1);
-    ys_batch_free(bt);
-    ys_scanner_free(sc);
+    cr_assert(matches(db, "今日は荷物受け取りだけ", "d"));
     /* Latin in any case and width */
     cr_assert(matches(db, "TELEGRAMで", "e"));
     cr_assert(matches(db, "telegramで", "e"));
@@ -112,35 +90,35 @@ static const char scoring[] = "@threshold\t6\n"
 
 Test(detect, scoring_arithmetic)
 {
-    ys_db *db = compile(scoring);
+    ys_db *db = compile_tsv(scoring);
     /* one category: its strongest term, once */
-    cr_assert_eq(scan_one(db, "闇バイト 裏バイト 闇バイト", NULL, -99999).score, 5);
+    cr_assert_eq(scan_one(db, "闇バイト 裏バイト 闇バイト", -99999, NULL, NULL).score, 5);
     /* two categories and their combo: 5 + 2 + 2 */
-    ys_verdict v = scan_one(db, "闇バイト即金", NULL, -99999);
+    ys_verdict v = scan_one(db, "闇バイト即金", -99999, NULL, NULL);
     cr_assert_eq(v.score, 9);
     cr_assert_eq(v.flagged, 1);
     /* negative context: the strongest (-8, not -3), and no combo needs it */
-    v = scan_one(db, "闇バイト即金で警察が逮捕", NULL, -99999);
+    v = scan_one(db, "闇バイト即金で警察が逮捕", -99999, NULL, NULL);
     cr_assert_eq(v.score, 1);
     cr_assert_eq(v.flagged, 0);
     /* below the threshold without the combo */
-    v = scan_one(db, "裏バイト", NULL, -99999);
+    v = scan_one(db, "裏バイト", -99999, NULL, NULL);
     cr_assert_eq(v.score, 3);
     cr_assert_eq(v.flagged, 0);
     /* --threshold overrides the lexicon's */
-    cr_assert_eq(scan_one(db, "裏バイト", NULL, 3).flagged, 1);
+    cr_assert_eq(scan_one(db, "裏バイト", 3, NULL, NULL).flagged, 1);
     /* negative context alone is not even looked for, and never flags */
-    const char *first;
-    v = scan_one(db, "警察が逮捕", &first, -100);
-    cr_assert_str_eq(first, "");
+    int any;
+    v = scan_one(db, "警察が逮捕", -100, "", &any);
+    cr_assert_eq(any, 0);
     cr_assert_eq(v.flagged, 0);
     ys_db_free(db);
 }
 
 Test(detect, default_category_flags_on_any_hit)
 {
-    ys_db *db = compile("@threshold\t50\nx\tdefault\t1\texact\t高収入\n");
-    cr_assert_eq(scan_one(db, "高収入", NULL, -99999).flagged, 1);
+    ys_db *db = compile_tsv("@threshold\t50\nx\tdefault\t1\texact\t高収入\n");
+    cr_assert_eq(scan_one(db, "高収入", -99999, NULL, NULL).flagged, 1);
     ys_db_free(db);
 }
 

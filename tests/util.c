@@ -1,4 +1,5 @@
 #include "util.h"
+#include "yamiscan.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -88,4 +89,16 @@ size_t count_str(const char *s, const char *needle)
     for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
         n++;
     return n;
+}
+
+ys_db *compile_tsv(const char *tsv)
+{
+    ys_error err;
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
+                 err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    return db;
 }

@@ -24,6 +24,9 @@ typedef struct {
 run_result run_sh(const char *cmd);
 void run_free(run_result *r);
 
+/* Parses `tsv` as a lexicon named t.tsv and compiles it (asserting both). */
+struct ys_db *compile_tsv(const char *tsv);
+
 /* Counts non-overlapping occurrences of needle in s. */
 size_t count_str(const char *s, const char *needle);
 
