@@ -108,7 +108,7 @@ Test(db, other_format_version)
     size_t len;
     char *data = saved(&len);
     data[8] = 99;
-    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 2; "
+    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 3; "
                           "recompile it with 'yamiscan compile'");
     free(data);
 }
@@ -118,13 +118,13 @@ Test(db, other_hyperscan_version)
     size_t len;
     char *data = saved(&len);
     memset(data + 12, 0, 64);
-    strcpy(data + 12, "4.0.0 1999-01-01");
+    strcpy(data + 12, "hs 4.0.0 1999-01-01");
     fix_checksum(data, len);
     char want[256];
     snprintf(want, sizeof want,
              "x.ysdb: built with Hyperscan 4.0.0 1999-01-01, this is %s; recompile it with "
              "'yamiscan compile'",
-             ys_hs_version());
+             ys_engine_version("hs"));
     expect_bad(data, len, want);
     free(data);
 }

@@ -9,6 +9,9 @@
 extern const char *prog;          /* "yamiscan", for messages */
 extern const char usage_lexicon[]; /* the -l/-f/-e part of every --help */
 
+/* Checks --engine's value; a usage error if this build lacks it. */
+const char *parse_engine(const char *s, const char *cmd);
+
 /* Prints "yamiscan: " fmt (with arg), a hint to `yamiscan help CMD`, and
  * exits with status 2. */
 _Noreturn void die_usage(const char *cmd, const char *fmt, const char *arg);
@@ -18,6 +21,7 @@ typedef struct {
     const char *tsv[MAX_ITEMS], *list[MAX_ITEMS], *term[MAX_ITEMS];
     int ntsv, nlist, nterm;
     const char *db_path;
+    const char *engine; /* --engine; NULL: the default (or --db's) */
     int no_cache;      /* --no-cache: always compile */
     int has_threshold; /* --threshold given, as `threshold` */
     int threshold;
@@ -26,12 +30,12 @@ typedef struct {
 /* The options that choose and score the patterns, shared by scan, explain
  * and eval: their getopt_long table entries and a handler that returns 1
  * when `c` was one of them (reading getopt's optarg). */
-enum { OPT_DB = 1000, OPT_THRESHOLD, OPT_NOCACHE };
+enum { OPT_DB = 1000, OPT_THRESHOLD, OPT_NOCACHE, OPT_ENGINE };
 #define PATTERN_OPTIONS                                                                 \
     {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},        \
         {"term", required_argument, 0, 'e'}, {"db", required_argument, 0, OPT_DB},      \
         {"threshold", required_argument, 0, OPT_THRESHOLD},                             \
-        {"no-cache", no_argument, 0, OPT_NOCACHE}
+        {"no-cache", no_argument, 0, OPT_NOCACHE}, {"engine", required_argument, 0, OPT_ENGINE}
 int pattern_option(int c, lexicon_args *la, const char *cmd);
 
 void add_item(const char **v, int *n, const char *s, const char *cmd);

@@ -19,7 +19,17 @@ const char usage_lexicon[] =
     "ja-recruitment.tsv):\n"
     "  -l, --lexicon FILE     a TSV lexicon (format: patterns/README.md); repeatable\n"
     "  -f, --file FILE        a plain list of literal terms, one per line; repeatable\n"
-    "  -e, --term TERM        one literal term; repeatable\n";
+    "  -e, --term TERM        one literal term; repeatable\n"
+    "      --engine hs|ac     the matcher: hs (Hyperscan; the default when built\n"
+    "                         with it) or ac (Aho-Corasick; literals only, same hits)\n";
+
+const char *parse_engine(const char *s, const char *cmd)
+{
+    if (!ys_engine_version(s))
+        die_usage(cmd, "no engine '%s' in this yamiscan (hs: Hyperscan, ac: Aho-Corasick; "
+                       "'yamiscan version' lists the ones built)", s);
+    return s;
+}
 
 
 _Noreturn void die_usage(const char *cmd, const char *fmt, const char *arg)
@@ -106,10 +116,10 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 /* Loads --db (checked against any lexicons given) or compiles the lexicons. */
 /* The compiled-database cache: $YAMISCAN_CACHE_DIR (empty: no cache), else
  * $XDG_CACHE_HOME/yamiscan, else ~/.cache/yamiscan. A file is named by the
- * key of the pattern files' bytes, this yamiscan's version and Hyperscan's;
- * Hyperscan itself refuses a database built for another CPU. Returns 0 and
- * the file's path, or -1 when there is no cache. */
-static int cache_path(uint64_t hash, char *out, size_t cap)
+ * key of the pattern files' bytes, this yamiscan's version, the engine and
+ * its version; Hyperscan itself refuses a database built for another CPU.
+ * Returns 0 and the file's path, or -1 when there is no cache. */
+static int cache_path(uint64_t hash, const char *engine, char *out, size_t cap)
 {
     const char *dir = getenv("YAMISCAN_CACHE_DIR"), *base, *sub;
     if (dir) {
@@ -123,15 +133,15 @@ static int cache_path(uint64_t hash, char *out, size_t cap)
     } else {
         return -1;
     }
-    char hsver[64];
-    snprintf(hsver, sizeof hsver, "%s", ys_hs_version());
-    for (char *c = hsver; *c; c++) /* "5.4.0 2021-01-26" → "5.4.0" */
+    char ver[64];
+    snprintf(ver, sizeof ver, "%s", ys_engine_version(engine));
+    for (char *c = ver; *c; c++) /* "5.4.0 2021-01-26" → "5.4.0" */
         if (*c == ' ') {
             *c = 0;
             break;
         }
-    int n = snprintf(out, cap, "%s%s/%016llx-ys%s-hs%s.ysdb", base, sub, (unsigned long long)hash,
-                     YS_VERSION_STRING, hsver);
+    int n = snprintf(out, cap, "%s%s/%016llx-ys%s-%s%s.ysdb", base, sub, (unsigned long long)hash,
+                     YS_VERSION_STRING, engine, ver);
     if (n < 0 || (size_t)n >= cap)
         return -1;
     /* mkdir -p the directory part; failures show up when saving. */
@@ -220,22 +230,35 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
     if (!a->db_path) {
         char path[PATH_MAX];
         uint64_t key;
+        const char *engine = a->engine ? a->engine : ys_engine_default();
         int cached = !a->no_cache && input_key(a, &key) == 0 &&
-                     cache_path(key, path, sizeof path) == 0;
+                     cache_path(key, engine, path, sizeof path) == 0;
         ys_error ignored;
         if (cached && ys_db_load(path, db, &ignored) == YS_OK)
             return YS_OK; /* a damaged or foreign file fails to load: compile again */
         ys_lexicon *lex; /* NULL when building it failed */
         int rc = build_lexicon(a, &lex, err);
         if (rc == YS_OK)
-            rc = ys_db_compile(lex, db, err);
+            rc = ys_db_compile_with(lex, engine, db, err);
         if (rc == YS_OK && cached)
             (void)ys_db_save(*db, path, &ignored); /* a cache that cannot be written is no cache */
         ys_lexicon_free(lex);
         return rc;
     }
     int rc = ys_db_load(a->db_path, db, err);
-    if (rc != YS_OK || a->ntsv + a->nlist + a->nterm == 0)
+    if (rc != YS_OK)
+        return rc;
+    ys_db_stats st;
+    ys_db_get_stats(*db, &st);
+    if (a->engine && strcmp(a->engine, st.engine) != 0) {
+        snprintf(err->message, sizeof err->message,
+                 "%s: compiled for the %s engine, not %s; recompile it with "
+                 "'yamiscan compile --engine %s'", a->db_path, st.engine, a->engine, a->engine);
+        ys_db_free(*db);
+        *db = NULL;
+        return err->code = YS_EDB;
+    }
+    if (a->ntsv + a->nlist + a->nterm == 0)
         return rc;
     ys_lexicon *lex;
     rc = build_lexicon(a, &lex, err);
@@ -243,8 +266,6 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
         ys_db_free(*db);
         return rc;
     }
-    ys_db_stats st;
-    ys_db_get_stats(*db, &st);
     if (st.lexicon_hash != ys_lexicon_hash(lex)) {
         snprintf(err->message, sizeof err->message,
                  "%s: stale database: it was not compiled from the given lexicon(s); "
@@ -274,6 +295,7 @@ int pattern_option(int c, lexicon_args *la, const char *cmd)
     case 'e': add_item(la->term, &la->nterm, optarg, cmd); return 1;
     case OPT_DB: la->db_path = optarg; return 1;
     case OPT_NOCACHE: la->no_cache = 1; return 1;
+    case OPT_ENGINE: la->engine = parse_engine(optarg, cmd); return 1;
     case OPT_THRESHOLD:
         la->threshold = parse_threshold(optarg, cmd);
         la->has_threshold = 1;

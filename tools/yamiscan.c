@@ -80,11 +80,12 @@ static const char usage_scan[] =
 static const char usage_compile[] =
     "Usage: yamiscan compile [OPTIONS] -o FILE\n"
     "Compile lexicons into one database file, loaded by 'yamiscan scan --db FILE'.\n"
-    "The file is tied to this Hyperscan version and CPU platform.\n"
+    "The file is tied to the engine's version (and, for hs, the CPU platform).\n"
     "\n"
     "%s"
     "  -o, --output FILE      where to write the database (required)\n"
-    "      --stats            print pattern counts, compile time and database size\n"
+    "      --stats            print pattern counts, compile time and the engine's\n"
+    "                         memory (Hyperscan databases or automaton arrays)\n"
     "  -h, --help             show this help\n";
 
 /* ---- scan ---- */
@@ -151,7 +152,7 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
     fprintf(e, "%s: stats\n", prog);
     fprintf(e, "  patterns            %zu (%zu literals, %zu regexes; %zu spellings)\n",
             st.patterns, st.literals, st.regexes, st.spellings);
-    fprintf(e, "  database bytes      %zu\n", st.hs_bytes);
+    fprintf(e, "  database bytes      %zu (engine %s)\n", st.db_bytes, st.engine);
     if (st.compile_seconds > 0)
         fprintf(e, "  compile seconds     %.3f\n", st.compile_seconds);
     else
@@ -402,12 +403,12 @@ static int cmd_scan(int argc, char **argv)
 
 static int cmd_compile(int argc, char **argv)
 {
-    enum { O_STATS = 256 };
+    enum { O_STATS = 256, O_ENGINE };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
-        {"stats", no_argument, 0, O_STATS},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"stats", no_argument, 0, O_STATS},     {"engine", required_argument, 0, O_ENGINE},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     lexicon_args la = {.no_cache = 1}; /* compile means compile */
     const char *out = NULL;
     int stats = 0, c;
@@ -418,6 +419,7 @@ static int cmd_compile(int argc, char **argv)
         case 'e': add_item(la.term, &la.nterm, optarg, "compile"); break;
         case 'o': out = optarg; break;
         case O_STATS: stats = 1; break;
+        case O_ENGINE: la.engine = parse_engine(optarg, "compile"); break;
         case 'h': printf(usage_compile, usage_lexicon); return 0;
         default: die_usage("compile", "%s", "bad option");
         }
@@ -440,12 +442,13 @@ static int cmd_compile(int argc, char **argv)
                 "  base terms     %zu literals as written\n"
                 "  variants       %zu generated spellings (kana script, readings), folded\n"
                 "  compiled       %zu patterns (%zu literal spellings + %zu regexes)\n"
+                "  engine         %s\n"
                 "  compile time   %.3f s\n"
                 "  database size  %zu bytes in memory\n"
                 "  lexicon hash   %016llx\n",
                 prog, st.patterns, st.literals, st.regexes, st.categories, st.literals,
                 st.spellings - st.literals, st.spellings + st.regexes, st.spellings,
-                st.regexes, st.compile_seconds, st.hs_bytes,
+                st.regexes, st.engine, st.compile_seconds, st.db_bytes,
                 (unsigned long long)st.lexicon_hash);
     }
     ys_db_free(db);
@@ -462,7 +465,12 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-        printf("yamiscan %s (Hyperscan %s)\n", YS_VERSION_STRING, ys_hs_version());
+        const char *hs = ys_engine_version("hs");
+        printf("yamiscan %s (engines: ", YS_VERSION_STRING);
+        if (hs)
+            printf("hs = Hyperscan %s, ", hs);
+        printf("ac = Aho-Corasick %s; default %s)\n", ys_engine_version("ac"),
+               ys_engine_default());
         return 0;
     }
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {

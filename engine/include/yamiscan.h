@@ -67,8 +67,14 @@ typedef struct ys_error {
 /* Returns a static, generic description of a YS_E… code. */
 const char *ys_strerror(int code);
 
-/* The version of the Hyperscan library in use, as hs_version() gives it. */
-const char *ys_hs_version(void);
+/* Matching engines. "hs": Hyperscan (literals and regexes; the default
+ * when yamiscan is built with it). "ac": yamiscan's own Aho-Corasick
+ * automaton (literals only; always built, so yamiscan runs where Hyperscan
+ * does not). Both report the same hits for the same literals. */
+const char *ys_engine_default(void);
+/* The engine's version ("hs": hs_version()'s text, e.g. "5.4.0 2021-01-26"),
+ * or NULL if this build lacks an engine of that name. */
+const char *ys_engine_version(const char *engine);
 
 /* Returns err's message, or the generic description if none was set. */
 const char *ys_error_message(const ys_error *err);
@@ -140,27 +146,36 @@ typedef struct ys_db_stats {
     size_t spellings;       /* literal spellings compiled: each literal folded,
                                with its kana and reading variants (patterns/README.md) */
     size_t categories;
-    size_t hs_bytes;        /* size of the Hyperscan database(s) in memory */
+    const char *engine;     /* "hs" or "ac" */
+    size_t db_bytes;        /* size of the engine's compiled matchers in memory
+                               (Hyperscan databases, or the automaton's arrays) */
     double compile_seconds; /* 0 for a database loaded from a file */
     uint64_t lexicon_hash;
 } ys_db_stats;
 
-/* Compiles all patterns of `lex` into one database (literals with
- * hs_compile_lit_multi, regexes with hs_compile_multi; two Hyperscan
- * databases behind this one object when both kinds are present).
+/* Compiles all patterns of `lex` into one database with the default
+ * engine (hs: literals with hs_compile_lit_multi, regexes with
+ * hs_compile_multi; separate Hyperscan databases behind this one object).
  * The database copies what it needs; `lex` may be freed afterwards.
  * Errors: YS_EINVAL (empty lexicon), YS_ECOMPILE (message names the
- * pattern's FILE:LINE:COL and Hyperscan's reason), YS_ENOMEM. */
+ * pattern's FILE:LINE:COL and the engine's reason), YS_ENOMEM. */
 int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err);
 
-/* Writes the database to `path`: a header (magic, format version,
- * Hyperscan version, lexicon hash), the pattern table and the serialized
- * Hyperscan database(s), followed by a checksum. */
+/* The same with engine "hs" or "ac" (NULL: the default). With "ac" a
+ * lexicon with a regex fails (YS_ECOMPILE) naming the first regex's
+ * FILE:LINE; an engine this build lacks is YS_EINVAL. */
+int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out,
+                       ys_error *err);
+
+/* Writes the database to `path`: a header (magic, format version, engine
+ * name and version, lexicon hash), the pattern table and the engine's
+ * serialized matchers, followed by a checksum. */
 int ys_db_save(const ys_db *db, const char *path, ys_error *err);
 
 /* Loads a file written by ys_db_save. Errors (YS_EDB): not a yamiscan
- * database, unsupported format version, built by another Hyperscan version
- * or for another CPU platform, truncated, checksum mismatch. */
+ * database, unsupported format version, an engine this build lacks, built
+ * by another engine version or (hs) for another CPU platform, truncated,
+ * checksum mismatch, a matcher image that does not check out. */
 int ys_db_load(const char *path, ys_db **out, ys_error *err);
 int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
                    ys_error *err);

@@ -9,9 +9,9 @@
  *   u32 combos, then each: u32 category, u32 category, i32 bonus
  *   i32 threshold
  *   u32 literal spellings, then each: u32 pattern index, u32 length
- *   u64 length + serialized Hyperscan literal database (length 0: none)
- *   u64 length + serialized Hyperscan context database (negative weights)
- *   u64 length + serialized Hyperscan regex database (length 0: none)
+ *   u64 length + the engine's image of the literals (length 0: none)
+ *   u64 length + the same of the context literals (negative weights)
+ *   u64 length + the same of the regexes (length 0: none)
  *   u64 checksum of everything before it (ys_checksum)
  *
  * Integers are little-endian; a database is tied to one CPU platform anyway.
@@ -25,8 +25,8 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 2
-#define HSVER_LEN 64
+#define DB_FORMAT 3
+#define ENGINE_LEN 64
 
 static double now_seconds(void)
 {
@@ -35,15 +35,15 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-const char *ys_hs_version(void) { return hs_version(); }
-
 void ys_db_free(ys_db *db)
 {
     if (!db)
         return;
-    hs_free_database(db->lit);
-    hs_free_database(db->ctx);
-    hs_free_database(db->re);
+    if (db->eng) {
+        db->eng->free(db->lit);
+        db->eng->free(db->ctx);
+        db->eng->free(db->re);
+    }
     free(db->lit_base);
     free(db->lit_len);
     ys_table_free(&db->t);
@@ -62,25 +62,23 @@ static void count_kinds(ys_db *db)
     }
 }
 
-static int compile_error(ys_error *err, const ys_pattern *p, hs_compile_error_t *ce)
+/* Puts the pattern's place in front of an engine's compile error. */
+static int compile_error(ys_error *err, int rc, const ys_pattern *p)
 {
-    int rc;
-    if (p)
-        rc = ys_fail(err, YS_ECOMPILE, "%s:%u:%u: pattern '%s': %s", p->file, p->line,
-                     p->col, p->id, ce->message);
-    else
-        rc = ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed: %s", ce->message);
-    hs_free_compile_error(ce);
-    return rc;
+    if (!p || rc != YS_ECOMPILE)
+        return rc;
+    char why[sizeof err->message];
+    snprintf(why, sizeof why, "%s", err->message);
+    return ys_fail(err, rc, "%s:%u:%u: pattern '%s': %s", p->file, p->line, p->col, p->id, why);
 }
 
-/* The literal spellings being collected for hs_compile_lit_multi. */
+/* The literal spellings being collected for the engine. */
 typedef struct {
     ys_db *db;
     uint32_t base;
     char **expr;
     size_t *len;
-    unsigned *flags;
+    unsigned char *caseless;
     size_t cap;
 } spellings;
 
@@ -99,7 +97,7 @@ static int add_spelling(void *ctx, const char *s, size_t n)
     if (db->nspell == sp->cap) {
         size_t cap = sp->cap ? 2 * sp->cap : 256;
         if (!ys_grow(&sp->expr, cap, sizeof *sp->expr) || !ys_grow(&sp->len, cap, sizeof *sp->len) ||
-            !ys_grow(&sp->flags, cap, sizeof *sp->flags) ||
+            !ys_grow(&sp->caseless, cap, 1) ||
             !ys_grow(&db->lit_base, cap, sizeof *db->lit_base) ||
             !ys_grow(&db->lit_len, cap, sizeof *db->lit_len))
             return YS_ENOMEM;
@@ -114,7 +112,7 @@ static int add_spelling(void *ctx, const char *s, size_t n)
     sp->expr[i] = copy;
     sp->len[i] = n;
     /* A term's Latin letters match in any case (Telegram, TELEGRAM). */
-    sp->flags[i] = !p->exact && has_ascii_letter(s, n) ? HS_FLAG_CASELESS : 0;
+    sp->caseless[i] = !p->exact && has_ascii_letter(s, n);
     db->lit_base[i] = sp->base;
     db->lit_len[i] = (uint32_t)n;
     return YS_OK;
@@ -122,38 +120,35 @@ static int add_spelling(void *ctx, const char *s, size_t n)
 
 /* Compiles the spellings whose pattern weighs less than zero (`context`: 1)
  * or not (0) into *out; ids are spelling indexes. */
-static int compile_spellings(ys_db *db, const spellings *sp, int context, hs_database_t **out,
+static int compile_spellings(ys_db *db, const spellings *sp, int context, ys_matcher **out,
                              ys_error *err)
 {
-    size_t n = 0;
-    const char **expr = malloc((db->nspell ? db->nspell : 1) * sizeof *expr);
-    size_t *len = malloc((db->nspell ? db->nspell : 1) * sizeof *len);
-    unsigned *flags = malloc((db->nspell ? db->nspell : 1) * sizeof *flags);
-    unsigned *ids = malloc((db->nspell ? db->nspell : 1) * sizeof *ids);
+    size_t n = 0, cap = db->nspell ? db->nspell : 1;
+    const char **expr = malloc(cap * sizeof *expr);
+    size_t *len = malloc(cap * sizeof *len);
+    unsigned char *caseless = malloc(cap);
+    unsigned *ids = malloc(cap * sizeof *ids);
     int rc = YS_OK;
-    if (!expr || !len || !flags || !ids)
+    *out = NULL;
+    if (!expr || !len || !caseless || !ids)
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
     for (size_t i = 0; rc == YS_OK && i < db->nspell; i++)
         if ((db->t.pat[db->lit_base[i]].weight < 0) == context) {
             expr[n] = sp->expr[i];
             len[n] = sp->len[i];
-            flags[n] = sp->flags[i];
+            caseless[n] = sp->caseless[i];
             ids[n++] = (unsigned)i;
         }
-    hs_compile_error_t *ce = NULL;
-    *out = NULL;
-    if (rc == YS_OK && n > 0 &&
-        hs_compile_lit_multi(expr, flags, ids, len, (unsigned)n, HS_MODE_BLOCK, NULL, out, &ce) !=
-            HS_SUCCESS) {
-        *out = NULL;
-        rc = ce ? compile_error(err, ce->expression >= 0
-                                         ? &db->t.pat[db->lit_base[ids[ce->expression]]]
-                                         : NULL, ce)
-                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
+    long bad = -1;
+    if (rc == YS_OK && n > 0) {
+        ys_exprs e = {expr, len, caseless, ids, n};
+        rc = db->eng->compile_literals(&e, out, &bad, err);
+        if (rc != YS_OK)
+            rc = compile_error(err, rc, bad >= 0 ? &db->t.pat[db->lit_base[ids[bad]]] : NULL);
     }
     free(expr);
     free(len);
-    free(flags);
+    free(caseless);
     free(ids);
     return rc;
 }
@@ -183,8 +178,17 @@ static int compile_literals(ys_db *db, ys_error *err)
         free(sp.expr[i]);
     free(sp.expr);
     free(sp.len);
-    free(sp.flags);
+    free(sp.caseless);
     return rc;
+}
+
+/* The first regex pattern, for the error of an engine without regexes. */
+static const ys_pattern *first_regex(const ys_db *db)
+{
+    for (size_t i = 0; i < db->t.n; i++)
+        if (db->t.pat[i].is_regex)
+            return &db->t.pat[i];
+    return NULL;
 }
 
 /* Compiles the regexes: they see folded text, in UTF-8 mode, with the
@@ -194,10 +198,19 @@ static int compile_regexes(ys_db *db, ys_error *err)
     size_t n = db->nre;
     if (n == 0)
         return YS_OK;
+    if (!db->eng->compile_regexes) {
+        const ys_pattern *p = first_regex(db);
+        return ys_fail(err, YS_ECOMPILE,
+                       "%s:%u: pattern '%s' is a regex, and the %s engine takes literals only "
+                       "(%zu regex patterns; use --engine hs, or drop them)",
+                       p->file, p->line, p->id, db->eng->name, n);
+    }
     const char **exprs = malloc(n * sizeof *exprs);
-    unsigned *flags = malloc(n * sizeof *flags), *ids = malloc(n * sizeof *ids);
+    size_t *len = malloc(n * sizeof *len);
+    unsigned char *caseless = calloc(n, 1);
+    unsigned *ids = malloc(n * sizeof *ids);
     int rc = YS_OK;
-    if (!exprs || !flags || !ids) {
+    if (!exprs || !len || !caseless || !ids) {
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
         goto done;
     }
@@ -206,29 +219,60 @@ static int compile_regexes(ys_db *db, ys_error *err)
         if (!db->t.pat[i].is_regex)
             continue;
         exprs[k] = db->t.pat[i].expr;
-        ids[k] = (unsigned)i;
-        flags[k] = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
-        k++;
+        len[k] = db->t.pat[i].expr_len;
+        ids[k++] = (unsigned)i;
     }
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &db->re, &ce) !=
-        HS_SUCCESS) {
-        db->re = NULL;
-        /* ce->expression indexes exprs[]; map it back through ids[]. */
-        rc = ce ? compile_error(err, ce->expression >= 0 ? &db->t.pat[ids[ce->expression]]
-                                                         : NULL, ce)
-                : ys_fail(err, YS_ECOMPILE, "Hyperscan compile failed");
-    }
+    ys_exprs e = {exprs, len, caseless, ids, n};
+    long bad = -1;
+    rc = db->eng->compile_regexes(&e, &db->re, &bad, err);
+    if (rc != YS_OK) /* bad indexes exprs[]; map it back through ids[] */
+        rc = compile_error(err, rc, bad >= 0 ? &db->t.pat[ids[bad]] : NULL);
 done:
     free(exprs);
-    free(flags);
+    free(len);
+    free(caseless);
     free(ids);
     return rc;
 }
 
+const char *ys_engine_default(void)
+{
+#ifdef YS_HAVE_HYPERSCAN
+    return "hs";
+#else
+    return "ac";
+#endif
+}
+
+const ys_engine *ys_engine_find(const char *name)
+{
+#ifdef YS_HAVE_HYPERSCAN
+    if (!strcmp(name, ys_engine_hs.name))
+        return &ys_engine_hs;
+#endif
+    if (!strcmp(name, ys_engine_ac.name))
+        return &ys_engine_ac;
+    return NULL;
+}
+
+const char *ys_engine_version(const char *name)
+{
+    const ys_engine *e = ys_engine_find(name);
+    return e ? e->version() : NULL;
+}
+
 int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
 {
+    return ys_db_compile_with(lex, NULL, out, err);
+}
+
+int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, ys_error *err)
+{
     *out = NULL;
+    const ys_engine *eng = ys_engine_find(engine ? engine : ys_engine_default());
+    if (!eng)
+        return ys_fail(err, YS_EINVAL, "no engine '%s' in this yamiscan (it has: %s)", engine,
+                       YS_ENGINES);
     size_t n = ys_lexicon_size(lex);
     if (n == 0)
         return ys_fail(err, YS_EINVAL, "the lexicon has no patterns");
@@ -239,6 +283,7 @@ int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
     if (!db)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     db->t.threshold = YS_NO_THRESHOLD;
+    db->eng = eng;
     int rc = YS_OK;
     /* Categories in declaration order, so that indexes stay the same. */
     const ys_table *lt = ys_lexicon_table(lex);
@@ -254,9 +299,9 @@ int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
         return ys_fail(err, rc, "out of memory");
     }
     count_kinds(db);
-    rc = compile_literals(db, err);
+    rc = compile_regexes(db, err); /* first: an engine without them says so at once */
     if (rc == YS_OK)
-        rc = compile_regexes(db, err);
+        rc = compile_literals(db, err);
     if (rc != YS_OK) {
         ys_db_free(db);
         return rc;
@@ -275,13 +320,11 @@ void ys_db_get_stats(const ys_db *db, ys_db_stats *st)
     st->regexes = db->nre;
     st->spellings = db->nspell;
     st->categories = db->t.ncats;
-    size_t sz;
-    if (db->lit && hs_database_size(db->lit, &sz) == HS_SUCCESS)
-        st->hs_bytes += sz;
-    if (db->ctx && hs_database_size(db->ctx, &sz) == HS_SUCCESS)
-        st->hs_bytes += sz;
-    if (db->re && hs_database_size(db->re, &sz) == HS_SUCCESS)
-        st->hs_bytes += sz;
+    st->engine = db->eng->name;
+    ys_matcher *m[3] = {db->lit, db->ctx, db->re};
+    for (int i = 0; i < 3; i++)
+        if (m[i])
+            st->db_bytes += db->eng->size(m[i]);
     st->compile_seconds = db->compile_seconds;
     st->lexicon_hash = db->hash;
 }
@@ -336,15 +379,15 @@ static void put_str(writer *w, const char *s, size_t n)
     put(w, s, n);
 }
 
-static int put_hs(writer *w, const hs_database_t *hdb)
+static int put_matcher(writer *w, const ys_engine *eng, const ys_matcher *m)
 {
-    if (!hdb) {
+    if (!m) {
         put_u64(w, 0);
         return YS_OK;
     }
     char *bytes;
     size_t n;
-    if (hs_serialize_database(hdb, &bytes, &n) != HS_SUCCESS)
+    if (eng->save(m, &bytes, &n) != YS_OK)
         return YS_ENOMEM;
     put_u64(w, n);
     put(w, bytes, n);
@@ -362,11 +405,11 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
     ys_sum_init(&w.sum);
     if (!w.f)
         return ys_fail(err, YS_EIO, "%s: %s", tmp, strerror(errno));
-    char hsver[HSVER_LEN] = {0};
-    strncpy(hsver, hs_version(), sizeof hsver - 1);
+    char engine[ENGINE_LEN] = {0};
+    snprintf(engine, sizeof engine, "%s %s", db->eng->name, db->eng->version());
     put(&w, DB_MAGIC, 8);
     put_u32(&w, DB_FORMAT);
-    put(&w, hsver, sizeof hsver);
+    put(&w, engine, sizeof engine);
     put_u64(&w, db->hash);
     put_u32(&w, (uint32_t)db->t.ncats);
     for (size_t i = 0; i < db->t.ncats; i++)
@@ -397,11 +440,11 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_u32(&w, db->lit_base[i]);
         put_u32(&w, db->lit_len[i]);
     }
-    int rc = put_hs(&w, db->lit);
+    int rc = put_matcher(&w, db->eng, db->lit);
     if (rc == YS_OK)
-        rc = put_hs(&w, db->ctx);
+        rc = put_matcher(&w, db->eng, db->ctx);
     if (rc == YS_OK)
-        rc = put_hs(&w, db->re);
+        rc = put_matcher(&w, db->eng, db->re);
     uint64_t sum = ys_sum_end(&w.sum);
     put_u64(&w, sum);
     int e = errno;
@@ -450,17 +493,18 @@ static int get_str(reader *r, const char **s, size_t *n)
     return 0;
 }
 
-static int get_hs(reader *r, hs_database_t **out)
+/* One matcher image; an error's reason is in err. */
+static int get_matcher(reader *r, const ys_engine *eng, ys_matcher **out, ys_error *err)
 {
     uint64_t n;
     *out = NULL;
     if (get(r, &n, 8) || (uint64_t)(r->end - r->p) < n)
-        return -1;
+        return ys_fail(err, YS_EDB, "truncated matcher image");
     if (n == 0)
-        return 0;
-    hs_error_t e = hs_deserialize_database((const char *)r->p, (size_t)n, out);
+        return YS_OK;
+    int rc = eng->load((const char *)r->p, (size_t)n, out, err);
     r->p += n;
-    return e == HS_SUCCESS ? 0 : (int)e;
+    return rc;
 }
 
 static int bad_db(ys_error *err, const char *name, const char *why)
@@ -544,7 +588,7 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
     const unsigned char *b = data;
     if (len < 8 || memcmp(b, DB_MAGIC, 8) != 0)
         return bad_db(err, name, "not a yamiscan compiled database (bad magic)");
-    if (len < 8 + 4 + HSVER_LEN + 8 + 8)
+    if (len < 8 + 4 + ENGINE_LEN + 8 + 8)
         return bad_db(err, name, "truncated compiled database");
     uint32_t format;
     memcpy(&format, b + 8, 4);
@@ -555,16 +599,26 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
     memcpy(&sum, b + len - 8, 8);
     if (ys_checksum(b, len - 8) != sum)
         return bad_db(err, name, "truncated or corrupt compiled database (checksum mismatch)");
-    char hsver[HSVER_LEN];
-    memcpy(hsver, b + 12, HSVER_LEN);
-    hsver[HSVER_LEN - 1] = 0;
-    if (strcmp(hsver, hs_version()) != 0)
-        return ys_fail(err, YS_EDB, "%s: built with Hyperscan %s, this is %s; recompile it "
-                       "with 'yamiscan compile'", name, hsver, hs_version());
+    /* "NAME VERSION": the engine must be here, in the same version. */
+    char engine[ENGINE_LEN];
+    memcpy(engine, b + 12, ENGINE_LEN);
+    engine[ENGINE_LEN - 1] = 0;
+    char *ver = strchr(engine, ' ');
+    if (ver)
+        *ver++ = 0;
+    const ys_engine *eng = ys_engine_find(engine);
+    if (!eng || !ver)
+        return ys_fail(err, YS_EDB, "%s: compiled for the '%.16s' engine, which this yamiscan "
+                       "lacks (it has: %s)", name, engine, YS_ENGINES);
+    if (strcmp(ver, eng->version()) != 0)
+        return ys_fail(err, YS_EDB, "%s: built with %s %s, this is %s; recompile it "
+                       "with 'yamiscan compile'", name,
+                       eng == ys_engine_find("hs") ? "Hyperscan" : engine, ver, eng->version());
     ys_db *db = calloc(1, sizeof *db);
     if (!db)
         return ys_fail(err, YS_ENOMEM, "out of memory");
-    reader r = {b + 12 + HSVER_LEN, b + len - 8};
+    db->eng = eng;
+    reader r = {b + 12 + ENGINE_LEN, b + len - 8};
     int rc = get(&r, &db->hash, 8) || parse_table(&r, &db->t) ? -1 : 0;
     if (rc == 0) {
         count_kinds(db);
@@ -574,16 +628,18 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
         ys_db_free(db);
         return bad_db(err, name, "corrupt pattern table");
     }
-    int h1 = get_hs(&r, &db->lit);
-    h1 = h1 ? h1 : get_hs(&r, &db->ctx);
-    int h2 = h1 ? 0 : get_hs(&r, &db->re);
-    if (h1 || h2 || r.p != r.end || (db->nspell > 0) != (db->lit || db->ctx) ||
-        (db->nre > 0) != (db->re != NULL)) {
-        int e = h1 ? h1 : h2;
+    ys_error why = {0};
+    rc = get_matcher(&r, eng, &db->lit, &why);
+    if (rc == YS_OK)
+        rc = get_matcher(&r, eng, &db->ctx, &why);
+    if (rc == YS_OK)
+        rc = get_matcher(&r, eng, &db->re, &why);
+    if (rc == YS_OK && (r.p != r.end || (db->nspell > 0) != (db->lit || db->ctx) ||
+                        (db->nre > 0) != (db->re != NULL)))
+        rc = ys_fail(&why, YS_EDB, "corrupt database: matchers and pattern table disagree");
+    if (rc != YS_OK) {
         ys_db_free(db);
-        if (e == HS_DB_PLATFORM_ERROR)
-            return bad_db(err, name, "compiled for another CPU platform; recompile it");
-        return bad_db(err, name, "corrupt Hyperscan database");
+        return ys_fail(err, rc, "%s: %s", name, why.message);
     }
     *out = db;
     return YS_OK;

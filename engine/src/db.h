@@ -3,17 +3,17 @@
 #define YS_DB_H
 
 #include "internal.h"
-
-#include <hs/hs.h>
+#include "matcher.h"
 
 struct ys_db {
     ys_table t;          /* the lexicon's patterns, as written */
-    hs_database_t *lit;  /* compiled spellings of the literals; NULL if none */
-    hs_database_t *ctx;  /* spellings of negative-weight literals: context,
+    const ys_engine *eng; /* what lit, ctx and re are */
+    ys_matcher *lit;     /* compiled spellings of the literals; NULL if none */
+    ys_matcher *ctx;     /* spellings of negative-weight literals: context,
                             scanned only in posts that have a hit */
-    hs_database_t *re;   /* regexes (UTF-8, leftmost start), ids = pattern
+    ys_matcher *re;      /* regexes (UTF-8, leftmost start), ids = pattern
                             indexes; NULL if none */
-    /* Compiled literal spelling i (the Hyperscan id) belongs to pattern
+    /* Compiled literal spelling i (the matcher's id) belongs to pattern
      * lit_base[i] and is lit_len[i] bytes long (start = end - length). */
     uint32_t *lit_base, *lit_len;
     size_t nspell;

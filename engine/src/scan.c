@@ -1,5 +1,6 @@
-/* Batch scanning. Literals: one hs_scan over the whole batch (the per-call
- * cost of Hyperscan dominates 200-byte posts), each match's end offset
+/* Batch scanning, through the database's engine (matcher.h). Literals: one
+ * scan over the whole batch (the per-call cost of Hyperscan dominates
+ * 200-byte posts), each match's end offset
  * mapped to its post with a running cursor; a match that starts in an
  * earlier post is dropped (literals report every occurrence, so no match
  * inside the post is lost with it). Regexes: one hs_scan per post, since a
@@ -17,7 +18,7 @@
 
 struct ys_scanner {
     const ys_db *db;
-    hs_scratch_t *scratch;
+    void *scratch; /* the engine's, for every matcher of db */
     ys_hit *hits;
     size_t n, cap;
     int oom;
@@ -45,13 +46,12 @@ int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err)
     if (!sc)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     sc->db = db;
-    /* One scratch serves both databases: allocating for the second grows it. */
-    if ((db->lit && hs_alloc_scratch(db->lit, &sc->scratch) != HS_SUCCESS) ||
-        (db->ctx && hs_alloc_scratch(db->ctx, &sc->scratch) != HS_SUCCESS) ||
-        (db->re && hs_alloc_scratch(db->re, &sc->scratch) != HS_SUCCESS)) {
-        ys_scanner_free(sc);
-        return ys_fail(err, YS_ENOMEM, "cannot allocate Hyperscan scratch space");
-    }
+    const ys_matcher *m[3] = {db->lit, db->ctx, db->re};
+    for (int i = 0; i < 3; i++)
+        if (m[i] && db->eng->grow_scratch(m[i], &sc->scratch) != YS_OK) {
+            ys_scanner_free(sc);
+            return ys_fail(err, YS_ENOMEM, "cannot allocate the matcher's scratch space");
+        }
     *out = sc;
     return YS_OK;
 }
@@ -60,7 +60,8 @@ void ys_scanner_free(ys_scanner *sc)
 {
     if (!sc)
         return;
-    hs_free_scratch(sc->scratch);
+    if (sc->scratch)
+        sc->db->eng->free_scratch(sc->scratch);
     free(sc->hits);
     free(sc->is_folded);
     free(sc->has_hit);
@@ -108,16 +109,16 @@ static size_t find_post(const ys_batch *b, unsigned long long end)
     return lo;
 }
 
-static int on_literal(unsigned id, unsigned long long from, unsigned long long to,
-                      unsigned flags, void *ctx)
+static int on_literal(unsigned id, unsigned long long from, unsigned long long to, void *ctx)
 {
     (void)from;
-    (void)flags;
     ys_scanner *sc = ctx;
     const ys_batch *b = sc->b;
     size_t i = sc->cursor;
-    /* Hyperscan reports in end order, so the cursor only moves forward;
-     * the search is a safety net. */
+    if (id >= sc->db->nspell || to > b->len || to < sc->db->lit_len[id])
+        return 0; /* not from a sound matcher */
+    /* Matches come in end order, so the cursor only moves forward; the
+     * search is a safety net. */
     if (to <= b->posts[i].off)
         i = find_post(b, to);
     while (to > b->posts[i].off + b->posts[i].len)
@@ -143,18 +144,17 @@ static int push_mapped(ys_scanner *sc, unsigned pattern, unsigned long long star
 }
 
 static int on_folded_literal(unsigned id, unsigned long long from, unsigned long long to,
-                             unsigned flags, void *ctx)
+                             void *ctx)
 {
     (void)from;
-    (void)flags;
     ys_scanner *sc = ctx;
+    if (id >= sc->db->nspell || to < sc->db->lit_len[id])
+        return 0;
     return push_mapped(sc, sc->db->lit_base[id], to - sc->db->lit_len[id], to);
 }
 
-static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
-                    unsigned flags, void *ctx)
+static int on_regex(unsigned id, unsigned long long from, unsigned long long to, void *ctx)
 {
-    (void)flags;
     return push_mapped(ctx, id, from, to);
 }
 
@@ -167,11 +167,15 @@ static int hit_order(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-static int scan_failed(ys_scanner *sc, hs_error_t e, ys_error *err)
+/* One engine scan of text[0..len) with the callback; YS_OK or an error. */
+static int scan(ys_scanner *sc, const ys_matcher *m, const char *text, size_t len,
+                ys_on_match on, ys_error *err)
 {
+    if (sc->db->eng->scan(m, sc->scratch, text, len, on, sc, err) == YS_OK)
+        return YS_OK;
     if (sc->oom)
         return ys_fail(err, YS_ENOMEM, "out of memory while collecting hits");
-    return ys_fail(err, YS_ESCAN, "Hyperscan scan failed (error %d)", e);
+    return YS_ESCAN; /* err says why */
 }
 
 /* Grows the per-batch arrays for `posts` posts and `bytes` of folded text. */
@@ -247,21 +251,18 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
     int rc = fold_posts(sc, b, err);
     if (rc != YS_OK)
         return rc;
-    hs_error_t e;
     if (db->lit) {
         sc->cursor = 0;
-        e = hs_scan(db->lit, b->text, (unsigned)b->len, 0, sc->scratch, on_literal, sc);
-        if (e != HS_SUCCESS)
-            return scan_failed(sc, e, err);
+        if ((rc = scan(sc, db->lit, b->text, b->len, on_literal, err)) != YS_OK)
+            return rc;
         for (size_t k = 0; k < sc->nfold; k++) {
             size_t off = sc->foff[k];
             sc->cursor = sc->fpost[k];
             sc->map_from = sc->ffrom + off;
             sc->map_to = sc->fto + off;
-            e = hs_scan(db->lit, sc->ftext + off, (unsigned)sc->flen[k], 0, sc->scratch,
-                        on_folded_literal, sc);
-            if (e != HS_SUCCESS)
-                return scan_failed(sc, e, err);
+            if ((rc = scan(sc, db->lit, sc->ftext + off, sc->flen[k], on_folded_literal,
+                           err)) != YS_OK)
+                return rc;
         }
     }
     if (db->re) {
@@ -283,9 +284,8 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
                 continue;
             }
             sc->cursor = i;
-            e = hs_scan(db->re, t, (unsigned)len, 0, sc->scratch, on_regex, sc);
-            if (e != HS_SUCCESS)
-                return scan_failed(sc, e, err);
+            if ((rc = scan(sc, db->re, t, len, on_regex, err)) != YS_OK)
+                return rc;
         }
     }
     /* Context (negative weights) only where there is something to weigh.
@@ -309,9 +309,8 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
             if (!sc->has_hit[i])
                 continue;
             sc->cursor = i;
-            e = hs_scan(db->ctx, t, (unsigned)len, 0, sc->scratch, on_folded_literal, sc);
-            if (e != HS_SUCCESS)
-                return scan_failed(sc, e, err);
+            if ((rc = scan(sc, db->ctx, t, len, on_folded_literal, err)) != YS_OK)
+                return rc;
         }
     }
     if (sc->n > 1)
