@@ -62,6 +62,7 @@ static const char *posts_file(void)
 
 Test(cli, jsonl_output_and_exit_0)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan -l %s %s", small_lexicon(), posts_file());
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[4096];
@@ -80,6 +81,7 @@ Test(cli, jsonl_output_and_exit_0)
 
 Test(cli, nothing_flagged_exits_1_and_errors_exit_2)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan -e 存在しない語 %s", posts_file());
     cr_assert_eq(r.status, 1);
     cr_assert_str_eq(r.out, "");
@@ -96,6 +98,7 @@ Test(cli, nothing_flagged_exits_1_and_errors_exit_2)
 
 Test(cli, error_in_one_file_still_scans_the_others)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan -c /nonexistent %s", posts_file());
     cr_assert_eq(r.status, 2);
     char want[1024];
@@ -119,6 +122,7 @@ Test(cli, lexicon_errors_name_file_line_col)
 
 Test(cli, text_format_count_and_color)
 {
+    need_hyperscan();
     const char *lex = small_lexicon();
     run_result r = sh("\"$YAMISCAN\" scan --format text -l %s %s", lex, posts_file());
     cr_assert_str_eq(r.out, "2:【闇バイト】受け子募集 日給5万\n4:闇バイト\n");
@@ -152,6 +156,7 @@ Test(cli, lines_input_and_grep_style_terms)
 
 Test(cli, db_round_trip_gives_identical_output)
 {
+    need_hyperscan();
     const char *db = tmp_path("r.ysdb");
     run_result r = sh("\"$YAMISCAN\" compile -l %s -o %s --stats", lexicon(), db);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -193,6 +198,7 @@ Test(cli, stale_and_damaged_databases_are_refused)
 
 Test(cli, bundled_lexicon_is_the_default)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan --stats %s", sample());
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.err, "  posts scanned       150000\n"), "%s", r.err);
@@ -211,6 +217,7 @@ Test(cli, bundled_lexicon_is_the_default)
 
 Test(cli, head_closes_the_pipe_quietly)
 {
+    need_hyperscan();
     run_result r = sh("{ \"$YAMISCAN\" scan %s %s %s; echo $? > %s; } | head -n 1", sample(),
                       sample(), sample(), tmp_path("status"));
     cr_assert_eq(count_str(r.out, "\n"), 1);
@@ -223,6 +230,7 @@ Test(cli, head_closes_the_pipe_quietly)
 
 Test(cli, malformed_lines_are_reported_once_and_counted)
 {
+    need_hyperscan();
     const char *p = tmp_path("mixed.jsonl");
     const char *in = "{\"text\":\"闇バイト\"}\n{broken\n{also broken\n{\"text\":\"ok\"}\n";
     write_file(p, in, strlen(in));
@@ -262,6 +270,7 @@ Test(cli, help_describes_every_option)
  * limit scans it whole. */
 Test(cli, max_post_bytes_above_the_batch_size)
 {
+    need_hyperscan();
     const char *p = tmp_path("long.txt");
     size_t n = 3 << 20;
     char *line = malloc(n + 32);
@@ -306,6 +315,7 @@ Test(cli, a_flood_of_hits_in_one_post)
 
 Test(cli, bad_field_path_and_version)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan --field 'a..b' %s %s", posts_file(), posts_file());
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "yamiscan: bad field path 'a..b': empty component\n");
@@ -319,6 +329,7 @@ Test(cli, bad_field_path_and_version)
 
 Test(cli, a_full_disk_is_an_error)
 {
+    need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan %s > /dev/full", posts_file());
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device\n");
@@ -331,6 +342,7 @@ Test(cli, a_full_disk_is_an_error)
 
 Test(cli, compiled_database_cache)
 {
+    need_hyperscan();
     const char *dir = tmp_path("cache"), *lex = small_lexicon();
     char cmd[2048];
     snprintf(cmd, sizeof cmd,

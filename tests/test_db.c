@@ -28,6 +28,7 @@ static size_t scan_count(const ys_db *db, const char *text)
 
 Test(db, save_and_load_round_trip)
 {
+    need_hyperscan();
     ys_db *db = compile_tsv(TSV);
     const char *path = tmp_path("rt.ysdb");
     cr_assert_eq(ys_db_save(db, path, &err), YS_OK, "%s", err.message);
@@ -84,6 +85,7 @@ Test(db, foreign_file)
 
 Test(db, truncated_at_every_length)
 {
+    need_hyperscan();
     size_t len;
     char *data = saved(&len);
     for (size_t n = 8; n < len; n += 1 + n / 16) {
@@ -96,6 +98,7 @@ Test(db, truncated_at_every_length)
 
 Test(db, bit_flip_is_detected)
 {
+    need_hyperscan();
     size_t len;
     char *data = saved(&len);
     data[len / 2] ^= 1;
@@ -105,6 +108,7 @@ Test(db, bit_flip_is_detected)
 
 Test(db, other_format_version)
 {
+    need_hyperscan();
     size_t len;
     char *data = saved(&len);
     data[8] = 99;
@@ -115,6 +119,7 @@ Test(db, other_format_version)
 
 Test(db, other_hyperscan_version)
 {
+    need_hyperscan();
     size_t len;
     char *data = saved(&len);
     memset(data + 12, 0, 64);
@@ -131,6 +136,7 @@ Test(db, other_hyperscan_version)
 
 Test(db, corrupt_hyperscan_blob_with_valid_checksum)
 {
+    need_hyperscan();
     size_t len;
     char *data = saved(&len);
     /* Damage the end of the serialized Hyperscan databases. */

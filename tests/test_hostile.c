@@ -38,6 +38,7 @@ static long children_peak_mib(void)
 
 Test(hostile, invalid_utf8_is_scanned_as_bytes_and_counted)
 {
+    need_hyperscan();
     const char *in = tmp_path("bad-utf8.jsonl");
     const char data[] = "{\"id\":1,\"text\":\"闇バイト\xff\xfe\xc0\xaf\"}\n"
                         "{\"id\":2,\"text\":\"\xed\xa0\x80 受け子\"}\n";
@@ -221,6 +222,7 @@ Test(hostile, directory_and_unreadable_inputs)
 
 Test(hostile, a_full_file_keeps_no_partial_line)
 {
+    need_hyperscan();
     /* ulimit -f: writes past 32 KiB fail (EFBIG, as ENOSPC would). */
     const char *out = tmp_path("limited.jsonl");
     char cmd[2048];

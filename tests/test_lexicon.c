@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "util.h"
 #include "yamiscan.h"
 
 #define HEAD "@category\tslang\n"
@@ -169,6 +170,7 @@ Test(lexicon, missing_file_is_io_error)
 
 Test(lexicon, hyperscan_error_maps_to_file_line_col)
 {
+    need_hyperscan();
     cr_assert_eq(parse(HEAD "ok\tslang\t1\tlit\tabc\nbad\tslang\t2\tre\t日給(\n"), YS_OK);
     ys_db *db;
     cr_assert_eq(ys_db_compile(lex, &db, &err), YS_ECOMPILE);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "yamiscan.h"
 
 static const char *const patterns[] = {"闇バイト", "バイト", "イト", "受け子", "子", "ab",
@@ -166,6 +167,7 @@ Test(scan, equals_memmem_reference_across_batch_and_chunk_boundaries)
 
 Test(scan, regex_hits_have_leftmost_start_and_skip_invalid_utf8)
 {
+    need_hyperscan();
     ys_error err;
     ys_lexicon *lex = ys_lexicon_new();
     const char *tsv = "pay\tdefault\t2\tre\t日給[0-9０-９]+万\nlit\tdefault\t1\tlit\t万\n";

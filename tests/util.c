@@ -102,3 +102,9 @@ ys_db *compile_tsv(const char *tsv)
     ys_lexicon_free(lex);
     return db;
 }
+
+void need_hyperscan(void)
+{
+    if (!ys_engine_version("hs"))
+        cr_skip_test("needs the Hyperscan engine, which this build lacks");
+}

@@ -27,6 +27,11 @@ void run_free(run_result *r);
 /* Parses `tsv` as a lexicon named t.tsv and compiles it (asserting both). */
 struct ys_db *compile_tsv(const char *tsv);
 
+/* Skips the calling test in a build without Hyperscan (-Dhyperscan=
+ * disabled): it needs regexes, the bundled lexicon (which has some) or
+ * Hyperscan's own messages. */
+void need_hyperscan(void);
+
 /* Counts non-overlapping occurrences of needle in s. */
 size_t count_str(const char *s, const char *needle);
 
