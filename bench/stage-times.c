@@ -4,12 +4,15 @@
  *   read   the source reader decoding FILE (zstd or plain) into memory;
  *   frame  the framer turning those bytes into posts (JSONL decoding, batches);
  *   scan   the scanner over the framed batches, held in memory;
+ *   match  the same with folding off: the engine's matching alone (plus
+ *          the mapping of matches to posts), for comparing engines;
  *
  * each RUNS times (default 3), and prints one JSON object with the median
  * seconds of each stage, the decoded bytes, the posts and the posts with at
  * least one hit.
  *
- *   stage-times (-f TERMS | -l LEXICON.tsv | --db FILE.ysdb) [--runs N] FILE
+ *   stage-times (-f TERMS | -l LEXICON.tsv | --db FILE.ysdb) [--engine hs|ac]
+ *               [--runs N] FILE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,9 +120,29 @@ static void frame(const char *name, const char *data, size_t len, frames *f)
     ys_framer_free(fr);
 }
 
+/* Median seconds of scanning every kept batch; *hit_posts as a check. */
+static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *hit_posts)
+{
+    double t[MAX_RUNS];
+    ys_error err;
+    for (int r = 0; r < runs; r++) {
+        *hit_posts = 0;
+        double t0 = now();
+        for (size_t b = 0; b < kept->nkept; b++) {
+            const ys_hit *hits;
+            size_t nhits;
+            check(ys_scan_batch(sc, kept->kept[b], &hits, &nhits, &err), &err);
+            for (size_t i = 0; i < nhits; i++) /* hits are ordered by post */
+                *hit_posts += i == 0 || hits[i].post != hits[i - 1].post;
+        }
+        t[r] = now() - t0;
+    }
+    return median(t, runs);
+}
+
 int main(int argc, char **argv)
 {
-    const char *terms = NULL, *lexicon = NULL, *dbfile = NULL, *path = NULL;
+    const char *terms = NULL, *lexicon = NULL, *dbfile = NULL, *path = NULL, *engine = NULL;
     int runs = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -129,6 +152,8 @@ int main(int argc, char **argv)
             lexicon = v, i++;
         else if (!strcmp(a, "--db") && v)
             dbfile = v, i++;
+        else if (!strcmp(a, "--engine") && v)
+            engine = v, i++;
         else if (!strcmp(a, "--runs") && v)
             runs = atoi(v), i++;
         else if (a[0] != '-' && !path)
@@ -136,10 +161,12 @@ int main(int argc, char **argv)
         else
             path = NULL, i = argc;
     }
-    if (!path || !!terms + !!lexicon + !!dbfile != 1 || runs < 1 || runs > MAX_RUNS) {
+    if (!path || !!terms + !!lexicon + !!dbfile != 1 || runs < 1 || runs > MAX_RUNS ||
+        (engine && dbfile)) {
         fprintf(stderr, "usage: stage-times (-f TERMS | -l LEXICON.tsv | --db FILE.ysdb) "
-                        "[--runs N] FILE\n"
-                        "Prints median seconds of reading, framing and scanning FILE as JSON.\n");
+                        "[--engine hs|ac] [--runs N] FILE\n"
+                        "Prints median seconds of reading, framing and scanning FILE (folded,\n"
+                        "and unfolded: the engine alone) as JSON.\n");
         return 2;
     }
     ys_error err;
@@ -150,13 +177,13 @@ int main(int argc, char **argv)
         ys_lexicon *lex = ys_lexicon_new();
         check(terms ? ys_lexicon_load_list(lex, terms, &err) : ys_lexicon_load_tsv(lex, lexicon, &err),
               &err);
-        check(ys_db_compile(lex, &db, &err), &err);
+        check(ys_db_compile_with(lex, engine, &db, &err), &err);
         ys_lexicon_free(lex);
     }
     ys_scanner *sc;
     check(ys_scanner_new(db, &sc, &err), &err);
 
-    double t_read[MAX_RUNS], t_frame[MAX_RUNS], t_scan[MAX_RUNS];
+    double t_read[MAX_RUNS], t_frame[MAX_RUNS];
     size_t len = 0;
     char *data = NULL;
     for (int r = 0; r < runs; r++) {
@@ -174,23 +201,14 @@ int main(int argc, char **argv)
     }
     frame(path, data, len, &kept);
     free(data);
-    uint64_t hit_posts = 0;
-    for (int r = 0; r < runs; r++) {
-        hit_posts = 0;
-        double t0 = now();
-        for (size_t b = 0; b < kept.nkept; b++) {
-            const ys_hit *hits;
-            size_t nhits;
-            check(ys_scan_batch(sc, kept.kept[b], &hits, &nhits, &err), &err);
-            for (size_t i = 0; i < nhits; i++) /* hits are ordered by post */
-                hit_posts += i == 0 || hits[i].post != hits[i - 1].post;
-        }
-        t_scan[r] = now() - t0;
-    }
+    uint64_t hit_posts, unfolded_hit_posts;
+    double scan_s = scan_runs(sc, &kept, runs, &hit_posts);
+    ys_scanner_set_fold(sc, 0);
+    double match_s = scan_runs(sc, &kept, runs, &unfolded_hit_posts);
     printf("{\"bytes\":%zu,\"posts\":%llu,\"hit_posts\":%llu,\"read_s\":%.4f,\"frame_s\":%.4f,"
-           "\"scan_s\":%.4f}\n",
+           "\"scan_s\":%.4f,\"match_s\":%.4f}\n",
            len, (unsigned long long)counted.posts, (unsigned long long)hit_posts,
-           median(t_read, runs), median(t_frame, runs), median(t_scan, runs));
+           median(t_read, runs), median(t_frame, runs), scan_s, match_s);
     for (size_t b = 0; b < kept.nkept; b++)
         ys_batch_free(kept.kept[b]);
     free(kept.kept);

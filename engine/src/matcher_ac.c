@@ -1,22 +1,31 @@
-/* The Aho-Corasick engine: a byte-level automaton in a double array.
+/* The Aho-Corasick engine: a character-wise automaton in a double array.
  *
- * State s's child on byte c is t = node[s].base + c if node[t].check == s
+ * Characters, not bytes: the text is decoded from UTF-8 as it is scanned,
+ * and each character is mapped to a dense code (1, 2, … in order of
+ * frequency in the spellings; 0 for every character no spelling has). A
+ * Japanese character is one transition instead of three, and a character
+ * of code 0 sends the scan straight back to the root with no failure
+ * chain to follow, which is what most characters of ordinary text do
+ * (the approach of daachorse's charwise automaton). Bytes that are not
+ * valid UTF-8 are characters of their own that no spelling has (spellings
+ * must be valid UTF-8), and since a lead byte always starts a character,
+ * matches are exactly those of a byte-level search.
+ *
+ * State s's child on code c is t = node[s].base + c if node[t].check == s
  * (the double-array trie of Aoe, 1989), so a transition is one addition and
  * one compare inside a 16-byte node that also holds the failure link and
- * the output list, and the whole automaton is one flat read-only array that
- * threads share. Japanese UTF-8 makes a narrow trie near the root (lead
- * bytes E3..E9, then a few continuation bytes), which stays in cache.
+ * the output list, and the whole automaton is a few flat read-only arrays
+ * that threads share.
  *
- * Building: the spellings are sorted, and the trie is laid out breadth
- * first straight from the sorted ranges (a node's children are the distinct
- * bytes at its depth within its range), so no pointer trie is built first.
- * Failure links are computed as nodes are placed: a node's failure target
- * is shallower, so it was placed earlier.
+ * Building: the spellings, as code strings, are sorted, and the trie is
+ * laid out breadth first straight from the sorted ranges (a node's children
+ * are the distinct codes at its depth within its range), so no pointer trie
+ * is built first. Failure links are computed as nodes are placed: a node's
+ * failure target is shallower, so it was placed earlier.
  *
- * Case: the text is scanned with ASCII letters lowered, and every spelling
- * is inserted lowered; a case-sensitive spelling with letters keeps its
- * original bytes, and its matches are checked against them (rare: the
- * lexicon's `exact` terms).
+ * Case: ASCII letters are lowered in the text and in every spelling; a
+ * case-sensitive spelling with letters keeps its original bytes, and its
+ * matches are checked against them (rare: the lexicon's `exact` terms).
  *
  * Output: node.out is the head of a list of (id, next) records that runs
  * through the node's own spellings and then its failure target's list, so
@@ -28,7 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AC_MAGIC "YSAC\1\0\0\0"
+#define AC_MAGIC "YSAC\2\0\0\0"
+/* Characters: code points, then 0x110000 + b for a byte b that is not
+ * valid UTF-8. */
+#define NCHARS 0x110100u
 #define NONE (-1)
 /* A free position that failed this many placements is no longer tried:
  * keeps placement linear when the array's front is crowded. */
@@ -48,8 +60,14 @@ typedef struct {
 } ac_out;
 
 struct ys_matcher {
+    /* code of character ch: block[top[ch >> 8] * 256 + (ch & 255)]; block 0
+     * is all zeros, for the ranges no spelling uses */
+    uint16_t *top;    /* NCHARS / 256 entries */
+    uint32_t *block;
+    size_t nblocks;
+    uint32_t ncodes;  /* codes are 0 .. ncodes - 1 */
     ac_node *node;
-    size_t nnodes; /* ≥ every base + 256 */
+    size_t nnodes;    /* ≥ every base + ncodes */
     ac_out *out;   /* out[0] is unused */
     size_t nout;
     char *pool; /* case-sensitive spellings */
@@ -58,6 +76,64 @@ struct ys_matcher {
 
 /* ASCII letters lowered, every other byte as it is. */
 static inline unsigned lower(unsigned c) { return c + ((c - 'A' < 26u) << 5); }
+
+/* The character at s[0..len) (len ≥ 1) and its length in bytes: a code
+ * point with ASCII lowered, or 0x110000 + s[0] and 1 if s does not start
+ * with valid UTF-8 (strict: no overlong forms, surrogates or values past
+ * U+10FFFF; the same rules as ys_utf8_valid_prefix). */
+static inline uint32_t next_char(const unsigned char *s, size_t len, size_t *n)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *n = 1;
+        return lower(c);
+    }
+    /* Japanese: three bytes, E1..EC or EE..EF (no range checks beyond
+     * the continuation bytes), before the general case. */
+    if (len >= 3 && c - 0xE1 < 12 && c != 0xED && ((s[1] ^ 0x80) | (s[2] ^ 0x80)) < 0x40) {
+        *n = 3;
+        return (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    }
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t k;
+    uint32_t ch;
+    if (c >= 0xE0 && c <= 0xEF) {
+        k = 3, ch = c & 0x0F;
+        lo = c == 0xE0 ? 0xA0 : lo;
+        hi = c == 0xED ? 0x9F : hi;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        k = 2, ch = c & 0x1F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 4, ch = c & 0x07;
+        lo = c == 0xF0 ? 0x90 : lo;
+        hi = c == 0xF4 ? 0x8F : hi;
+    } else {
+        goto invalid;
+    }
+    if (len < k || s[1] < lo || s[1] > hi)
+        goto invalid;
+    ch = ch << 6 | (s[1] & 0x3F);
+    for (size_t j = 2; j < k; j++) {
+        if ((s[j] & 0xC0) != 0x80)
+            goto invalid;
+        ch = ch << 6 | (s[j] & 0x3F);
+    }
+    *n = k;
+    return ch;
+invalid:
+    *n = 1;
+    return 0x110000u + c;
+}
+
+static inline uint32_t lookup(const uint16_t *top, const uint32_t *block, uint32_t ch)
+{
+    return block[(size_t)top[ch >> 8] << 8 | (ch & 255)];
+}
+
+static inline uint32_t code_of(const ys_matcher *m, uint32_t ch)
+{
+    return lookup(m->top, m->block, ch);
+}
 
 static int has_letter(const char *s, size_t n)
 {
@@ -71,6 +147,8 @@ static void ac_free(ys_matcher *m)
 {
     if (!m)
         return;
+    free(m->top);
+    free(m->block);
     free(m->node);
     free(m->out);
     free(m->pool);
@@ -79,10 +157,10 @@ static void ac_free(ys_matcher *m)
 
 /* ---- building ---- */
 
-/* A spelling lowered, and its index in ys_exprs. */
+/* A spelling as codes, its length in bytes, and its index in ys_exprs. */
 typedef struct {
-    char *s;
-    size_t len, idx;
+    uint32_t *s;
+    size_t n, bytes, idx;
 } key;
 
 typedef struct {
@@ -93,6 +171,8 @@ typedef struct {
     uint8_t *tries;
     key *keys; /* sorted */
     const ys_exprs *e;
+    uint32_t *label; /* ncodes each: a node's child codes and key ranges */
+    size_t *lo_of, *hi_of;
 } builder;
 
 /* Extends the array to at least n positions; new positions are free. */
@@ -144,7 +224,7 @@ static void unlink_free(builder *b, int32_t p)
 }
 
 /* A base at which every label (ascending) lands on a free position. */
-static int find_base(builder *b, const unsigned char *label, size_t n, int32_t *out)
+static int find_base(builder *b, const uint32_t *label, size_t n, int32_t *out)
 {
     for (int32_t p = b->head;; p = b->fnext[p]) {
         if (p == NONE) { /* nothing fits: more room, and on from the new part */
@@ -153,9 +233,10 @@ static int find_base(builder *b, const unsigned char *label, size_t n, int32_t *
                 return YS_ENOMEM;
             p = tail == NONE ? b->head : b->fnext[tail];
         }
-        int32_t base = p - label[0];
+        int32_t base = p - (int32_t)label[0];
         if (base >= 1) {
-            if ((size_t)base + 256 > b->m->nnodes && extend(b, (size_t)base + 256))
+            size_t need = (size_t)base + b->m->ncodes;
+            if (need > b->m->nnodes && extend(b, need))
                 return YS_ENOMEM;
             size_t k = 1;
             while (k < n && b->m->node[base + label[k]].check == NONE)
@@ -187,11 +268,12 @@ static int add_out(builder *b, uint32_t id, uint32_t next, uint32_t voff, uint32
 static int key_order(const void *x, const void *y)
 {
     const key *a = x, *b = y;
-    int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
-    if (c)
-        return c;
-    if (a->len != b->len)
-        return a->len < b->len ? -1 : 1;
+    size_t n = a->n < b->n ? a->n : b->n;
+    for (size_t i = 0; i < n; i++)
+        if (a->s[i] != b->s[i])
+            return a->s[i] < b->s[i] ? -1 : 1;
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
@@ -209,7 +291,7 @@ static int add_outputs(builder *b, const item *it)
     ys_matcher *m = b->m;
     ac_node *nd = &m->node[it->pos];
     uint32_t head = it->pos ? m->node[nd->fail].out : 0;
-    for (size_t k = it->lo; k < it->hi && b->keys[k].len == it->depth; k++) {
+    for (size_t k = it->lo; k < it->hi && b->keys[k].n == it->depth; k++) {
         size_t i = b->keys[k].idx;
         const ys_exprs *e = b->e;
         uint32_t voff = 0, vlen = 0;
@@ -229,8 +311,8 @@ static int add_outputs(builder *b, const item *it)
     return YS_OK;
 }
 
-/* Child of s on byte c, or -1. */
-static int64_t child(const ys_matcher *m, uint32_t s, unsigned c)
+/* Child of s on code c, or -1. */
+static int64_t child(const ys_matcher *m, uint32_t s, uint32_t c)
 {
     int64_t t = (int64_t)m->node[s].base + c;
     return t < (int64_t)m->nnodes && m->node[t].check == (int32_t)s ? t : -1;
@@ -240,16 +322,16 @@ static int64_t child(const ys_matcher *m, uint32_t s, unsigned c)
 static int expand(builder *b, const item *it, item **queue, size_t *qn, size_t *qcap)
 {
     ys_matcher *m = b->m;
-    unsigned char label[256];
-    size_t lo_of[256], hi_of[256], n = 0;
+    uint32_t *label = b->label;
+    size_t *lo_of = b->lo_of, *hi_of = b->hi_of, n = 0;
     size_t k = it->lo;
-    while (k < it->hi && b->keys[k].len == it->depth)
+    while (k < it->hi && b->keys[k].n == it->depth)
         k++;
     while (k < it->hi) {
-        unsigned char c = (unsigned char)b->keys[k].s[it->depth];
+        uint32_t c = b->keys[k].s[it->depth];
         label[n] = c;
         lo_of[n] = k;
-        while (k < it->hi && (unsigned char)b->keys[k].s[it->depth] == c)
+        while (k < it->hi && b->keys[k].s[it->depth] == c)
             k++;
         hi_of[n++] = k;
     }
@@ -286,6 +368,71 @@ static int expand(builder *b, const item *it, item **queue, size_t *qn, size_t *
     return YS_OK;
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* (count, character) pairs, most frequent first. */
+static int by_count(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    if (a[0] != b[0])
+        return a[0] > b[0] ? -1 : 1;
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/* Codes 1, 2, … for the keys' characters, most frequent first (frequent
+ * characters get small codes, so that nodes' children pack densely), and
+ * the two-level table that maps characters to them. */
+static int make_alphabet(ys_matcher *m, const key *keys, size_t nkeys)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nkeys; i++)
+        total += keys[i].n;
+    uint32_t *all = malloc((total ? total : 1) * sizeof *all);
+    uint32_t *pair = malloc((total ? total : 1) * 2 * sizeof *pair);
+    int rc = YS_ENOMEM;
+    if (!all || !pair)
+        goto done;
+    for (size_t i = 0, k = 0; i < nkeys; i++)
+        for (size_t j = 0; j < keys[i].n; j++)
+            all[k++] = keys[i].s[j];
+    qsort(all, total, sizeof *all, cmp_u32);
+    size_t distinct = 0;
+    for (size_t i = 0; i < total;) {
+        size_t j = i;
+        while (j < total && all[j] == all[i])
+            j++;
+        pair[2 * distinct] = (uint32_t)(j - i);
+        pair[2 * distinct++ + 1] = all[i];
+        i = j;
+    }
+    qsort(pair, distinct, 2 * sizeof *pair, by_count);
+    m->ncodes = (uint32_t)distinct + 1;
+    m->top = calloc(NCHARS >> 8, sizeof *m->top);
+    m->block = calloc(256, sizeof *m->block);
+    m->nblocks = 1;
+    if (!m->top || !m->block)
+        goto done;
+    for (size_t i = 0; i < distinct; i++) {
+        uint32_t ch = pair[2 * i + 1];
+        if (!m->top[ch >> 8]) {
+            if (!ys_grow(&m->block, (m->nblocks + 1) * 256, sizeof *m->block))
+                goto done;
+            memset(m->block + m->nblocks * 256, 0, 256 * sizeof *m->block);
+            m->top[ch >> 8] = (uint16_t)m->nblocks++;
+        }
+        m->block[(size_t)m->top[ch >> 8] << 8 | (ch & 255)] = (uint32_t)i + 1;
+    }
+    rc = YS_OK;
+done:
+    free(all);
+    free(pair);
+    return rc;
+}
+
 static int ac_compile_literals(const ys_exprs *e, ys_matcher **out, long *bad, ys_error *err)
 {
     *bad = -1;
@@ -301,25 +448,42 @@ static int ac_compile_literals(const ys_exprs *e, ys_matcher **out, long *bad, y
     if (!b.m || !b.keys)
         goto oom;
     for (size_t i = 0; i < e->n; i++) {
+        const unsigned char *t = (const unsigned char *)e->expr[i];
         if (e->len[i] == 0 || e->len[i] > UINT32_MAX / 2) {
             *bad = (long)i;
             rc = ys_fail(err, YS_ECOMPILE, "empty or too long literal");
             goto done;
         }
-        if (!(b.keys[i].s = malloc(e->len[i])))
+        if (!(b.keys[i].s = malloc(e->len[i] * sizeof *b.keys[i].s)))
             goto oom;
-        for (size_t j = 0; j < e->len[i]; j++)
-            b.keys[i].s[j] = (char)lower((unsigned char)e->expr[i][j]);
-        b.keys[i].len = e->len[i];
-        b.keys[i].idx = i;
+        size_t n = 0;
+        for (size_t j = 0, step; j < e->len[i]; j += step) {
+            uint32_t ch = next_char(t + j, e->len[i] - j, &step);
+            if (ch >= 0x110000u) {
+                *bad = (long)i;
+                rc = ys_fail(err, YS_ECOMPILE, "not valid UTF-8 at byte %zu", j + 1);
+                goto done;
+            }
+            b.keys[i].s[n++] = ch;
+        }
+        b.keys[i] = (key){b.keys[i].s, n, e->len[i], i};
     }
+    if (make_alphabet(b.m, b.keys, e->n) != YS_OK)
+        goto oom;
+    for (size_t i = 0; i < e->n; i++)
+        for (size_t j = 0; j < b.keys[i].n; j++)
+            b.keys[i].s[j] = code_of(b.m, b.keys[i].s[j]);
+    if (!(b.label = malloc(b.m->ncodes * sizeof *b.label)) ||
+        !(b.lo_of = malloc(b.m->ncodes * sizeof *b.lo_of)) ||
+        !(b.hi_of = malloc(b.m->ncodes * sizeof *b.hi_of)))
+        goto oom;
     qsort(b.keys, e->n, sizeof *b.keys, key_order);
     b.capout = 1024;
     if (!(b.m->out = malloc(b.capout * sizeof *b.m->out)))
         goto oom;
     b.m->nout = 1; /* record 0 ends lists */
     b.m->out[0] = (ac_out){0, 0, 0, 0};
-    if (extend(&b, 256 + 1))
+    if (extend(&b, b.m->ncodes + 1))
         goto oom;
     b.m->node[0].check = NONE; /* the root is nobody's child */
     if (!ys_grow(&queue, qcap = 1024, sizeof *queue))
@@ -342,6 +506,9 @@ done:
         for (size_t i = 0; i < e->n; i++)
             free(b.keys[i].s);
     free(b.keys);
+    free(b.label);
+    free(b.lo_of);
+    free(b.hi_of);
     free(b.fnext);
     free(b.fprev);
     free(b.tries);
@@ -378,11 +545,18 @@ static int ac_scan(const ys_matcher *m, void *scratch, const char *text, size_t 
 {
     (void)scratch;
     (void)err;
+    /* Locals, so that they stay in registers across the report calls. */
     const ac_node *node = m->node;
+    const uint16_t *top = m->top;
+    const uint32_t *block = m->block;
     const unsigned char *t = (const unsigned char *)text;
     uint32_t s = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = lower(t[i]);
+    for (size_t i = 0, step; i < len; i += step) {
+        uint32_t c = lookup(top, block, next_char(t + i, len - i, &step));
+        if (c == 0) { /* in no spelling: no state continues through it */
+            s = 0;
+            continue;
+        }
         for (;;) {
             uint32_t n = (uint32_t)node[s].base + c;
             if (node[n].check == (int32_t)s) {
@@ -393,34 +567,55 @@ static int ac_scan(const ys_matcher *m, void *scratch, const char *text, size_t 
                 break;
             s = node[s].fail;
         }
-        if (node[s].out && report(m, node[s].out, t, i + 1, on, ctx))
+        if (node[s].out && report(m, node[s].out, t, i + step, on, ctx))
             return YS_ESCAN;
     }
     return YS_OK;
 }
 
-static size_t ac_size(const ys_matcher *m)
+/* The arrays of a matcher, in image order. */
+typedef struct {
+    void *p;
+    size_t size;
+} part;
+
+static size_t parts(const ys_matcher *m, part v[5])
 {
-    return sizeof *m + m->nnodes * sizeof *m->node + m->nout * sizeof *m->out + m->npool;
+    v[0] = (part){m->top, (NCHARS >> 8) * sizeof *m->top};
+    v[1] = (part){m->block, m->nblocks * 256 * sizeof *m->block};
+    v[2] = (part){m->node, m->nnodes * sizeof *m->node};
+    v[3] = (part){m->out, m->nout * sizeof *m->out};
+    v[4] = (part){m->pool, m->npool};
+    return v[0].size + v[1].size + v[2].size + v[3].size + v[4].size;
 }
 
-/* ---- the byte image: magic, u64 nodes, u64 outputs, u64 pool bytes,
- * then the three arrays as they are in memory ---- */
+static size_t ac_size(const ys_matcher *m)
+{
+    part v[5];
+    return sizeof *m + parts(m, v);
+}
+
+/* ---- the byte image: magic, u64 blocks, codes, nodes, outputs and pool
+ * bytes, then the arrays (top, block, node, out, pool) as in memory ---- */
+
+#define HEADER (8 + 5 * 8)
 
 static int ac_save(const ys_matcher *m, char **bytes, size_t *len)
 {
-    size_t n = 8 + 24 + m->nnodes * sizeof *m->node + m->nout * sizeof *m->out + m->npool;
+    part v[5];
+    size_t n = HEADER + parts(m, v);
     char *p = malloc(n);
     if (!p)
         return YS_ENOMEM;
-    uint64_t h[3] = {m->nnodes, m->nout, m->npool};
-    char *w = p;
-    memcpy(w, AC_MAGIC, 8), w += 8;
-    memcpy(w, h, 24), w += 24;
-    memcpy(w, m->node, m->nnodes * sizeof *m->node), w += m->nnodes * sizeof *m->node;
-    memcpy(w, m->out, m->nout * sizeof *m->out), w += m->nout * sizeof *m->out;
-    if (m->npool)
-        memcpy(w, m->pool, m->npool);
+    uint64_t h[5] = {m->nblocks, m->ncodes, m->nnodes, m->nout, m->npool};
+    memcpy(p, AC_MAGIC, 8);
+    memcpy(p + 8, h, sizeof h);
+    char *w = p + HEADER;
+    for (int i = 0; i < 5; i++) {
+        if (v[i].size)
+            memcpy(w, v[i].p, v[i].size);
+        w += v[i].size;
+    }
     *bytes = p;
     *len = n;
     return YS_OK;
@@ -452,33 +647,47 @@ static int fail_chains_end(const ys_matcher *m)
 static int ac_load(const char *bytes, size_t len, ys_matcher **out, ys_error *err)
 {
     *out = NULL;
-    uint64_t h[3];
-    if (len < 32 || memcmp(bytes, AC_MAGIC, 8))
+    uint64_t h[5];
+    if (len < HEADER || memcmp(bytes, AC_MAGIC, 8))
         return ys_fail(err, YS_EDB, "corrupt Aho-Corasick automaton (bad header)");
-    memcpy(h, bytes + 8, 24);
-    size_t rest = len - 32;
-    if (h[0] < 257 || h[0] > INT32_MAX || h[1] < 1 || h[1] > UINT32_MAX ||
-        h[2] > UINT32_MAX || rest != h[0] * sizeof(ac_node) + h[1] * sizeof(ac_out) + h[2])
-        return ys_fail(err, YS_EDB, "corrupt Aho-Corasick automaton (bad sizes)");
+    memcpy(h, bytes + 8, sizeof h);
     ys_matcher *m = calloc(1, sizeof *m);
-    if (!m || !(m->node = malloc(h[0] * sizeof *m->node)) ||
-        !(m->out = malloc(h[1] * sizeof *m->out)) || !(m->pool = malloc(h[2] ? h[2] : 1))) {
-        ac_free(m);
+    if (!m)
         return ys_fail(err, YS_ENOMEM, "out of memory");
+    /* Limits first, so that the sizes below cannot overflow. */
+    int ok = h[0] >= 1 && h[0] <= NCHARS >> 8 && h[1] >= 1 && h[1] <= NCHARS + 1 &&
+             h[2] > h[1] && h[2] <= INT32_MAX && h[3] >= 1 && h[3] <= UINT32_MAX &&
+             h[4] <= UINT32_MAX;
+    m->nblocks = ok ? h[0] : 0, m->ncodes = ok ? (uint32_t)h[1] : 0;
+    m->nnodes = ok ? h[2] : 0, m->nout = ok ? h[3] : 0, m->npool = ok ? h[4] : 0;
+    part v[5];
+    ok = ok && len - HEADER == parts(m, v);
+    void **dst[5] = {(void **)&m->top, (void **)&m->block, (void **)&m->node, (void **)&m->out,
+                     (void **)&m->pool};
+    const char *r = bytes + HEADER;
+    for (int i = 0; i < 5 && ok; i++) {
+        if (!(*dst[i] = malloc(v[i].size ? v[i].size : 1))) {
+            ac_free(m);
+            return ys_fail(err, YS_ENOMEM, "out of memory");
+        }
+        memcpy(*dst[i], r, v[i].size);
+        r += v[i].size;
     }
-    m->nnodes = h[0], m->nout = h[1], m->npool = h[2];
-    const char *r = bytes + 32;
-    memcpy(m->node, r, m->nnodes * sizeof *m->node), r += m->nnodes * sizeof *m->node;
-    memcpy(m->out, r, m->nout * sizeof *m->out), r += m->nout * sizeof *m->out;
-    memcpy(m->pool, r, m->npool);
-    int ok = m->node[0].fail == 0;
+    /* Every index the scan follows must stay inside its array. */
+    for (size_t i = 0; i < (NCHARS >> 8) && ok; i++)
+        ok = m->top[i] < m->nblocks;
+    for (size_t i = 0; i < 256 && ok; i++)
+        ok = m->block[i] == 0;
+    for (size_t i = 0; i < m->nblocks * 256 && ok; i++)
+        ok = m->block[i] < m->ncodes;
+    ok = ok && m->node[0].fail == 0;
     for (size_t s = 0; s < m->nnodes && ok; s++) {
         const ac_node *nd = &m->node[s];
-        ok = nd->base >= 0 && (size_t)nd->base + 256 <= m->nnodes && nd->check >= NONE &&
+        ok = nd->base >= 0 && (size_t)nd->base + m->ncodes <= m->nnodes && nd->check >= NONE &&
              nd->check < (int64_t)m->nnodes && nd->fail < m->nnodes && nd->out < m->nout;
     }
-    for (size_t r2 = 1; r2 < m->nout && ok; r2++)
-        ok = m->out[r2].next < r2 && (uint64_t)m->out[r2].voff + m->out[r2].vlen <= m->npool;
+    for (size_t i = 1; i < m->nout && ok; i++)
+        ok = m->out[i].next < i && (uint64_t)m->out[i].voff + m->out[i].vlen <= m->npool;
     if (!ok || !fail_chains_end(m)) {
         ac_free(m);
         return ys_fail(err, YS_EDB, "corrupt Aho-Corasick automaton");
@@ -487,7 +696,7 @@ static int ac_load(const char *bytes, size_t len, ys_matcher **out, ys_error *er
     return YS_OK;
 }
 
-static const char *ac_version(void) { return "1"; }
+static const char *ac_version(void) { return "2"; }
 
 const ys_engine ys_engine_ac = {
     .name = "ac",
