@@ -70,17 +70,20 @@ static char *bundled_literals(void)
 /* Lexicon rows of random terms over a small alphabet, so that terms
  * overlap, nest and share prefixes and suffixes; Latin letters in mixed
  * case, a third of the terms `exact` (case-sensitive). */
-static const char *const alpha[] = {"a", "B", "c", "闇", "金", "案", "件", "子", "受", "日"};
-#define NALPHA (sizeof alpha / sizeof alpha[0])
+static const char *const alpha[] = {"a", "B", "c", "闇", "金", "案", "件", "子", "受", "日",
+                                    /* not for the memmem test: folding may change them */
+                                    "é", "🌙"};
+#define NALPHA 10 /* the first ones */
+#define NALPHA_ALL (sizeof alpha / sizeof alpha[0])
 
-static char *random_lexicon(size_t nterms, char terms[][64])
+static char *random_lexicon(size_t nterms, char terms[][64], unsigned nalpha)
 {
     buf b = {0};
     puts_(&b, "@category\tx\ttest terms\n");
     for (size_t i = 0; i < nterms; i++) {
         terms[i][0] = 0;
         for (unsigned k = 1 + rnd(4); k; k--)
-            strcat(terms[i], alpha[rnd(NALPHA)]);
+            strcat(terms[i], alpha[rnd(nalpha)]);
         char row[160];
         snprintf(row, sizeof row, "t%zu\tx\t1\t%s\t%s\n", i, i % 3 ? "lit" : "exact", terms[i]);
         puts_(&b, row);
@@ -89,15 +92,18 @@ static char *random_lexicon(size_t nterms, char terms[][64])
 }
 
 /* Posts of random pieces: alphabet letters, spaces and emoji between
- * Japanese characters (folded away), half-width forms, plain prose. */
+ * Japanese characters (folded away), half-width forms, 2- and 4-byte
+ * characters, and bytes that are not UTF-8: a lone lead byte, a stray
+ * continuation byte, an overlong form, a surrogate, a value past U+10FFFF. */
 static buf random_posts(size_t nposts)
 {
     static const char *const extra[] = {" ", "🌙", "ﾎﾜｲﾄ", "ホワイト", "。", "ｱ", "Ａ", "\xe3",
-                                        "受 け 子", "闇バ・イト"};
+                                        "受 け 子", "闇バ・イト", "é", "\x81", "\xe0\x80\xaf",
+                                        "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe9\x97"};
     buf b = {0};
     for (size_t i = 0; i < nposts; i++) {
         for (unsigned k = rnd(60); k; k--)
-            puts_(&b, rnd(4) ? alpha[rnd(NALPHA)] : extra[rnd(sizeof extra / sizeof *extra)]);
+            puts_(&b, rnd(4) ? alpha[rnd(NALPHA_ALL)] : extra[rnd(sizeof extra / sizeof *extra)]);
         puts_(&b, "\n");
     }
     return b;
@@ -228,7 +234,7 @@ Test(engines, random_overlapping_lexicons)
 {
     static char terms[400][64];
     for (int round = 0; round < 8; round++) {
-        char *tsv = random_lexicon(round < 4 ? 5 + 10 * round : 400, terms);
+        char *tsv = random_lexicon(round < 4 ? 5 + 10 * round : 400, terms, NALPHA_ALL);
         buf in = random_posts(2000);
         char what[64];
         snprintf(what, sizeof what, "random lexicon %d", round);
@@ -245,7 +251,7 @@ Test(engines, random_overlapping_lexicons)
 Test(engines, ac_equals_memmem_reference)
 {
     static char terms[200][64];
-    char *tsv = random_lexicon(200, terms);
+    char *tsv = random_lexicon(200, terms, NALPHA);
     buf in = random_posts(3000);
     ys_db *db = compile(tsv, "ac");
     hits got = scan_all(db, &in, 0, 0), want = {0};
