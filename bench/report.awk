@@ -30,7 +30,7 @@ END {
     zs = sec["-", 0, "zstd"]
     printf "Corpus: %d bytes of JSONL, %d posts; `zstd -dc` alone: %.0f MB/s. Medians of %d runs (a run over 10 s is not repeated).\n",
         bytes, posts, mbs(zs), runs
-    for (pass = 1; pass <= 2; pass++) {
+    for (pass = 1; pass <= 3; pass++) {
         last = ""
         for (i = 1; i <= nsets; i++) {
             split(order[i], fs, SUBSEP); f = fs[1]; s = fs[2]
@@ -40,6 +40,10 @@ END {
                     printf "\n### yamiscan, %s terms: stages\n\n", f
                     print "| terms | posts hit | compile s | compile peak MB | db MB | read MB/s | frame MB/s | scan MB/s | end to end MB/s | posts/s | ÷ zstd -dc | all cores MB/s | ÷ zstd -dc |"
                     print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+                } else if (pass == 3) {
+                    printf "\n### %s terms: the two engines, hs (Hyperscan) and ac (Aho-Corasick)\n\n", f
+                    print "| terms | compile s: hs, ac | db MB: hs, ac | match MB/s: hs, ac | ac ÷ hs | scan MB/s: hs, ac | ac ÷ hs | end to end MB/s: hs, ac | posts hit: hs, ac |"
+                    print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
                 } else {
                     printf "\n### %s terms: yamiscan against the alternatives (MB/s)\n\n", f
                     print "| terms | yamiscan | grep -F | rg -F | ugrep -F | ugrep -z | pyahocorasick | yamiscan ÷ fastest | posts hit: yamiscan, as lines, others |"
@@ -55,6 +59,17 @@ END {
                     mbs(sec[f, s, "scan_s"]), cell(e), ok(e) ? posts / sec[e] : 0,
                     ok(e) ? sprintf("%.2f", zs / sec[e]) : "–", cell(mt),
                     ok(mt) ? sprintf("%.2f", zs / sec[mt]) : "–"
+                continue
+            }
+            if (pass == 3) {
+                ac = f SUBSEP s SUBSEP "yamiscan_ac"
+                hm = sec[f, s, "match_s"]; am = sec[f, s, "ac_match_s"]
+                hs_ = sec[f, s, "scan_s"]; asc = sec[f, s, "ac_scan_s"]
+                printf "| %d | %.3f, %.3f | %.2f, %.2f | %.0f, %.0f | %s | %.0f, %.0f | %s | %s, %s | %d, %d%s |\n", s,
+                    sec[f, s, "compile"], sec[f, s, "compile_ac"], cnt[f, s, "db_bytes"] / 1e6,
+                    cnt[f, s, "db_bytes_ac"] / 1e6, mbs(hm), mbs(am), (am > 0 ? sprintf("%.2f", hm / am) : "–"),
+                    mbs(hs_), mbs(asc), (asc > 0 ? sprintf("%.2f", hs_ / asc) : "–"), cell(e), cell(ac),
+                    cnt[e], cnt[ac], (cnt[e] == cnt[ac] && cnt[f, s, "hit_posts"] == cnt[f, s, "ac_hit_posts"] ? "" : " DIFFER!")
                 continue
             }
             best = ""; agree = "agree"
@@ -82,10 +97,13 @@ END {
     for (i = 1; i <= nsets; i++) {
         split(order[i], fs, SUBSEP); f = fs[1]; s = fs[2]
         printf "%s{\"family\":\"%s\",\"terms\":%d,\"hit_posts\":%d,\"compile_s\":%s,\"compile_peak_kib\":%d," \
-               "\"db_bytes\":%d,\"read_s\":%s,\"frame_s\":%s,\"scan_s\":%s,\"tools\":{",
+               "\"db_bytes\":%d,\"read_s\":%s,\"frame_s\":%s,\"scan_s\":%s,\"match_s\":%s," \
+               "\"ac\":{\"compile_s\":%s,\"compile_peak_kib\":%d,\"db_bytes\":%d,\"scan_s\":%s,\"match_s\":%s,\"hit_posts\":%d},\"tools\":{",
             (i > 1 ? "," : ""), f, s, cnt[f, s, "hit_posts"], sec[f, s, "compile"], rss[f, s, "compile"],
-            cnt[f, s, "db_bytes"], sec[f, s, "read_s"], sec[f, s, "frame_s"], sec[f, s, "scan_s"] > json
-        all = "yamiscan yamiscan_mt yamiscan_lines " "grep rg ugrep ugrep-z pyac"
+            cnt[f, s, "db_bytes"], sec[f, s, "read_s"], sec[f, s, "frame_s"], sec[f, s, "scan_s"],
+            sec[f, s, "match_s"], sec[f, s, "compile_ac"], rss[f, s, "compile_ac"], cnt[f, s, "db_bytes_ac"],
+            sec[f, s, "ac_scan_s"], sec[f, s, "ac_match_s"], cnt[f, s, "ac_hit_posts"] > json
+        all = "yamiscan yamiscan_mt yamiscan_lines yamiscan_ac " "grep rg ugrep ugrep-z pyac"
         m = split(all, names, " ")
         for (t = 1; t <= m; t++) {
             k = f SUBSEP s SUBSEP names[t]
