@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "yamiscan.h"
 
 static char cmd[8192];
 
@@ -173,6 +174,45 @@ Test(cli, db_round_trip_gives_identical_output)
     cr_assert(strstr(b.out, "{\"file\":\"(standard input)\",\"line\":"));
     run_free(&a);
     run_free(&b);
+}
+
+/* --engine: ac gives the same output as hs on a literal lexicon, directly
+ * and through a compiled file; a regex, an unknown engine and a database of
+ * the other engine are refused with clear messages. */
+Test(cli, engines_give_the_same_output)
+{
+    const char *lit = tmp_path("lit.tsv"), *db = tmp_path("ac.ysdb");
+    run_result r = sh("awk -F '\t' '$4 != \"re\"' %s > %s && \"$YAMISCAN\" compile --engine ac "
+                      "--stats -l %s -o %s", lexicon(), lit, lit, db);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "  engine         ac\n"), "%s", r.err);
+    run_free(&r);
+    run_result ac = sh("\"$YAMISCAN\" scan --engine ac -l %s %s", lit, sample());
+    run_result acdb = sh("\"$YAMISCAN\" scan --db %s %s", db, sample());
+    cr_assert_eq(ac.status, 0, "%s", ac.err);
+    cr_assert_gt(count_str(ac.out, "\n"), 1000);
+    cr_assert_str_eq(acdb.out, ac.out);
+    if (ys_engine_version("hs")) {
+        run_result hs = sh("\"$YAMISCAN\" scan --engine hs -l %s %s", lit, sample());
+        cr_assert_str_eq(hs.out, ac.out);
+        run_free(&hs);
+        r = sh("\"$YAMISCAN\" scan --engine ac -l %s %s", lexicon(), posts_file());
+        cr_assert_eq(r.status, 2);
+        cr_assert(strstr(r.err, "ja-recruitment.tsv:") && strstr(r.err, "is a regex, and the ac "
+                  "engine takes literals only"), "%s", r.err);
+        run_free(&r);
+        r = sh("\"$YAMISCAN\" scan --engine hs --db %s %s", db, posts_file());
+        cr_assert_eq(r.status, 2);
+        cr_assert(strstr(r.err, "compiled for the ac engine, not hs; recompile it with "
+                             "'yamiscan compile --engine hs'"), "%s", r.err);
+        run_free(&r);
+    }
+    r = sh("\"$YAMISCAN\" scan --engine zz %s", posts_file());
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "no engine 'zz' in this yamiscan"), "%s", r.err);
+    run_free(&r);
+    run_free(&ac);
+    run_free(&acdb);
 }
 
 Test(cli, stale_and_damaged_databases_are_refused)
