@@ -9,14 +9,25 @@
 
 static ys_error err;
 
-/* Reads a whole source with reads of `chunk` bytes; returns the status of
- * the last read, the bytes in *out. */
-static int read_all(const char *path, size_t chunk, char **out, size_t *len)
+static size_t file_size(const char *path)
+{
+    size_t n;
+    free(read_file(path, &n));
+    return n;
+}
+
+/* Reads a whole source with reads of `chunk` bytes, decoding with
+ * `threads` threads; returns the status of the last read, the bytes in
+ * *out, and whether frames were decoded in parallel in *parallel. */
+static int read_all_threads(const char *path, size_t chunk, unsigned threads, char **out,
+                            size_t *len, int *parallel)
 {
     ys_source *s;
     int rc = ys_source_open(path, &s, &err);
     if (rc != YS_OK)
         return rc;
+    cr_assert_eq(ys_source_set_threads(s, threads, &err), YS_OK);
+    *parallel = ys_source_parallel(s);
     size_t cap = 1 << 20, n = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -28,10 +39,18 @@ static int read_all(const char *path, size_t chunk, char **out, size_t *len)
         if (rc != YS_OK || got == 0)
             break;
     }
+    if (rc == YS_OK && ys_source_is_zstd(s))
+        cr_assert_eq(ys_source_bytes_in(s), file_size(path), "every compressed byte counted");
     ys_source_close(s);
     *out = buf;
     *len = n;
     return rc;
+}
+
+static int read_all(const char *path, size_t chunk, char **out, size_t *len)
+{
+    int parallel;
+    return read_all_threads(path, chunk, 1, out, len, &parallel);
 }
 
 static char text[300000];
@@ -91,6 +110,52 @@ Test(source, many_concatenated_frames_and_skippable_frames)
         zlen += zstd_frame(text + off, n, 1, z + zlen, sizeof z - zlen);
     }
     check_roundtrip("multi.zst", zlen, 1);
+    /* The same file decoded by 3 threads, a frame each. */
+    const char *path = tmp_path("multi.zst");
+    size_t chunks[] = {1, 7, 4096, 1 << 20};
+    for (size_t i = 0; i < 4; i++) {
+        char *out;
+        size_t n;
+        int parallel;
+        cr_assert_eq(read_all_threads(path, chunks[i], 3, &out, &n, &parallel), YS_OK, "%s",
+                     err.message);
+        cr_assert(parallel, "6 frames with sizes recorded are decoded in parallel");
+        cr_assert_eq(n, text_len);
+        cr_assert(memcmp(out, text, n) == 0, "chunk %zu", chunks[i]);
+        free(out);
+    }
+}
+
+/* Frames whose decoded size is not recorded (streamed compression), and a
+ * single frame: read by the streaming decoder, whatever the thread count. */
+Test(source, frames_without_sizes_are_streamed)
+{
+    make_text();
+    size_t zlen = 0;
+    for (int k = 0; k < 2; k++) {
+        ZSTD_CCtx *c = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
+        ZSTD_inBuffer in = {text + k * (text_len / 2), text_len / 2 + k * (text_len % 2), 0};
+        ZSTD_outBuffer o = {z + zlen, sizeof z - zlen, 0};
+        cr_assert_eq(ZSTD_compressStream2(c, &o, &in, ZSTD_e_end), 0);
+        zlen += o.pos;
+        ZSTD_freeCCtx(c);
+    }
+    const char *path = tmp_path("unsized.zst");
+    write_file(path, z, zlen);
+    char *out;
+    size_t n;
+    int parallel;
+    cr_assert_eq(read_all_threads(path, 4096, 4, &out, &n, &parallel), YS_OK);
+    cr_assert(!parallel);
+    cr_assert(n == text_len && memcmp(out, text, n) == 0);
+    free(out);
+    path = tmp_path("single.zst");
+    write_file(path, z, zstd_frame(text, text_len, 3, z, sizeof z));
+    cr_assert_eq(read_all_threads(path, 4096, 4, &out, &n, &parallel), YS_OK);
+    cr_assert(!parallel);
+    cr_assert(n == text_len && memcmp(out, text, n) == 0);
+    free(out);
 }
 
 Test(source, long_window_frame)
@@ -166,22 +231,31 @@ Test(source, corrupt_frame_keeps_results_before_the_damage)
     cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK);
     ys_scanner *sc;
     cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
-    const char *outp = tmp_path("corrupt.out");
-    FILE *out = fopen(outp, "w");
-    ys_pipeline_options po = {.out = out};
-    ys_counters c = {0};
-    int rc = ys_pipeline_run(db, sc, &po, path, &c, &err);
-    fclose(out);
-    cr_assert_eq(rc, YS_EZSTD);
-    const char *at = strstr(err.message, "corrupt zstd stream near compressed byte offset ");
-    cr_assert_not_null(at, "%s", err.message);
-    size_t off = strtoul(at + strlen("corrupt zstd stream near compressed byte offset "), NULL, 10);
-    cr_assert(off >= frame_start[2] && off <= zlen, "offset %zu inside frame 3", off);
-    char *o = read_file(outp, NULL);
-    cr_assert(strstr(o, "\"id\":0,") && strstr(o, "\"id\":199,"), "frame 1 written");
-    cr_assert(strstr(o, "\"id\":1000,") && strstr(o, "\"id\":1199,"), "frame 2 written");
-    cr_assert_geq(c.posts_flagged, 400);
-    free(o);
+    /* One thread: the streaming decoder. Two: the frames are decoded in
+     * parallel, and the damaged one is named by its start. */
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        const char *outp = tmp_path("corrupt.out");
+        FILE *out = fopen(outp, "w");
+        ys_pipeline_options po = {.out = out, .threads = threads};
+        ys_counters c = {0};
+        int rc = ys_pipeline_run(db, sc, &po, path, &c, &err);
+        fclose(out);
+        cr_assert_eq(rc, YS_EZSTD);
+        const char *what = threads == 1 ? "corrupt zstd stream near compressed byte offset "
+                                        : "corrupt zstd stream in the frame at compressed byte "
+                                          "offset ";
+        const char *at = strstr(err.message, what);
+        cr_assert_not_null(at, "%s", err.message);
+        size_t off = strtoul(at + strlen(what), NULL, 10);
+        cr_assert(off >= frame_start[2] && off <= zlen, "offset %zu inside frame 3", off);
+        if (threads == 2)
+            cr_assert_eq(off, frame_start[2]);
+        char *o = read_file(outp, NULL);
+        cr_assert(strstr(o, "\"id\":0,") && strstr(o, "\"id\":199,"), "frame 1 written");
+        cr_assert(strstr(o, "\"id\":1000,") && strstr(o, "\"id\":1199,"), "frame 2 written");
+        cr_assert_geq(c.posts_flagged, 400);
+        free(o);
+    }
     ys_scanner_free(sc);
     ys_db_free(db);
     ys_lexicon_free(lex);

@@ -216,6 +216,16 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err);
 int ys_source_read(ys_source *src, void *buf, size_t cap, size_t *got,
                    ys_error *err);
 
+/* Decodes a zstd file of many frames with `threads` threads (each frame
+ * on one; libzstd cannot split a frame). Call before the first read; a
+ * no-op (YS_OK) for one thread, plain input, stdin and pipes, and for files
+ * that do not qualify: fewer than two frames, a frame whose header does not
+ * record its decoded size or that decodes to more than 64 MiB (2 × threads
+ * frames are held in memory), or a damaged stream. ys_source_parallel tells
+ * whether it took effect. Write such files with `pzstd`, or by compressing
+ * pieces separately and joining them with `cat`. */
+int ys_source_set_threads(ys_source *src, unsigned threads, ys_error *err);
+int ys_source_parallel(const ys_source *src);
 const char *ys_source_name(const ys_source *src); /* "(standard input)" for "-" */
 int ys_source_is_zstd(const ys_source *src);
 uint64_t ys_source_bytes_in(const ys_source *src);  /* raw bytes read */

@@ -320,6 +320,8 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
         rc = YS_ENOMEM;
     if (rc == YS_OK && opt->threads > 1)
         rc = pool_new(&r, opt->threads, &r.pool);
+    if (rc == YS_OK && opt->threads > 1) /* as many decoding threads, if it has frames */
+        rc = ys_source_set_threads(src, opt->threads, err);
     if (rc != YS_OK) {
         if (rc == YS_ENOMEM)
             ys_fail(err, YS_ENOMEM, "out of memory");

@@ -1,6 +1,7 @@
 /* Byte streams: a file or stdin, decompressed when it starts with a zstd
  * frame (ZSTD_decompressStream handles multi-frame, concatenated and
- * skippable frames). */
+ * skippable frames; a file of many frames may be decoded by several
+ * threads instead, frames.c). */
 #include "internal.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct ys_source {
     uint64_t bytes_out;
     size_t frame_left;   /* last ZSTD_decompressStream hint: 0 = between frames */
     int eof;
+    ys_frames *frames;   /* frame-parallel decoding, or NULL */
 };
 
 /* One read(2); sets eof when it returns 0 bytes. EINTR is passed up, so
@@ -114,6 +116,7 @@ void ys_source_close(ys_source *s)
 {
     if (!s)
         return;
+    ys_frames_close(s->frames);
     if (s->fd != STDIN_FILENO)
         close(s->fd);
     ZSTD_freeDStream(s->ds);
@@ -178,15 +181,29 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
     return YS_OK;
 }
 
+int ys_source_set_threads(ys_source *s, unsigned threads, ys_error *err)
+{
+    if (!s->zstd || s->frames || s->bytes_out > 0 || s->fd == STDIN_FILENO)
+        return YS_OK;
+    int rc = ys_frames_open(s->fd, s->name, threads, &s->frames);
+    return rc == YS_OK ? YS_OK : ys_fail(err, rc, "out of memory");
+}
+
 int ys_source_read(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
 {
     *got = 0;
-    int rc = s->zstd ? read_zstd(s, buf, cap, got, err) : read_plain(s, buf, cap, got, err);
+    int rc = s->frames ? ys_frames_read(s->frames, buf, cap, got, err)
+             : s->zstd ? read_zstd(s, buf, cap, got, err)
+                       : read_plain(s, buf, cap, got, err);
     s->bytes_out += *got;
     return rc;
 }
 
 const char *ys_source_name(const ys_source *s) { return s->name; }
 int ys_source_is_zstd(const ys_source *s) { return s->zstd; }
-uint64_t ys_source_bytes_in(const ys_source *s) { return s->in_base + s->in_len; }
+uint64_t ys_source_bytes_in(const ys_source *s)
+{
+    return s->frames ? ys_frames_bytes_in(s->frames) : s->in_base + s->in_len;
+}
+int ys_source_parallel(const ys_source *s) { return s->frames != NULL; }
 uint64_t ys_source_bytes_out(const ys_source *s) { return s->bytes_out; }

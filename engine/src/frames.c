@@ -1,0 +1,260 @@
+/* Frame-parallel zstd decompression. libzstd decodes one frame on one
+ * thread, so a file of many independent frames (pzstd's output, the
+ * seekable format, compressed pieces joined with cat) is the only way past
+ * one core's decompression speed: the file is mapped, its frames are found
+ * by walking their block headers (ZSTD_findFrameCompressedSize), and a pool
+ * of threads decodes them, each frame into its own buffer, while the reader
+ * takes the buffers back in file order.
+ *
+ * Only files that qualify take this path: a regular file, at least two
+ * frames with data, every frame's decoded size written in its header and at
+ * most FRAME_MAX (this bounds memory: 2 × threads frames in flight), and a
+ * walk that reaches the end. Anything else (one frame, pipes, sizes not
+ * recorded, a damaged or truncated stream) is read by the streaming decoder
+ * in source.c, whose error messages name the failing byte offset. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#define FRAME_MAX (64u << 20)
+#define WINDOW_LOG_MAX 30 /* as source.c */
+
+typedef struct {
+    uint64_t off, csize, size; /* compressed offset and size, decoded size */
+} frame;
+
+enum { FREE, QUEUED, RUNNING, DONE };
+
+typedef struct {
+    size_t frame; /* index into frames */
+    int state;
+    char *out;
+    size_t cap;
+    int rc;
+    ys_error err;
+} piece;
+
+struct ys_frames {
+    const char *name;
+    const unsigned char *map;
+    size_t map_len;
+    frame *f;
+    size_t nf;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    piece *ring;
+    size_t nring;
+    size_t next_queue, next_take, next_read; /* frame indexes */
+    size_t read_pos;                         /* in the piece being read */
+    uint64_t bytes_in;
+    int quit;
+    pthread_t *threads;
+    size_t nthreads;
+};
+
+/* The frames of map[0..len), or 0 if the file does not qualify. */
+static int walk(ys_frames *fs)
+{
+    size_t cap = 0;
+    for (uint64_t off = 0; off < fs->map_len;) {
+        const unsigned char *p = fs->map + off;
+        size_t left = fs->map_len - (size_t)off;
+        size_t c = ZSTD_findFrameCompressedSize(p, left);
+        if (ZSTD_isError(c) || c == 0)
+            return 0;
+        uint32_t magic = left >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                                         (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+                                   : 0;
+        if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
+            unsigned long long size = ZSTD_getFrameContentSize(p, left);
+            if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
+                size > FRAME_MAX)
+                return 0;
+            if (fs->nf == cap && !ys_grow(&fs->f, cap = cap ? 2 * cap : 64, sizeof *fs->f))
+                return 0;
+            fs->f[fs->nf++] = (frame){off, c, size};
+        }
+        off += c;
+    }
+    return fs->nf >= 2;
+}
+
+static void decode(ys_frames *fs, ZSTD_DCtx *dctx, piece *pc)
+{
+    const frame *f = &fs->f[pc->frame];
+    pc->rc = YS_OK;
+    if (f->size > pc->cap) {
+        if (!ys_grow(&pc->out, f->size, 1)) {
+            pc->rc = ys_fail(&pc->err, YS_ENOMEM, "out of memory");
+            return;
+        }
+        pc->cap = f->size;
+    }
+    size_t r = dctx ? ZSTD_decompressDCtx(dctx, pc->out, f->size, fs->map + f->off, f->csize)
+                    : (size_t)-ZSTD_error_memory_allocation;
+    if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+        pc->rc = ys_fail(&pc->err, YS_EZSTD,
+                         "%s: the zstd frame at compressed byte offset %llu needs a window "
+                         "larger than the %u MiB limit (written with zstd --long=31?)",
+                         fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20));
+    else if (ZSTD_isError(r) || r != f->size)
+        pc->rc = ys_fail(&pc->err, YS_EZSTD,
+                         "%s: corrupt zstd stream in the frame at compressed byte offset %llu: %s",
+                         fs->name, (unsigned long long)f->off,
+                         ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong decoded size");
+}
+
+static void *worker(void *arg)
+{
+    ys_frames *fs = arg;
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    if (dctx)
+        ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
+    pthread_mutex_lock(&fs->mu);
+    for (;;) {
+        piece *pc = &fs->ring[fs->next_take % fs->nring];
+        while (!fs->quit && !(pc->state == QUEUED && pc->frame == fs->next_take)) {
+            pthread_cond_wait(&fs->work, &fs->mu);
+            pc = &fs->ring[fs->next_take % fs->nring];
+        }
+        if (fs->quit)
+            break;
+        fs->next_take++;
+        pc->state = RUNNING;
+        pthread_mutex_unlock(&fs->mu);
+        decode(fs, dctx, pc);
+        pthread_mutex_lock(&fs->mu);
+        pc->state = DONE;
+        pthread_cond_broadcast(&fs->done);
+    }
+    pthread_mutex_unlock(&fs->mu);
+    ZSTD_freeDCtx(dctx);
+    return NULL;
+}
+
+/* Queues frames into every free slot of the ring. Called with mu held. */
+static void queue_more(ys_frames *fs)
+{
+    while (fs->next_queue < fs->nf && fs->next_queue < fs->next_read + fs->nring) {
+        piece *pc = &fs->ring[fs->next_queue % fs->nring];
+        pc->frame = fs->next_queue++;
+        pc->state = QUEUED;
+    }
+    pthread_cond_broadcast(&fs->work);
+}
+
+void ys_frames_close(ys_frames *fs)
+{
+    if (!fs)
+        return;
+    if (fs->threads) {
+        pthread_mutex_lock(&fs->mu);
+        fs->quit = 1;
+        pthread_cond_broadcast(&fs->work);
+        pthread_mutex_unlock(&fs->mu);
+        for (size_t i = 0; i < fs->nthreads; i++)
+            pthread_join(fs->threads[i], NULL);
+        pthread_mutex_destroy(&fs->mu);
+        pthread_cond_destroy(&fs->work);
+        pthread_cond_destroy(&fs->done);
+    }
+    for (size_t i = 0; fs->ring && i < fs->nring; i++)
+        free(fs->ring[i].out);
+    if (fs->map)
+        munmap((void *)fs->map, fs->map_len);
+    free(fs->ring);
+    free(fs->threads);
+    free(fs->f);
+    free(fs);
+}
+
+int ys_frames_open(int fd, const char *name, unsigned threads, ys_frames **out)
+{
+    *out = NULL;
+    struct stat st;
+    if (threads < 2 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8)
+        return YS_OK;
+    ys_frames *fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return YS_ENOMEM;
+    fs->name = name;
+    fs->map_len = (size_t)st.st_size;
+    void *m = mmap(NULL, fs->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+        free(fs);
+        return YS_OK; /* the streaming decoder will read it */
+    }
+    fs->map = m;
+    posix_madvise(m, fs->map_len, POSIX_MADV_SEQUENTIAL);
+    if (!walk(fs)) {
+        ys_frames_close(fs);
+        return YS_OK;
+    }
+    fs->nring = 2 * (size_t)threads;
+    fs->ring = calloc(fs->nring, sizeof *fs->ring);
+    fs->threads = calloc(threads, sizeof *fs->threads);
+    if (!fs->ring || !fs->threads) {
+        ys_frames_close(fs);
+        return YS_ENOMEM;
+    }
+    pthread_mutex_init(&fs->mu, NULL);
+    pthread_cond_init(&fs->work, NULL);
+    pthread_cond_init(&fs->done, NULL);
+    for (unsigned i = 0; i < threads; i++) {
+        if (pthread_create(&fs->threads[i], NULL, worker, fs) != 0)
+            break;
+        fs->nthreads++;
+    }
+    if (fs->nthreads == 0) {
+        ys_frames_close(fs);
+        return YS_ENOMEM;
+    }
+    pthread_mutex_lock(&fs->mu);
+    queue_more(fs);
+    pthread_mutex_unlock(&fs->mu);
+    *out = fs;
+    return YS_OK;
+}
+
+int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *err)
+{
+    *got = 0;
+    while (fs->next_read < fs->nf && *got < cap) {
+        piece *pc = &fs->ring[fs->next_read % fs->nring];
+        pthread_mutex_lock(&fs->mu);
+        while (pc->state != DONE)
+            pthread_cond_wait(&fs->done, &fs->mu);
+        pthread_mutex_unlock(&fs->mu);
+        if (pc->rc != YS_OK) {
+            if (err)
+                *err = pc->err;
+            return pc->rc; /* what came before it has been returned */
+        }
+        const frame *f = &fs->f[pc->frame];
+        size_t n = f->size - fs->read_pos;
+        n = n < cap - *got ? n : cap - *got;
+        memcpy(buf + *got, pc->out + fs->read_pos, n);
+        *got += n;
+        fs->read_pos += n;
+        if (fs->read_pos == f->size) {
+            fs->bytes_in = f->off + f->csize;
+            fs->read_pos = 0;
+            pthread_mutex_lock(&fs->mu);
+            pc->state = FREE;
+            fs->next_read++;
+            queue_more(fs);
+            pthread_mutex_unlock(&fs->mu);
+        }
+    }
+    if (fs->next_read == fs->nf)
+        fs->bytes_in = fs->map_len; /* trailing skippable frames included */
+    return YS_OK;
+}
+
+uint64_t ys_frames_bytes_in(const ys_frames *fs) { return fs->bytes_in; }
