@@ -215,6 +215,36 @@ Test(cli, engines_give_the_same_output)
     run_free(&acdb);
 }
 
+/* Several inputs with several threads (the next file decoded ahead, files
+ * of many frames decoded frame-parallel) give exactly the one-thread
+ * output and messages, a missing file among them included. */
+Test(cli, several_files_with_threads_equal_one_thread)
+{
+    const char *multi = tmp_path("multi.jsonl.zst"), *one = tmp_path("one.jsonl.zst");
+    run_result r = sh("zstdcat %s > %s.txt && split -n 4 -d %s.txt %s.part && "
+                      "for f in %s.part*; do zstd -q -c $f; done > %s && zstd -q -c %s.txt > %s",
+                      sample(), multi, multi, multi, multi, multi, multi, one);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    const char *files = "%s %s /nonexistent.zst %s %s";
+    char list[4096];
+    snprintf(list, sizeof list, files, one, multi, one, posts_file());
+    run_result a = sh("\"$YAMISCAN\" scan -e 受け子 -e 闇バイト --stats --threads 1 %s", list);
+    run_result b = sh("\"$YAMISCAN\" scan -e 受け子 -e 闇バイト --stats --threads 3 %s", list);
+    cr_assert_eq(a.status, 2, "%s", a.err);
+    cr_assert_eq(b.status, 2, "%s", b.err);
+    cr_assert_gt(count_str(a.out, "\n"), 1000);
+    cr_assert_str_eq(a.out, b.out);
+    /* stderr equal but for the throughput lines */
+    char *sa = strstr(a.err, "  seconds"), *sb = strstr(b.err, "  seconds");
+    cr_assert(sa && sb);
+    *sa = *sb = 0;
+    cr_assert_str_eq(a.err, b.err);
+    cr_assert(strstr(a.err, "/nonexistent.zst: No such file or directory"), "%s", a.err);
+    run_free(&a);
+    run_free(&b);
+}
+
 Test(cli, stale_and_damaged_databases_are_refused)
 {
     const char *db = tmp_path("s.ysdb");

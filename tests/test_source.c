@@ -156,6 +156,21 @@ Test(source, frames_without_sizes_are_streamed)
     cr_assert(!parallel);
     cr_assert(n == text_len && memcmp(out, text, n) == 0);
     free(out);
+
+    /* Prefetching (a file read after another) takes a single frame too. */
+    ys_source *s;
+    cr_assert_eq(ys_source_open(path, &s, &err), YS_OK);
+    cr_assert_eq(ys_source_prefetch(s, 2, &err), YS_OK);
+    cr_assert(ys_source_parallel(s));
+    out = malloc(text_len + 1);
+    n = 0;
+    for (size_t got = 1; got;) {
+        cr_assert_eq(ys_source_read(s, out + n, text_len + 1 - n, &got, &err), YS_OK);
+        n += got;
+    }
+    cr_assert(n == text_len && memcmp(out, text, n) == 0);
+    free(out);
+    ys_source_close(s);
 }
 
 Test(source, long_window_frame)

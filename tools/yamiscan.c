@@ -338,10 +338,21 @@ static int cmd_scan(int argc, char **argv)
     catch_stop_signals();
     po.stop = &stop_signal;
     double t0 = now();
+    /* With several threads the next file is opened and decoded ahead while
+     * the current one is scanned (its errors wait for its turn). */
+    ys_source *next = NULL;
     for (int i = 0; i < ninputs && !closed; i++) {
         uint64_t before = counters.posts_flagged, opened = counters.inputs;
+        ys_source *cur = next;
+        next = NULL;
+        ys_error ahead;
+        if (po.threads > 1 && i + 1 < ninputs && strcmp(inputs[i + 1], "-") != 0 &&
+            ys_source_open(inputs[i + 1], &next, &ahead) == YS_OK)
+            (void)ys_source_prefetch(next, po.threads, &ahead); /* else read as it comes */
         memset(&err, 0, sizeof err);
-        int rc = ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
+        int rc = cur ? ys_pipeline_run_source(db, sc, &po, cur, &counters, &err)
+                     : ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
+        ys_source_close(cur);
         if (ps.shown) {
             fputs("\r\033[K", stderr);
             ps.shown = 0;
@@ -378,6 +389,7 @@ static int cmd_scan(int argc, char **argv)
         if (stopped)
             break;
     }
+    ys_source_close(next);
     double secs = now() - t0;
     uint64_t skipped = 0;
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)

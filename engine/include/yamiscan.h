@@ -226,6 +226,10 @@ int ys_source_read(ys_source *src, void *buf, size_t cap, size_t *got,
  * pieces separately and joining them with `cat`. */
 int ys_source_set_threads(ys_source *src, unsigned threads, ys_error *err);
 int ys_source_parallel(const ys_source *src);
+/* As ys_source_set_threads, and a file of one frame qualifies too (with
+ * its decoded size recorded, up to 64 MiB): decoding starts at once, in the
+ * background, for a file that will be read after the current one. */
+int ys_source_prefetch(ys_source *src, unsigned threads, ys_error *err);
 const char *ys_source_name(const ys_source *src); /* "(standard input)" for "-" */
 int ys_source_is_zstd(const ys_source *src);
 uint64_t ys_source_bytes_in(const ys_source *src);  /* raw bytes read */
@@ -506,6 +510,13 @@ typedef struct ys_pipeline_options {
 int ys_pipeline_run(const ys_db *db, ys_scanner *sc,
                     const ys_pipeline_options *opt, const char *path,
                     ys_counters *counters, ys_error *err);
+
+/* The same on a source the caller opened (and closes): a caller with
+ * several files opens the next one and calls ys_source_prefetch on it
+ * before running the current one, so that the two are decoded at once. */
+int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc,
+                           const ys_pipeline_options *opt, ys_source *src,
+                           ys_counters *counters, ys_error *err);
 
 #ifdef __cplusplus
 }

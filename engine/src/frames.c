@@ -7,7 +7,7 @@
  * takes the buffers back in file order.
  *
  * Only files that qualify take this path: a regular file, at least two
- * frames with data, every frame's decoded size written in its header and at
+ * frames with data (one, for a file decoded ahead while another is read), every frame's decoded size written in its header and at
  * most FRAME_MAX (this bounds memory: 2 × threads frames in flight), and a
  * walk that reaches the end. Anything else (one frame, pipes, sizes not
  * recorded, a damaged or truncated stream) is read by the streaming decoder
@@ -59,7 +59,7 @@ struct ys_frames {
 };
 
 /* The frames of map[0..len), or 0 if the file does not qualify. */
-static int walk(ys_frames *fs)
+static int walk(ys_frames *fs, size_t min_frames)
 {
     size_t cap = 0;
     for (uint64_t off = 0; off < fs->map_len;) {
@@ -82,7 +82,7 @@ static int walk(ys_frames *fs)
         }
         off += c;
     }
-    return fs->nf >= 2;
+    return fs->nf >= min_frames;
 }
 
 static void decode(ys_frames *fs, ZSTD_DCtx *dctx, piece *pc)
@@ -174,11 +174,12 @@ void ys_frames_close(ys_frames *fs)
     free(fs);
 }
 
-int ys_frames_open(int fd, const char *name, unsigned threads, ys_frames **out)
+int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
+                   ys_frames **out)
 {
     *out = NULL;
     struct stat st;
-    if (threads < 2 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8)
+    if (threads < 2 || min_frames < 1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8)
         return YS_OK;
     ys_frames *fs = calloc(1, sizeof *fs);
     if (!fs)
@@ -192,7 +193,7 @@ int ys_frames_open(int fd, const char *name, unsigned threads, ys_frames **out)
     }
     fs->map = m;
     posix_madvise(m, fs->map_len, POSIX_MADV_SEQUENTIAL);
-    if (!walk(fs)) {
+    if (!walk(fs, min_frames)) {
         ys_frames_close(fs);
         return YS_OK;
     }

@@ -78,11 +78,13 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8);
 int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len),
                 void *ctx);
 
-/* Frame-parallel decompression of a zstd file of many frames (frames.c).
+/* Frame-parallel decompression of a zstd file of frames (frames.c).
  * ys_frames_open leaves *out NULL, and returns YS_OK, when the file does not
- * qualify; then the streaming decoder reads it. */
+ * qualify (fewer than min_frames frames, …); then the streaming decoder
+ * reads it. */
 typedef struct ys_frames ys_frames;
-int ys_frames_open(int fd, const char *name, unsigned threads, ys_frames **out);
+int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
+                   ys_frames **out);
 int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *err);
 uint64_t ys_frames_bytes_in(const ys_frames *fs);
 void ys_frames_close(ys_frames *fs);

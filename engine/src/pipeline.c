@@ -301,11 +301,20 @@ static int pool_new(run *r, unsigned threads, pool **out)
 int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
                     const char *path, ys_counters *c, ys_error *err)
 {
-    size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     ys_source *src;
     int rc = ys_source_open(path, &src, err);
     if (rc != YS_OK)
         return rc;
+    rc = ys_pipeline_run_source(db, sc, opt, src, c, err);
+    ys_source_close(src);
+    return rc;
+}
+
+int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
+                           ys_source *src, ys_counters *c, ys_error *err)
+{
+    size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
+    int rc = YS_OK;
     run r = {db, opt, c, err, NULL, sc, NULL, {0}, NULL};
     char *buf = NULL;
     r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);
@@ -327,7 +336,6 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
             ys_fail(err, YS_ENOMEM, "out of memory");
         ys_framer_free(r.fr);
         ys_scorer_free(r.scorer);
-        ys_source_close(src);
         free(buf);
         free(r.t.cat_hits);
         return rc;
@@ -380,7 +388,6 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     pool_free(r.pool);
     ys_framer_free(r.fr);
     ys_scorer_free(r.scorer);
-    ys_source_close(src);
     free(buf);
     free(r.t.cat_hits);
     return rc;

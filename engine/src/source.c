@@ -181,12 +181,22 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
     return YS_OK;
 }
 
-int ys_source_set_threads(ys_source *s, unsigned threads, ys_error *err)
+static int start_frames(ys_source *s, unsigned threads, size_t min_frames, ys_error *err)
 {
     if (!s->zstd || s->frames || s->bytes_out > 0 || s->fd == STDIN_FILENO)
         return YS_OK;
-    int rc = ys_frames_open(s->fd, s->name, threads, &s->frames);
+    int rc = ys_frames_open(s->fd, s->name, threads, min_frames, &s->frames);
     return rc == YS_OK ? YS_OK : ys_fail(err, rc, "out of memory");
+}
+
+int ys_source_set_threads(ys_source *s, unsigned threads, ys_error *err)
+{
+    return start_frames(s, threads, 2, err);
+}
+
+int ys_source_prefetch(ys_source *s, unsigned threads, ys_error *err)
+{
+    return start_frames(s, threads, 1, err);
 }
 
 int ys_source_read(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
