@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "feed.h"
 #include "yamiscan.h"
 
 #define MAX_RUNS 99
@@ -28,14 +29,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void check(int rc, const ys_error *err)
-{
-    if (rc != YS_OK) {
-        fprintf(stderr, "stage-times: %s\n", err->message);
-        exit(2);
-    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -50,76 +43,6 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
-/* The whole decoded input, read with the library's source. */
-static char *read_all(const char *path, size_t *len)
-{
-    ys_error err;
-    ys_source *src;
-    check(ys_source_open(path, &src, &err), &err);
-    size_t cap = 64 << 20, n = 0, got;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fprintf(stderr, "stage-times: out of memory\n");
-            exit(2);
-        }
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
-        else {
-            check(ys_source_read(src, buf + n, cap - n, &got, &err), &err);
-            if (got == 0)
-                break;
-            n += got;
-        }
-    }
-    ys_source_close(src);
-    *len = n;
-    return buf;
-}
-
-/* Framed posts: either just counted, or kept (copied into batches of their own). */
-typedef struct {
-    int keep;
-    ys_batch **kept;
-    size_t nkept, cap;
-    uint64_t posts;
-} frames;
-
-static int on_batch(void *ctx, ys_batch *b)
-{
-    frames *f = ctx;
-    size_t n = ys_batch_count(b);
-    f->posts += n;
-    if (!f->keep)
-        return 0;
-    if (f->nkept == f->cap &&
-        !(f->kept = realloc(f->kept, (f->cap = f->cap ? 2 * f->cap : 256) * sizeof *f->kept)))
-        return YS_ENOMEM;
-    ys_batch *copy = ys_batch_new(1 << 20);
-    if (!copy)
-        return YS_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        ys_post p;
-        ys_batch_post(b, i, &p);
-        int rc = ys_batch_add(copy, p.text, p.len, p.id, p.id_len, p.line);
-        if (rc != YS_OK)
-            return rc;
-    }
-    f->kept[f->nkept++] = copy;
-    return 0;
-}
-
-static void frame(const char *name, const char *data, size_t len, frames *f)
-{
-    ys_error err;
-    ys_framer *fr;
-    ys_frame_options fo = {0};
-    check(ys_framer_new(&fo, name, 1 << 20, on_batch, f, &fr, &err), &err);
-    check(ys_framer_feed(fr, data, len, &err), &err);
-    check(ys_framer_finish(fr, &err), &err);
-    ys_framer_free(fr);
-}
-
 /* Median seconds of scanning every kept batch; *hit_posts as a check. */
 static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *hit_posts)
 {
@@ -131,7 +54,7 @@ static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *
         for (size_t b = 0; b < kept->nkept; b++) {
             const ys_hit *hits;
             size_t nhits;
-            check(ys_scan_batch(sc, kept->kept[b], &hits, &nhits, &err), &err);
+            feed_check(ys_scan_batch(sc, kept->kept[b], &hits, &nhits, &err), &err);
             for (size_t i = 0; i < nhits; i++) /* hits are ordered by post */
                 *hit_posts += i == 0 || hits[i].post != hits[i - 1].post;
         }
@@ -172,16 +95,16 @@ int main(int argc, char **argv)
     ys_error err;
     ys_db *db;
     if (dbfile)
-        check(ys_db_load(dbfile, &db, &err), &err);
+        feed_check(ys_db_load(dbfile, &db, &err), &err);
     else {
         ys_lexicon *lex = ys_lexicon_new();
-        check(terms ? ys_lexicon_load_list(lex, terms, &err) : ys_lexicon_load_tsv(lex, lexicon, &err),
+        feed_check(terms ? ys_lexicon_load_list(lex, terms, &err) : ys_lexicon_load_tsv(lex, lexicon, &err),
               &err);
-        check(ys_db_compile_with(lex, engine, &db, &err), &err);
+        feed_check(ys_db_compile_with(lex, engine, &db, &err), &err);
         ys_lexicon_free(lex);
     }
     ys_scanner *sc;
-    check(ys_scanner_new(db, &sc, &err), &err);
+    feed_check(ys_scanner_new(db, &sc, &err), &err);
 
     double t_read[MAX_RUNS], t_frame[MAX_RUNS];
     size_t len = 0;
@@ -189,17 +112,17 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++) {
         free(data);
         double t0 = now();
-        data = read_all(path, &len);
+        data = feed_read(path, &len);
         t_read[r] = now() - t0;
     }
     frames counted = {0}, kept = {.keep = 1};
     for (int r = 0; r < runs; r++) {
         counted.posts = 0;
         double t0 = now();
-        frame(path, data, len, &counted);
+        feed_frame(path, data, len, &counted);
         t_frame[r] = now() - t0;
     }
-    frame(path, data, len, &kept);
+    feed_frame(path, data, len, &kept);
     free(data);
     uint64_t hit_posts, unfolded_hit_posts;
     double scan_s = scan_runs(sc, &kept, runs, &hit_posts);
@@ -209,9 +132,7 @@ int main(int argc, char **argv)
            "\"scan_s\":%.4f,\"match_s\":%.4f}\n",
            len, (unsigned long long)counted.posts, (unsigned long long)hit_posts,
            median(t_read, runs), median(t_frame, runs), scan_s, match_s);
-    for (size_t b = 0; b < kept.nkept; b++)
-        ys_batch_free(kept.kept[b]);
-    free(kept.kept);
+    feed_free(&kept);
     ys_scanner_free(sc);
     ys_db_free(db);
     return 0;
