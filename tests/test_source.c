@@ -126,30 +126,47 @@ Test(source, many_concatenated_frames_and_skippable_frames)
     }
 }
 
-/* Frames whose decoded size is not recorded (streamed compression), and a
- * single frame: read by the streaming decoder, whatever the thread count. */
-Test(source, frames_without_sizes_are_streamed)
+/* Frames whose decoded size is not recorded (as pzstd and streamed
+ * compression write them) are decoded in parallel too, frames larger than
+ * a piece's 16 MiB buffer included (the reader decodes their rest); a
+ * single frame is left to the streaming decoder. */
+Test(source, frames_without_sizes_and_big_frames)
 {
     make_text();
+    /* small, big (about 20 MB: over the buffer), small, big */
+    size_t reps[] = {1, 70, 1, 70}, total = 0;
+    static char big[144 * sizeof text];
+    static char zbig[4 * sizeof z];
     size_t zlen = 0;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 4; k++) {
+        size_t start = total;
+        for (size_t r = 0; r < reps[k]; r++, total += text_len)
+            memcpy(big + total, text, text_len);
+        big[start] = (char)('A' + k); /* tell the frames apart */
         ZSTD_CCtx *c = ZSTD_createCCtx();
         ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
-        ZSTD_inBuffer in = {text + k * (text_len / 2), text_len / 2 + k * (text_len % 2), 0};
-        ZSTD_outBuffer o = {z + zlen, sizeof z - zlen, 0};
+        ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+        ZSTD_inBuffer in = {big + start, total - start, 0};
+        ZSTD_outBuffer o = {zbig + zlen, sizeof zbig - zlen, 0};
         cr_assert_eq(ZSTD_compressStream2(c, &o, &in, ZSTD_e_end), 0);
         zlen += o.pos;
         ZSTD_freeCCtx(c);
     }
+    cr_assert_gt(total, 40u << 20);
     const char *path = tmp_path("unsized.zst");
-    write_file(path, z, zlen);
+    write_file(path, zbig, zlen);
     char *out;
     size_t n;
     int parallel;
-    cr_assert_eq(read_all_threads(path, 4096, 4, &out, &n, &parallel), YS_OK);
-    cr_assert(!parallel);
-    cr_assert(n == text_len && memcmp(out, text, n) == 0);
-    free(out);
+    size_t chunks[] = {4096, 1 << 20};
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(read_all_threads(path, chunks[i], 3, &out, &n, &parallel), YS_OK, "%s",
+                     err.message);
+        cr_assert(parallel);
+        cr_assert_eq(n, total);
+        cr_assert(memcmp(out, big, n) == 0, "chunk %zu", chunks[i]);
+        free(out);
+    }
     path = tmp_path("single.zst");
     write_file(path, z, zstd_frame(text, text_len, 3, z, sizeof z));
     cr_assert_eq(read_all_threads(path, 4096, 4, &out, &n, &parallel), YS_OK);

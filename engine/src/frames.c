@@ -22,11 +22,11 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define FRAME_MAX (64u << 20)
+#define PIECE_MAX (16u << 20)
 #define WINDOW_LOG_MAX 30 /* as source.c */
 
 typedef struct {
-    uint64_t off, csize, size; /* compressed offset and size, decoded size */
+    uint64_t off, csize; /* compressed offset and size */
 } frame;
 
 enum { FREE, QUEUED, RUNNING, DONE };
@@ -35,7 +35,9 @@ typedef struct {
     size_t frame; /* index into frames */
     int state;
     char *out;
-    size_t cap;
+    size_t len, cap;
+    ZSTD_DCtx *rest; /* the frame did not fit: decode the rest with this */
+    size_t rest_in;  /* compressed bytes of the frame already consumed */
     int rc;
     ys_error err;
 } piece;
@@ -72,50 +74,87 @@ static int walk(ys_frames *fs, size_t min_frames)
                                          (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
                                    : 0;
         if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
-            unsigned long long size = ZSTD_getFrameContentSize(p, left);
-            if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-                size > FRAME_MAX)
-                return 0;
             if (fs->nf == cap && !ys_grow(&fs->f, cap = cap ? 2 * cap : 64, sizeof *fs->f))
                 return 0;
-            fs->f[fs->nf++] = (frame){off, c, size};
+            fs->f[fs->nf++] = (frame){off, c};
         }
         off += c;
     }
     return fs->nf >= min_frames;
 }
 
-static void decode(ys_frames *fs, ZSTD_DCtx *dctx, piece *pc)
+static ZSTD_DCtx *new_dctx(void)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    if (d)
+        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
+    return d;
+}
+
+static int zstd_failed(ys_frames *fs, const frame *f, size_t r, ys_error *err)
+{
+    if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+        return ys_fail(err, YS_EZSTD,
+                       "%s: the zstd frame at compressed byte offset %llu needs a window "
+                       "larger than the %u MiB limit (written with zstd --long=31?)",
+                       fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20));
+    return ys_fail(err, YS_EZSTD,
+                   "%s: corrupt zstd stream in the frame at compressed byte offset %llu: %s",
+                   fs->name, (unsigned long long)f->off, ZSTD_getErrorName(r));
+}
+
+/* Decodes frame pc->frame into pc->out, up to PIECE_MAX bytes; if there is
+ * more, hands *dctx (mid-frame) to the piece and makes a new one. */
+static void decode(ys_frames *fs, ZSTD_DCtx **dctx, piece *pc)
 {
     const frame *f = &fs->f[pc->frame];
     pc->rc = YS_OK;
-    if (f->size > pc->cap) {
-        if (!ys_grow(&pc->out, f->size, 1)) {
-            pc->rc = ys_fail(&pc->err, YS_ENOMEM, "out of memory");
+    pc->len = 0;
+    if (!*dctx) {
+        pc->rc = ys_fail(&pc->err, YS_ENOMEM, "out of memory");
+        return;
+    }
+    ZSTD_DCtx_reset(*dctx, ZSTD_reset_session_only);
+    unsigned long long known = ZSTD_getFrameContentSize(fs->map + f->off, f->csize);
+    ZSTD_inBuffer in = {fs->map + f->off, f->csize, 0};
+    for (;;) {
+        if (pc->len == pc->cap) {
+            if (pc->cap == PIECE_MAX) { /* the reader does the rest */
+                pc->rest = *dctx;
+                pc->rest_in = in.pos;
+                *dctx = new_dctx();
+                return;
+            }
+            size_t cap = pc->cap ? 2 * pc->cap : 1u << 20;
+            if (known <= PIECE_MAX && known > cap)
+                cap = (size_t)known;
+            cap = cap < PIECE_MAX ? cap : PIECE_MAX;
+            if (!ys_grow(&pc->out, cap, 1)) {
+                pc->rc = ys_fail(&pc->err, YS_ENOMEM, "out of memory");
+                return;
+            }
+            pc->cap = cap;
+        }
+        ZSTD_outBuffer out = {pc->out, pc->cap, pc->len};
+        size_t r = ZSTD_decompressStream(*dctx, &out, &in);
+        pc->len = out.pos;
+        if (ZSTD_isError(r)) {
+            pc->rc = zstd_failed(fs, f, r, &pc->err);
             return;
         }
-        pc->cap = f->size;
+        if (r == 0)
+            return; /* the frame is complete (its checksum verified) */
+        if (in.pos == in.size && out.pos < out.size) {
+            pc->rc = zstd_failed(fs, f, (size_t)-ZSTD_error_srcSize_wrong, &pc->err);
+            return;
+        }
     }
-    size_t r = dctx ? ZSTD_decompressDCtx(dctx, pc->out, f->size, fs->map + f->off, f->csize)
-                    : (size_t)-ZSTD_error_memory_allocation;
-    if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
-        pc->rc = ys_fail(&pc->err, YS_EZSTD,
-                         "%s: the zstd frame at compressed byte offset %llu needs a window "
-                         "larger than the %u MiB limit (written with zstd --long=31?)",
-                         fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20));
-    else if (ZSTD_isError(r) || r != f->size)
-        pc->rc = ys_fail(&pc->err, YS_EZSTD,
-                         "%s: corrupt zstd stream in the frame at compressed byte offset %llu: %s",
-                         fs->name, (unsigned long long)f->off,
-                         ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong decoded size");
 }
 
 static void *worker(void *arg)
 {
     ys_frames *fs = arg;
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    if (dctx)
-        ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
+    ZSTD_DCtx *dctx = new_dctx();
     pthread_mutex_lock(&fs->mu);
     for (;;) {
         piece *pc = &fs->ring[fs->next_take % fs->nring];
@@ -128,7 +167,7 @@ static void *worker(void *arg)
         fs->next_take++;
         pc->state = RUNNING;
         pthread_mutex_unlock(&fs->mu);
-        decode(fs, dctx, pc);
+        decode(fs, &dctx, pc);
         pthread_mutex_lock(&fs->mu);
         pc->state = DONE;
         pthread_cond_broadcast(&fs->done);
@@ -164,8 +203,10 @@ void ys_frames_close(ys_frames *fs)
         pthread_cond_destroy(&fs->work);
         pthread_cond_destroy(&fs->done);
     }
-    for (size_t i = 0; fs->ring && i < fs->nring; i++)
+    for (size_t i = 0; fs->ring && i < fs->nring; i++) {
         free(fs->ring[i].out);
+        ZSTD_freeDCtx(fs->ring[i].rest);
+    }
     if (fs->map)
         munmap((void *)fs->map, fs->map_len);
     free(fs->ring);
@@ -197,7 +238,7 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
         ys_frames_close(fs);
         return YS_OK;
     }
-    fs->nring = 2 * (size_t)threads;
+    fs->nring = (size_t)threads + 2;
     fs->ring = calloc(fs->nring, sizeof *fs->ring);
     fs->threads = calloc(threads, sizeof *fs->threads);
     if (!fs->ring || !fs->threads) {
@@ -223,6 +264,28 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
     return YS_OK;
 }
 
+/* The rest of a frame too big for its piece, decoded by the reader. */
+static int read_rest(ys_frames *fs, piece *pc, char *buf, size_t cap, size_t *got,
+                     int *done, ys_error *err)
+{
+    const frame *f = &fs->f[pc->frame];
+    *got = 0;
+    ZSTD_inBuffer in = {fs->map + f->off, f->csize, pc->rest_in};
+    ZSTD_outBuffer out = {buf, cap, 0};
+    size_t r = 1;
+    while (out.pos < out.size && r != 0) {
+        r = ZSTD_decompressStream(pc->rest, &out, &in);
+        if (ZSTD_isError(r))
+            return zstd_failed(fs, f, r, err);
+        if (r != 0 && in.pos == in.size && out.pos < out.size)
+            return zstd_failed(fs, f, (size_t)-ZSTD_error_srcSize_wrong, err);
+    }
+    pc->rest_in = in.pos;
+    *got = out.pos;
+    *done = r == 0;
+    return YS_OK;
+}
+
 int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *err)
 {
     *got = 0;
@@ -237,15 +300,27 @@ int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *
                 *err = pc->err;
             return pc->rc; /* what came before it has been returned */
         }
-        const frame *f = &fs->f[pc->frame];
-        size_t n = f->size - fs->read_pos;
-        n = n < cap - *got ? n : cap - *got;
-        memcpy(buf + *got, pc->out + fs->read_pos, n);
-        *got += n;
-        fs->read_pos += n;
-        if (fs->read_pos == f->size) {
+        int done = 1;
+        if (fs->read_pos < pc->len) {
+            size_t n = pc->len - fs->read_pos;
+            n = n < cap - *got ? n : cap - *got;
+            memcpy(buf + *got, pc->out + fs->read_pos, n);
+            *got += n;
+            fs->read_pos += n;
+            done = fs->read_pos == pc->len && !pc->rest;
+        } else if (pc->rest) {
+            size_t n = 0;
+            int rc = read_rest(fs, pc, buf + *got, cap - *got, &n, &done, err);
+            *got += n;
+            if (rc != YS_OK)
+                return rc;
+        }
+        if (done) {
+            const frame *f = &fs->f[pc->frame];
             fs->bytes_in = f->off + f->csize;
             fs->read_pos = 0;
+            ZSTD_freeDCtx(pc->rest);
+            pc->rest = NULL;
             pthread_mutex_lock(&fs->mu);
             pc->state = FREE;
             fs->next_read++;
