@@ -1,10 +1,12 @@
 /* Frame-parallel zstd decompression. libzstd decodes one frame on one
  * thread, so a file of many independent frames (pzstd's output, the
  * seekable format, compressed pieces joined with cat) is the only way past
- * one core's decompression speed: the file is mapped, its frames are found
- * by walking their block headers (ZSTD_findFrameCompressedSize), and a pool
- * of threads decodes them, each frame into its own buffer, while the reader
- * takes the buffers back in file order.
+ * one core's decompression speed: its frames are found by reading their
+ * headers and block headers (a few bytes per 128 KiB block), and a pool of
+ * threads decodes them, each frame into its own buffer, while the reader
+ * takes the buffers back in file order. Compressed bytes are read with
+ * pread in IN_CHUNK pieces, not mapped, so that memory does not grow with
+ * the file.
  *
  * Only files that qualify take this path: a regular file, at least two
  * frames with data (one, for a file decoded ahead while another is read), every frame's decoded size written in its header and at
@@ -17,12 +19,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #define PIECE_MAX (16u << 20)
+#define IN_CHUNK (256u << 10)
 #define WINDOW_LOG_MAX 30 /* as source.c */
 
 typedef struct {
@@ -44,8 +47,9 @@ typedef struct {
 
 struct ys_frames {
     const char *name;
-    const unsigned char *map;
-    size_t map_len;
+    int fd;
+    uint64_t file_len;
+    unsigned char *inbuf; /* the reader's, for the rest of big frames */
     frame *f;
     size_t nf;
     pthread_mutex_t mu;
@@ -60,20 +64,72 @@ struct ys_frames {
     size_t nthreads;
 };
 
-/* The frames of map[0..len), or 0 if the file does not qualify. */
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* The compressed size of the frame at `off` (from the zstd format: header,
+ * blocks, optional checksum), or 0 if it is not one or is cut short; *data
+ * is 0 for a skippable frame. */
+static uint64_t frame_size(const ys_frames *fs, uint64_t off, int *data)
+{
+    unsigned char h[14];
+    uint64_t left = fs->file_len - off;
+    if (left < 8 || read_at(fs->fd, h, left < sizeof h ? (size_t)left : sizeof h, off))
+        return 0;
+    uint32_t magic = le32(h);
+    if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
+        *data = 0;
+        uint64_t n = 8 + (uint64_t)le32(h + 4);
+        return n <= left ? n : 0;
+    }
+    if (magic != ZSTD_MAGICNUMBER)
+        return 0;
+    *data = 1;
+    unsigned fhd = h[4], single = (fhd >> 5) & 1;
+    static const unsigned dict_bytes[4] = {0, 1, 2, 4}, fcs_bytes[4] = {0, 2, 4, 8};
+    uint64_t pos = off + 5 + !single + dict_bytes[fhd & 3] +
+                   (fhd >> 6 ? fcs_bytes[fhd >> 6] : single);
+    for (;;) {
+        unsigned char b[3];
+        if (pos + 3 > fs->file_len || read_at(fs->fd, b, 3, pos))
+            return 0;
+        uint32_t bh = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+        unsigned type = (bh >> 1) & 3;
+        if (type == 3)
+            return 0; /* reserved */
+        pos += 3 + (type == 1 ? 1 : bh >> 3); /* an RLE block holds one byte */
+        if (pos > fs->file_len)
+            return 0;
+        if (bh & 1)
+            break; /* the last block */
+    }
+    pos += (fhd >> 2) & 1 ? 4 : 0; /* content checksum */
+    return pos <= fs->file_len ? pos - off : 0;
+}
+
+/* The frames of the file, or 0 if it does not qualify. */
 static int walk(ys_frames *fs, size_t min_frames)
 {
     size_t cap = 0;
-    for (uint64_t off = 0; off < fs->map_len;) {
-        const unsigned char *p = fs->map + off;
-        size_t left = fs->map_len - (size_t)off;
-        size_t c = ZSTD_findFrameCompressedSize(p, left);
-        if (ZSTD_isError(c) || c == 0)
+    for (uint64_t off = 0; off < fs->file_len;) {
+        int data;
+        uint64_t c = frame_size(fs, off, &data);
+        if (c == 0)
             return 0;
-        uint32_t magic = left >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                                         (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-                                   : 0;
-        if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
+        if (data) {
             if (fs->nf == cap && !ys_grow(&fs->f, cap = cap ? 2 * cap : 64, sizeof *fs->f))
                 return 0;
             fs->f[fs->nf++] = (frame){off, c};
@@ -103,25 +159,52 @@ static int zstd_failed(ys_frames *fs, const frame *f, size_t r, ys_error *err)
                    fs->name, (unsigned long long)f->off, ZSTD_getErrorName(r));
 }
 
+/* Feeds the frame's compressed bytes, IN_CHUNK at a time, from *consumed
+ * on: fills `in` from `buf` when it is used up. Returns -1 on a read error. */
+static int refill(const ys_frames *fs, const frame *f, unsigned char *buf, ZSTD_inBuffer *in,
+                  uint64_t *consumed)
+{
+    if (in->pos < in->size || *consumed == f->csize)
+        return 0;
+    size_t n = f->csize - *consumed < IN_CHUNK ? (size_t)(f->csize - *consumed) : IN_CHUNK;
+    if (read_at(fs->fd, buf, n, f->off + *consumed))
+        return -1;
+    *consumed += n;
+    *in = (ZSTD_inBuffer){buf, n, 0};
+    return 0;
+}
+
+static int read_failed(const ys_frames *fs, const frame *f, ys_error *err)
+{
+    return ys_fail(err, YS_EIO, "%s: read error in the zstd frame at compressed byte offset %llu",
+                   fs->name, (unsigned long long)f->off);
+}
+
 /* Decodes frame pc->frame into pc->out, up to PIECE_MAX bytes; if there is
- * more, hands *dctx (mid-frame) to the piece and makes a new one. */
-static void decode(ys_frames *fs, ZSTD_DCtx **dctx, piece *pc)
+ * more, hands *dctx (mid-frame) and the unread input to the piece, and
+ * makes a new decoder. `buf` is the worker's IN_CHUNK input buffer. */
+static void decode(ys_frames *fs, ZSTD_DCtx **dctx, unsigned char *buf, piece *pc)
 {
     const frame *f = &fs->f[pc->frame];
     pc->rc = YS_OK;
     pc->len = 0;
-    if (!*dctx) {
+    if (!*dctx || !buf) {
         pc->rc = ys_fail(&pc->err, YS_ENOMEM, "out of memory");
         return;
     }
     ZSTD_DCtx_reset(*dctx, ZSTD_reset_session_only);
-    unsigned long long known = ZSTD_getFrameContentSize(fs->map + f->off, f->csize);
-    ZSTD_inBuffer in = {fs->map + f->off, f->csize, 0};
+    ZSTD_inBuffer in = {buf, 0, 0};
+    uint64_t consumed = 0;
+    if (refill(fs, f, buf, &in, &consumed)) {
+        pc->rc = read_failed(fs, f, &pc->err);
+        return;
+    }
+    unsigned long long known = ZSTD_getFrameContentSize(buf, in.size);
     for (;;) {
         if (pc->len == pc->cap) {
             if (pc->cap == PIECE_MAX) { /* the reader does the rest */
                 pc->rest = *dctx;
-                pc->rest_in = in.pos;
+                pc->rest_in = consumed - (in.size - in.pos); /* the unused input is read again */
                 *dctx = new_dctx();
                 return;
             }
@@ -135,6 +218,10 @@ static void decode(ys_frames *fs, ZSTD_DCtx **dctx, piece *pc)
             }
             pc->cap = cap;
         }
+        if (refill(fs, f, buf, &in, &consumed)) {
+            pc->rc = read_failed(fs, f, &pc->err);
+            return;
+        }
         ZSTD_outBuffer out = {pc->out, pc->cap, pc->len};
         size_t r = ZSTD_decompressStream(*dctx, &out, &in);
         pc->len = out.pos;
@@ -144,7 +231,7 @@ static void decode(ys_frames *fs, ZSTD_DCtx **dctx, piece *pc)
         }
         if (r == 0)
             return; /* the frame is complete (its checksum verified) */
-        if (in.pos == in.size && out.pos < out.size) {
+        if (in.pos == in.size && consumed == f->csize && out.pos < out.size) {
             pc->rc = zstd_failed(fs, f, (size_t)-ZSTD_error_srcSize_wrong, &pc->err);
             return;
         }
@@ -155,6 +242,7 @@ static void *worker(void *arg)
 {
     ys_frames *fs = arg;
     ZSTD_DCtx *dctx = new_dctx();
+    unsigned char *buf = malloc(IN_CHUNK);
     pthread_mutex_lock(&fs->mu);
     for (;;) {
         piece *pc = &fs->ring[fs->next_take % fs->nring];
@@ -167,13 +255,14 @@ static void *worker(void *arg)
         fs->next_take++;
         pc->state = RUNNING;
         pthread_mutex_unlock(&fs->mu);
-        decode(fs, &dctx, pc);
+        decode(fs, &dctx, buf, pc);
         pthread_mutex_lock(&fs->mu);
         pc->state = DONE;
         pthread_cond_broadcast(&fs->done);
     }
     pthread_mutex_unlock(&fs->mu);
     ZSTD_freeDCtx(dctx);
+    free(buf);
     return NULL;
 }
 
@@ -207,8 +296,7 @@ void ys_frames_close(ys_frames *fs)
         free(fs->ring[i].out);
         ZSTD_freeDCtx(fs->ring[i].rest);
     }
-    if (fs->map)
-        munmap((void *)fs->map, fs->map_len);
+    free(fs->inbuf);
     free(fs->ring);
     free(fs->threads);
     free(fs->f);
@@ -226,14 +314,8 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
     if (!fs)
         return YS_ENOMEM;
     fs->name = name;
-    fs->map_len = (size_t)st.st_size;
-    void *m = mmap(NULL, fs->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-        free(fs);
-        return YS_OK; /* the streaming decoder will read it */
-    }
-    fs->map = m;
-    posix_madvise(m, fs->map_len, POSIX_MADV_SEQUENTIAL);
+    fs->fd = fd;
+    fs->file_len = (uint64_t)st.st_size;
     if (!walk(fs, min_frames)) {
         ys_frames_close(fs);
         return YS_OK;
@@ -241,7 +323,8 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
     fs->nring = (size_t)threads + 2;
     fs->ring = calloc(fs->nring, sizeof *fs->ring);
     fs->threads = calloc(threads, sizeof *fs->threads);
-    if (!fs->ring || !fs->threads) {
+    fs->inbuf = malloc(IN_CHUNK);
+    if (!fs->ring || !fs->threads || !fs->inbuf) {
         ys_frames_close(fs);
         return YS_ENOMEM;
     }
@@ -270,19 +353,26 @@ static int read_rest(ys_frames *fs, piece *pc, char *buf, size_t cap, size_t *go
 {
     const frame *f = &fs->f[pc->frame];
     *got = 0;
-    ZSTD_inBuffer in = {fs->map + f->off, f->csize, pc->rest_in};
+    *done = 0;
     ZSTD_outBuffer out = {buf, cap, 0};
-    size_t r = 1;
-    while (out.pos < out.size && r != 0) {
-        r = ZSTD_decompressStream(pc->rest, &out, &in);
+    while (out.pos < out.size) {
+        uint64_t left = f->csize - pc->rest_in;
+        size_t n = left < IN_CHUNK ? (size_t)left : IN_CHUNK;
+        if (n && read_at(fs->fd, fs->inbuf, n, f->off + pc->rest_in))
+            return read_failed(fs, f, err);
+        ZSTD_inBuffer in = {fs->inbuf, n, 0};
+        size_t r = ZSTD_decompressStream(pc->rest, &out, &in);
+        pc->rest_in += in.pos;
+        *got = out.pos;
         if (ZSTD_isError(r))
             return zstd_failed(fs, f, r, err);
-        if (r != 0 && in.pos == in.size && out.pos < out.size)
+        if (r == 0) {
+            *done = 1;
+            break;
+        }
+        if (n == 0 && out.pos < out.size)
             return zstd_failed(fs, f, (size_t)-ZSTD_error_srcSize_wrong, err);
     }
-    pc->rest_in = in.pos;
-    *got = out.pos;
-    *done = r == 0;
     return YS_OK;
 }
 
@@ -329,7 +419,7 @@ int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *
         }
     }
     if (fs->next_read == fs->nf)
-        fs->bytes_in = fs->map_len; /* trailing skippable frames included */
+        fs->bytes_in = fs->file_len; /* trailing skippable frames included */
     return YS_OK;
 }
 
