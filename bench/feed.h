@@ -1,4 +1,4 @@
-/* Shared by the benchmark programs: a feed read into memory with the
+/* Shared by the benchmark programs: timing, and a feed read into memory with the
  * library's source, and framed into batches kept in memory. */
 #ifndef YS_BENCH_FEED_H
 #define YS_BENCH_FEED_H
@@ -6,6 +6,10 @@
 #include <stdint.h>
 
 #include "yamiscan.h"
+
+/* Monotonic seconds, and the median of v[0..n) (sorts v). */
+double feed_now(void);
+double feed_median(double *v, int n);
 
 /* Exits with status 2 and the error's message if rc is not YS_OK. */
 void feed_check(int rc, const ys_error *err);

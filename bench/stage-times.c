@@ -24,25 +24,6 @@
 
 #define MAX_RUNS 99
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Median seconds of scanning every kept batch; *hit_posts as a check. */
 static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *hit_posts)
 {
@@ -50,7 +31,7 @@ static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *
     ys_error err;
     for (int r = 0; r < runs; r++) {
         *hit_posts = 0;
-        double t0 = now();
+        double t0 = feed_now();
         for (size_t b = 0; b < kept->nkept; b++) {
             const ys_hit *hits;
             size_t nhits;
@@ -58,9 +39,9 @@ static double scan_runs(ys_scanner *sc, const frames *kept, int runs, uint64_t *
             for (size_t i = 0; i < nhits; i++) /* hits are ordered by post */
                 *hit_posts += i == 0 || hits[i].post != hits[i - 1].post;
         }
-        t[r] = now() - t0;
+        t[r] = feed_now() - t0;
     }
-    return median(t, runs);
+    return feed_median(t, runs);
 }
 
 int main(int argc, char **argv)
@@ -111,16 +92,16 @@ int main(int argc, char **argv)
     char *data = NULL;
     for (int r = 0; r < runs; r++) {
         free(data);
-        double t0 = now();
+        double t0 = feed_now();
         data = feed_read(path, &len);
-        t_read[r] = now() - t0;
+        t_read[r] = feed_now() - t0;
     }
     frames counted = {0}, kept = {.keep = 1};
     for (int r = 0; r < runs; r++) {
         counted.posts = 0;
-        double t0 = now();
+        double t0 = feed_now();
         feed_frame(path, data, len, &counted);
-        t_frame[r] = now() - t0;
+        t_frame[r] = feed_now() - t0;
     }
     feed_frame(path, data, len, &kept);
     free(data);
@@ -131,7 +112,7 @@ int main(int argc, char **argv)
     printf("{\"bytes\":%zu,\"posts\":%llu,\"hit_posts\":%llu,\"read_s\":%.4f,\"frame_s\":%.4f,"
            "\"scan_s\":%.4f,\"match_s\":%.4f}\n",
            len, (unsigned long long)counted.posts, (unsigned long long)hit_posts,
-           median(t_read, runs), median(t_frame, runs), scan_s, match_s);
+           feed_median(t_read, runs), feed_median(t_frame, runs), scan_s, match_s);
     feed_free(&kept);
     ys_scanner_free(sc);
     ys_db_free(db);

@@ -30,19 +30,6 @@
 
 #define MAX_RUNS 99
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* UTF-8 to UTF-16LE; invalid bytes become U+FFFD. Returns code units. */
 static size_t to_utf16(const unsigned char *s, size_t len, uint16_t *out)
 {
@@ -205,10 +192,10 @@ int main(int argc, char **argv)
             size_t blen = (size_t)(p.text + p.len - base);
             bytes += blen;
             start8[np] = blen;
-            double t0 = now();
+            double t0 = feed_now();
             scan_state s8 = {base, blen, np, start8, 1, l8, 0, 0, 0};
             hs_scan(db8, base, (unsigned)blen, 0, scratch, on_match, &s8);
-            double t1 = now();
+            double t1 = feed_now();
             size_t units = 0;
             for (size_t i = 0; i < np; i++) { /* post by post, to know where each starts */
                 start16[i] = 2 * units;
@@ -216,19 +203,18 @@ int main(int argc, char **argv)
                                   start8[i + 1] - start8[i], u16 + units);
             }
             start16[np] = 2 * units;
-            double t2 = now();
+            double t2 = feed_now();
             scan_state s16 = {(const char *)u16, 2 * units, np, start16, 2, l16, 0, 0, 0};
             hs_scan(db16, (const char *)u16, (unsigned)(2 * units), 0, scratch, on_match, &s16);
-            double t3 = now();
+            double t3 = feed_now();
             t[0][r] += t1 - t0, t[1][r] += t2 - t1, t[2][r] += t3 - t2;
             hits8 += s8.hit_posts, hits16 += s16.hit_posts;
         }
     }
-    for (int k = 0; k < 3; k++)
-        qsort(t[k], (size_t)runs, sizeof(double), cmp_double);
     printf("{\"terms\":%u,\"bytes\":%zu,\"utf8_s\":%.4f,\"encode_s\":%.4f,\"utf16_s\":%.4f,"
            "\"hit_posts_utf8\":%zu,\"hit_posts_utf16\":%zu}\n",
-           n, bytes, t[0][runs / 2], t[1][runs / 2], t[2][runs / 2], hits8, hits16);
+           n, bytes, feed_median(t[0], runs), feed_median(t[1], runs), feed_median(t[2], runs),
+           hits8, hits16);
     feed_free(&kept);
     hs_free_scratch(scratch);
     hs_free_database(db8);
