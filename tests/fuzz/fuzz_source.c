@@ -2,7 +2,14 @@
  * through a memory file; with the first byte odd it is given the zstd magic
  * number, so that the decoder sees it. Reads use buffer sizes taken from the
  * input. The source must end with data or an error (never hang), and its
- * byte counters must agree with what was returned. */
+ * byte counters must agree with what was returned. Each input is read twice:
+ * by the streaming decoder, and with two threads decoding ahead (every frame
+ * found goes through frames.c): the bytes of one must be a prefix of the
+ * other's, and equal when both reads succeed. (Not "both succeed or both
+ * fail": this target found that libzstd's streaming decoder, given an output
+ * buffer smaller than a frame, can accept a frame that decodes to fewer
+ * bytes than its header declares, which the frame-parallel path, decoding
+ * into a buffer of the declared size, reports as corrupt.) */
 #define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,21 +37,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ys_source *src;
-    ys_error err;
-    if (ys_source_open(path, &src, &err) == YS_OK) {
+    char *out[2] = {NULL, NULL};
+    uint64_t total[2] = {0, 0};
+    int rc[2] = {YS_EIO, YS_EIO};
+    for (int pass = 0; pass < 2; pass++) {
+        ys_source *src;
+        ys_error err;
+        if (ys_source_open(path, &src, &err) != YS_OK)
+            continue;
+        if (pass == 1 && ys_source_prefetch(src, 2, &err) != YS_OK)
+            abort(); /* only out of memory, not with these sizes */
         char *buf = malloc(cap);
-        uint64_t total = 0;
+        out[pass] = malloc(size * 64 + 1024);
         size_t got;
-        int rc;
-        while (buf && (rc = ys_source_read(src, buf, cap, &got, &err)) == YS_OK && got > 0) {
+        while (buf && (rc[pass] = ys_source_read(src, buf, cap, &got, &err)) == YS_OK && got > 0) {
             if (got > cap)
                 abort();
-            total += got;
+            if (total[pass] + got <= size * 64 + 1024)
+                memcpy(out[pass] + total[pass], buf, got);
+            total[pass] += got;
         }
-        if (ys_source_bytes_out(src) != total)
+        if (ys_source_bytes_out(src) != total[pass])
             abort();
-        if (!ys_source_is_zstd(src) && total != size - 2)
+        if (!ys_source_is_zstd(src) && total[pass] != size - 2)
             abort(); /* plain input comes back whole */
         if (zstd && !ys_source_is_zstd(src))
             abort();
@@ -53,6 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(buf);
         ys_source_close(src);
     }
+    uint64_t common = total[0] < total[1] ? total[0] : total[1];
+    if ((rc[0] == YS_OK && rc[1] == YS_OK && total[0] != total[1]) ||
+        (common <= size * 64 + 1024 && out[0] && out[1] && memcmp(out[0], out[1], common)))
+        abort(); /* decoding ahead gave other bytes than streaming */
+    free(out[0]);
+    free(out[1]);
     close(fd);
     return 0;
 }
