@@ -2,6 +2,7 @@
  * library's pipeline; all matching logic lives in engine/. Exit status as
  * grep: 0 a post was flagged, 1 none was, 2 an error occurred. */
 #include "cli.h"
+#include "kafka.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +74,17 @@ static const char usage_scan[] =
     "                         apart and joined with cat) is also decoded by N\n"
     "                         threads, and the next file is decoded ahead\n"
     "  -h, --help             show this help\n"
+    "\n"
+    "Kafka (instead of files; README \"Scaling out\"):\n"
+    "      --kafka-brokers H:P[,H:P...]  consume posts (one per message) from a\n"
+    "      --kafka-topic T               topic, as a member of consumer group\n"
+    "      --kafka-group G               G (default yamiscan); at-least-once:\n"
+    "                         offsets are committed once the verdicts are written\n"
+    "      --kafka-out-topic T  produce flagged posts to T (key: post id) instead\n"
+    "                         of stdout; committed once the brokers acknowledge them\n"
+    "      --kafka-conf K=V   a librdkafka setting; repeatable\n"
+    "      --kafka-until-end  stop when every assigned partition is read to its end\n"
+    "      --kafka-connect-timeout S  give up when no broker answers (default 10)\n"
     "\n"
     "Exit status: 0 if a post was flagged, 1 if none was, 2 on error.\n"
     "SIGINT or SIGTERM stops the scan after the posts read so far: their results\n"
@@ -233,7 +245,8 @@ static void drop_partial_line(void)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
-           O_THREADS, O_NOFOLD };
+           O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
+           O_KTIMEOUT };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
@@ -247,7 +260,15 @@ static int cmd_scan(int argc, char **argv)
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
         {"threads", required_argument, 0, O_THREADS},
         {"no-fold", no_argument, 0, O_NOFOLD},
+        {"kafka-brokers", required_argument, 0, O_KBROKERS},
+        {"kafka-topic", required_argument, 0, O_KTOPIC},
+        {"kafka-group", required_argument, 0, O_KGROUP},
+        {"kafka-out-topic", required_argument, 0, O_KOUT},
+        {"kafka-conf", required_argument, 0, O_KCONF},
+        {"kafka-until-end", no_argument, 0, O_KEND},
+        {"kafka-connect-timeout", required_argument, 0, O_KTIMEOUT},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    kafka_options ko = {.group = "yamiscan", .connect_s = 10};
     lexicon_args la = {0};
     const char *fields[MAX_ITEMS];
     int nfields = 0, count = 0, stats = 0, with_file = 0;
@@ -260,6 +281,23 @@ static int cmd_scan(int argc, char **argv)
             continue;
         switch (c) {
         case O_NOFOLD: po.no_fold = 1; break;
+        case O_KBROKERS: ko.brokers = optarg; break;
+        case O_KTOPIC: ko.topic = optarg; break;
+        case O_KGROUP: ko.group = optarg; break;
+        case O_KOUT: ko.out_topic = optarg; break;
+        case O_KEND: ko.until_end = 1; break;
+        case O_KCONF:
+            if (!strchr(optarg, '=') || optarg[0] == '=' || ko.nconf == KAFKA_MAX_CONF)
+                die_usage("scan", "bad --kafka-conf '%s' (KEY=VALUE, at most 64)", optarg);
+            ko.conf[ko.nconf++] = optarg;
+            break;
+        case O_KTIMEOUT: {
+            char *end;
+            ko.connect_s = strtod(optarg, &end);
+            if (*end || end == optarg || !(ko.connect_s > 0 && ko.connect_s <= 3600))
+                die_usage("scan", "bad --kafka-connect-timeout '%s' (seconds, up to 3600)", optarg);
+            break;
+        }
         case O_THREADS: {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -295,6 +333,15 @@ static int cmd_scan(int argc, char **argv)
         default: die_usage("scan", "%s", "bad option");
         }
     }
+    if ((ko.brokers || ko.topic || ko.out_topic || ko.nconf || ko.until_end) &&
+        !(ko.brokers && ko.topic))
+        die_usage("scan", "%s", "Kafka input needs both --kafka-brokers and --kafka-topic");
+    if (ko.brokers && optind < argc)
+        die_usage("scan", "files and --kafka-brokers cannot be combined ('%s')", argv[optind]);
+    if (ko.brokers && !kafka_available())
+        die_usage("scan", "%s", "this yamiscan was built without Kafka support "
+                  "(install librdkafka-dev and rebuild)");
+    ko.stats = stats;
     char *stdin_only[] = {"-"};
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
@@ -341,6 +388,26 @@ static int cmd_scan(int argc, char **argv)
     catch_stop_signals();
     po.stop = &stop_signal;
     double t0 = now();
+    if (ko.brokers) {
+        int rc = kafka_scan(db, sc, &po, &ko, &counters, &err);
+        if (ps.shown)
+            fputs("\r\033[K", stderr);
+        if (rc == YS_EPIPE) {
+            closed = 1;
+        } else if (rc == YS_EINTR) {
+            fprintf(stderr, "%s: stopped by %s after %llu posts; the flagged posts before "
+                    "the stop are all written and their offsets committed\n", prog,
+                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+                    (unsigned long long)counters.posts);
+            stopped = 1;
+        } else if (rc != YS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+            failed = 1;
+        }
+        if (count && !closed)
+            printf("%llu\n", (unsigned long long)counters.posts_flagged);
+        ninputs = 0; /* no files */
+    }
     /* With several threads the next file is opened and decoded ahead while
      * the current one is scanned (its errors wait for its turn). */
     ys_source *next = NULL;

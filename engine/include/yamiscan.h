@@ -263,8 +263,13 @@ void ys_batch_clear(ys_batch *b);
 size_t ys_batch_count(const ys_batch *b);
 /* Fills *p with post i (pointers valid until the batch is cleared). */
 void ys_batch_post(const ys_batch *b, size_t i, ys_post *p);
-/* The file name the batch's posts came from (set by the framer). */
+/* The file name the batch's posts came from (set by the framer, or by a
+ * feed's fill function: the string must outlive the batch's output). */
 const char *ys_batch_source(const ys_batch *b);
+void ys_batch_set_source(ys_batch *b, const char *source);
+/* Bytes of text the batch holds at most, and holds now. */
+size_t ys_batch_capacity(const ys_batch *b);
+size_t ys_batch_bytes(const ys_batch *b);
 /* Appends a post by copy. Returns YS_EINVAL if it does not fit (the caller
  * hands the full batch on and clears it first), YS_ENOMEM. */
 int ys_batch_add(ys_batch *b, const char *text, size_t len, const char *id,
@@ -495,6 +500,11 @@ typedef struct ys_pipeline_options {
     volatile sig_atomic_t *stop;
     const int *threshold; /* overrides the lexicon's @threshold; may be NULL */
     int no_fold;          /* scan posts unfolded (ys_scanner_set_fold) */
+    /* Called each time batches have been written and flushed to `out`, with
+     * how many so far (in input order); may be NULL. A feed's owner uses it
+     * to acknowledge its input (ys_pipeline_run_feed). */
+    void (*on_written)(void *ctx, uint64_t batches);
+    void *written_ctx;
     /* Scanning threads: 0 or 1 scans on the calling thread; N > 1 starts N
      * workers (each with its own scanner and scorer) while the calling
      * thread reads, frames and writes, output in input order. Memory: about
@@ -510,6 +520,24 @@ typedef struct ys_pipeline_options {
 int ys_pipeline_run(const ys_db *db, ys_scanner *sc,
                     const ys_pipeline_options *opt, const char *path,
                     ys_counters *counters, ys_error *err);
+
+/* Input that is not a byte stream (a message queue): `fill` is called
+ * repeatedly to add posts to an empty batch (ys_batch_add; each post's
+ * `line` is whatever position the caller wants reported) until it sets
+ * *done (it may return an empty batch when nothing came for a while: the
+ * batches already scanned are then written). Batches are numbered from 1
+ * in the order they are filled (empty ones do not count), scanned and
+ * written like a file's, as soon as they are done, and
+ * opt->on_written reports how many have been written. From inside `fill`,
+ * ys_feed_flush waits until every batch handed over so far is written
+ * (before giving up a partition, say). `name` is reported as the file. */
+typedef struct ys_feed ys_feed;
+typedef int (*ys_fill_fn)(void *ctx, ys_feed *feed, ys_batch *batch, int *done);
+int ys_feed_flush(ys_feed *feed, ys_error *err);
+int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc,
+                         const ys_pipeline_options *opt, const char *name,
+                         ys_fill_fn fill, void *ctx, ys_counters *counters,
+                         ys_error *err);
 
 /* The same on a source the caller opened (and closes): a caller with
  * several files opens the next one and calls ys_source_prefetch on it

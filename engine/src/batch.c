@@ -98,3 +98,7 @@ int ys_batch_add(ys_batch *b, const char *text, size_t len, const char *id,
     memcpy(b->text + b->len, text, len);
     return ys_batch_commit(b, len, id, id_len, line);
 }
+
+void ys_batch_set_source(ys_batch *b, const char *source) { b->source = source; }
+size_t ys_batch_capacity(const ys_batch *b) { return b->cap; }
+size_t ys_batch_bytes(const ys_batch *b) { return b->len; }

@@ -157,7 +157,9 @@ typedef struct {
     const ys_pipeline_options *opt;
     ys_counters *c;
     ys_error *err;
-    ys_framer *fr;
+    ys_framer *fr;      /* file input; NULL for a feed */
+    ys_batch *fill;     /* a feed's batch being filled */
+    uint64_t written;   /* batches written so far */
     /* one thread */
     ys_scanner *sc;
     ys_scorer *scorer;
@@ -167,6 +169,13 @@ typedef struct {
 } run;
 
 /* Waits for the oldest job, writes its output and counts it. */
+static void written(run *r)
+{
+    r->written++;
+    if (r->opt->on_written)
+        r->opt->on_written(r->opt->written_ctx, r->written);
+}
+
 static int write_oldest(run *r)
 {
     pool *p = r->pool;
@@ -189,6 +198,8 @@ static int write_oldest(run *r)
     j->state = JOB_FREE;
     pthread_mutex_unlock(&p->mu);
     p->next_write++;
+    if (rc == YS_OK)
+        written(r);
     if (rc == YS_OK && r->opt->on_progress)
         r->opt->on_progress(r->opt->progress_ctx, r->c);
     return rc;
@@ -202,6 +213,8 @@ static int on_batch(void *ctx, ys_batch *b)
         merge(r->c, &r->t, r->db->t.ncats);
         if (rc == YS_OK && fflush(r->opt->out) != 0)
             rc = output_error(r->err);
+        if (rc == YS_OK)
+            written(r);
         if (rc == YS_OK && r->opt->on_progress)
             r->opt->on_progress(r->opt->progress_ctx, r->c);
         return rc;
@@ -216,8 +229,17 @@ static int on_batch(void *ctx, ys_batch *b)
         if (rc != YS_OK)
             return rc;
     }
-    /* The job's empty batch goes to the framer; the full one to the job. */
-    j->batch = ys_framer_swap_batch(r->fr, j->batch);
+    /* The job's empty batch goes to the framer (or the feed); the full one
+     * to the job. */
+    if (r->fr) {
+        j->batch = ys_framer_swap_batch(r->fr, j->batch);
+    } else {
+        ys_batch *full = r->fill;
+        r->fill = j->batch;
+        ys_batch_clear(r->fill);
+        r->fill->source = full->source;
+        j->batch = full;
+    }
     pthread_mutex_lock(&p->mu);
     j->seq = p->next_seq++;
     j->state = JOB_QUEUED;
@@ -261,7 +283,7 @@ static void pool_free(pool *p)
     free(p);
 }
 
-static int pool_new(run *r, unsigned threads, pool **out)
+static int pool_new_capacity(run *r, unsigned threads, size_t capacity, pool **out)
 {
     *out = NULL;
     pool *p = calloc(1, sizeof *p);
@@ -277,7 +299,7 @@ static int pool_new(run *r, unsigned threads, pool **out)
     pthread_cond_init(&p->done, NULL);
     int rc = p->jobs && p->threads ? YS_OK : YS_ENOMEM;
     for (size_t i = 0; rc == YS_OK && i < p->njobs; i++) {
-        p->jobs[i].batch = ys_batch_new(ys_framer_batch_capacity(r->fr));
+        p->jobs[i].batch = ys_batch_new(capacity);
         p->jobs[i].t.cat_hits = calloc(r->db->t.ncats, sizeof *p->jobs[i].t.cat_hits);
         if (!p->jobs[i].batch || !p->jobs[i].t.cat_hits)
             rc = YS_ENOMEM;
@@ -315,7 +337,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
 {
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     int rc = YS_OK;
-    run r = {db, opt, c, err, NULL, sc, NULL, {0}, NULL};
+    run r = {db, opt, c, err, NULL, NULL, 0, sc, NULL, {0}, NULL};
     char *buf = NULL;
     r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);
     rc = r.t.cat_hits ? ys_scorer_new(db, &r.scorer, err) : YS_ENOMEM;
@@ -328,7 +350,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))
         rc = YS_ENOMEM;
     if (rc == YS_OK && opt->threads > 1)
-        rc = pool_new(&r, opt->threads, &r.pool);
+        rc = pool_new_capacity(&r, opt->threads, ys_framer_batch_capacity(r.fr), &r.pool);
     if (rc == YS_OK && opt->threads > 1) /* as many decoding threads, if it has frames */
         rc = ys_source_set_threads(src, opt->threads, err);
     if (rc != YS_OK) {
@@ -389,6 +411,90 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     ys_framer_free(r.fr);
     ys_scorer_free(r.scorer);
     free(buf);
+    free(r.t.cat_hits);
+    return rc;
+}
+
+/* ---- a feed: batches filled by the caller ---- */
+
+/* Writes the jobs that are done, oldest first, without waiting: a feed's
+ * output must not wait for the ring to fill up (a quiet topic). */
+static int write_done(run *r)
+{
+    pool *p = r->pool;
+    int rc = YS_OK;
+    while (rc == YS_OK && p->next_write < p->next_seq) {
+        job *j = &p->jobs[p->next_write % p->njobs];
+        pthread_mutex_lock(&p->mu);
+        int done = j->state == JOB_DONE;
+        pthread_mutex_unlock(&p->mu);
+        if (!done)
+            break;
+        rc = write_oldest(r);
+    }
+    return rc;
+}
+
+struct ys_feed {
+    run *r;
+};
+
+int ys_feed_flush(ys_feed *feed, ys_error *err)
+{
+    run *r = feed->r;
+    int rc = r->pool ? drain(r, YS_OK) : YS_OK;
+    if (rc != YS_OK && err)
+        *err = *r->err;
+    return rc;
+}
+
+int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
+                         const char *name, ys_fill_fn fill, void *ctx, ys_counters *c,
+                         ys_error *err)
+{
+    size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
+    run r = {db, opt, c, err, NULL, NULL, 0, sc, NULL, {0}, NULL};
+    ys_feed feed = {&r};
+    int rc = YS_ENOMEM;
+    r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);
+    r.fill = ys_batch_new(batch);
+    if (r.t.cat_hits && r.fill)
+        rc = ys_scorer_new(db, &r.scorer, err);
+    if (rc == YS_OK && opt->threshold)
+        ys_scorer_set_threshold(r.scorer, *opt->threshold);
+    if (rc == YS_OK)
+        ys_scanner_set_fold(sc, !opt->no_fold);
+    if (rc == YS_OK && opt->threads > 1)
+        rc = pool_new_capacity(&r, opt->threads, batch, &r.pool);
+    if (rc == YS_ENOMEM)
+        ys_fail(err, YS_ENOMEM, "out of memory");
+    if (rc == YS_OK)
+        c->inputs++;
+    for (int done = 0; rc == YS_OK && !done;) {
+        if (opt->stop && *opt->stop) {
+            rc = ys_fail(err, YS_EINTR, "stopped by a signal");
+            break;
+        }
+        ys_batch_clear(r.fill);
+        r.fill->source = name;
+        rc = fill(ctx, &feed, r.fill, &done);
+        if (rc == YS_OK && r.fill->n > 0) {
+            c->lines += r.fill->n;
+            c->bytes_in += r.fill->len;
+            c->bytes_decoded += r.fill->len;
+            rc = on_batch(&r, r.fill);
+        }
+        if (rc == YS_OK && r.pool)
+            rc = write_done(&r);
+    }
+    if (r.pool) {
+        int d = drain(&r, YS_OK);
+        if (rc == YS_OK || rc == YS_EINTR)
+            rc = d != YS_OK ? d : rc;
+    }
+    pool_free(r.pool);
+    ys_batch_free(r.fill);
+    ys_scorer_free(r.scorer);
     free(r.t.cat_hits);
     return rc;
 }

@@ -1,0 +1,386 @@
+#define _GNU_SOURCE /* memmem */
+/* Kafka input, against librdkafka's in-process mock cluster (real protocol
+ * on loopback; the cluster lives in this test process while yamiscan runs as
+ * a child): a clean run scans every post exactly once; a consumer killed
+ * mid-stream and restarted in its group misses nothing; SIGTERM drains and
+ * commits; two consumers in one group split the partitions and together
+ * flag exactly the expected posts; injected broker errors and a broker going
+ * down are retried; an unreachable broker is a clear error in bounded time;
+ * flagged posts can go to a topic, keyed by post id. */
+#include <criterion/criterion.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PARTS 4
+#define API_FETCH 1
+#define API_OFFSET_COMMIT 8
+
+static rd_kafka_t *owner; /* the handle that owns the mock cluster */
+static rd_kafka_mock_cluster_t *mock;
+static char brokers[256];
+
+static void setup(void)
+{
+    char why[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    cr_assert_eq(rd_kafka_conf_set(conf, "test.mock.num.brokers", "3", why, sizeof why), 0, "%s", why);
+    rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why);
+    owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    cr_assert_not_null(owner, "%s", why);
+    mock = rd_kafka_handle_mock_cluster(owner);
+    cr_assert_not_null(mock);
+    snprintf(brokers, sizeof brokers, "%s", rd_kafka_mock_cluster_bootstraps(mock));
+}
+
+static void teardown(void) { rd_kafka_destroy(owner); }
+
+TestSuite(kafka, .init = setup, .fini = teardown, .timeout = 120);
+
+static void topic(const char *name, int parts)
+{
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, name, parts, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+/* Produces n JSON posts, ids from `first`, round robin over the partitions;
+ * ids divisible by 7 carry a term. Returns how many do. */
+static int produce(const char *topic, int first, int n)
+{
+    int flagged = 0;
+    for (int i = first; i < first + n; i++) {
+        char v[160], key[16];
+        int fl = i % 7 == 0;
+        flagged += fl;
+        int vl = snprintf(v, sizeof v, "{\"id\":%d,\"text\":\"post %d %s\"}", i, i,
+                          fl ? "日給5万の闇バイト" : "今日は晴れ");
+        int kl = snprintf(key, sizeof key, "%d", i);
+        rd_kafka_resp_err_t e;
+        while ((e = rd_kafka_producev(owner, RD_KAFKA_V_TOPIC(topic),
+                                      RD_KAFKA_V_PARTITION(i % PARTS), RD_KAFKA_V_VALUE(v, vl),
+                                      RD_KAFKA_V_KEY(key, kl),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(owner, 10);
+        cr_assert_eq(e, RD_KAFKA_RESP_ERR_NO_ERROR, "%s", rd_kafka_err2str(e));
+    }
+    cr_assert_eq(rd_kafka_flush(owner, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    return flagged;
+}
+
+static int produce_new(const char *name, int first, int n)
+{
+    topic(name, PARTS);
+    return produce(name, first, n);
+}
+
+/* Counts of each id (0 .. max) in yamiscan's JSONL output files. */
+static int *count_ids(const char *const *files, int nfiles, int max)
+{
+    int *seen = calloc((size_t)max + 1, sizeof *seen);
+    for (int f = 0; f < nfiles; f++) {
+        char *o = read_file(files[f], NULL);
+        for (char *p = strstr(o, "\"id\":"); p; p = strstr(p + 5, "\"id\":")) {
+            int id = atoi(p + 5);
+            cr_assert(id >= 0 && id <= max, "id %d", id);
+            seen[id]++;
+        }
+        free(o);
+    }
+    return seen;
+}
+
+/* Every post with a term flagged at least once (exactly once if `exact`),
+ * no other post flagged. */
+static void expect_flagged(const int *seen, int first, int n, int exact, const char *what)
+{
+    for (int i = first; i < first + n; i++) {
+        if (i % 7)
+            cr_assert_eq(seen[i], 0, "%s: post %d flagged", what, i);
+        else if (exact)
+            cr_assert_eq(seen[i], 1, "%s: post %d flagged %d times", what, i, seen[i]);
+        else
+            cr_assert_geq(seen[i], 1, "%s: post %d missed", what, i);
+    }
+}
+
+/* Starts yamiscan on the topic; stdout and stderr to files. A short
+ * session timeout, because the mock coordinator (unlike a broker) waits for
+ * a departed member's session to expire even after its LeaveGroup. */
+static pid_t start(const char *topic, const char *group, const char *extra, const char *out)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "exec \"$YAMISCAN\" scan -e 闇バイト --stats --kafka-brokers '%s' "
+                 "--kafka-topic %s --kafka-group %s --kafka-conf auto.commit.interval.ms=100 "
+                 "--kafka-conf session.timeout.ms=3000 --kafka-conf heartbeat.interval.ms=300 %s "
+                 ">'%s' 2>'%s.err'", brokers, topic, group, extra, out, out);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int finish(pid_t pid)
+{
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int file_has(const char *path, const char *s)
+{
+    if (access(path, R_OK) != 0)
+        return 0;
+    char *o = read_file(path, NULL);
+    int has = strstr(o, s) != NULL;
+    free(o);
+    return has;
+}
+
+static size_t lines_in(const char *path)
+{
+    size_t n = 0;
+    if (access(path, R_OK) != 0)
+        return 0; /* not created yet */
+    char *o = read_file(path, NULL);
+    n = count_str(o, "\n");
+    free(o);
+    return n;
+}
+
+Test(kafka, clean_run_scans_every_post_exactly_once)
+{
+    int flagged = produce_new("clean", 0, 20000);
+    const char *out = tmp_path("clean.out");
+    int st = finish(start("clean", "g-clean", "--kafka-until-end --threads 3", out));
+    char *err = read_file(tmp_path("clean.out.err"), NULL);
+    cr_assert_eq(st, 0, "%s", err);
+    cr_assert(strstr(err, "kafka: 20000 messages"), "%s", err);
+    cr_assert(strstr(err, "lag at the end 0 messages"), "%s", err);
+    free(err);
+    const char *files[] = {out};
+    int *seen = count_ids(files, 1, 20000);
+    expect_flagged(seen, 0, 20000, 1, "clean run");
+    free(seen);
+    /* Provenance: the partition in "file", the offset in "line". */
+    char *o = read_file(out, NULL);
+    cr_assert(strstr(o, "{\"file\":\"kafka:clean/0\",\"line\":0,\"id\":0,"), "%.300s", o);
+    free(o);
+    cr_assert_eq((int)lines_in(out), flagged);
+    /* The group's offsets are committed: a second run reads nothing. */
+    const char *again = tmp_path("clean2.out");
+    st = finish(start("clean", "g-clean", "--kafka-until-end", again));
+    cr_assert_eq(st, 1, "nothing left to flag");
+    cr_assert_eq(lines_in(again), 0);
+}
+
+/* Posts 50,000 .. 149,999, a thousand every 30 ms: a stream still flowing. */
+static void *produce_slowly(void *arg)
+{
+    (void)arg;
+    for (int first = 50000; first < 150000; first += 1000) {
+        produce("kill", first, 1000);
+        usleep(30000);
+    }
+    return NULL;
+}
+
+Test(kafka, killed_consumer_restarted_in_its_group_misses_nothing)
+{
+    int n = 150000;
+    topic("kill", PARTS);
+    produce("kill", 0, 50000);
+    char a[512], b[512], aerr[600];
+    snprintf(a, sizeof a, "%s", tmp_path("kill-a.out"));
+    snprintf(b, sizeof b, "%s", tmp_path("kill-b.out"));
+    snprintf(aerr, sizeof aerr, "%s.err", a);
+    pid_t pid = start("kill", "g-kill", "--threads 2", a);
+    for (int i = 0; !file_has(aerr, "assigned 4 partitions"); i++) {
+        cr_assert_lt(i, 600, "no assignment in 60 s");
+        usleep(100000);
+    }
+    pthread_t t;
+    pthread_create(&t, NULL, produce_slowly, NULL);
+    usleep(1500000); /* halfway through the stream */
+    kill(pid, SIGKILL);
+    cr_assert_eq(finish(pid), 128 + SIGKILL);
+    pthread_join(t, NULL);
+    size_t before = lines_in(a);
+    cr_assert_gt(before, 0);
+    int st = finish(start("kill", "g-kill", "--kafka-until-end --threads 2", b));
+    cr_assert_eq(st, 0);
+    const char *files[] = {a, b};
+    int *seen = count_ids(files, 2, n);
+    expect_flagged(seen, 0, n, 0, "killed and restarted");
+    free(seen);
+    /* Progress had been committed: the restart did not start over. */
+    cr_assert_lt(lines_in(b), (size_t)(n + 6) / 7, "restart re-read everything");
+}
+
+Test(kafka, sigterm_drains_and_commits)
+{
+    int n = 150000;
+    produce_new("term", 0, n);
+    const char *a = tmp_path("term-a.out"), *b = tmp_path("term-b.out");
+    pid_t pid = start("term", "g-term", "--threads 2", a);
+    for (int i = 0; lines_in(a) < 5000; i++) {
+        cr_assert_lt(i, 1500, "no output in 30 s");
+        usleep(20000);
+    }
+    kill(pid, SIGTERM);
+    cr_assert_eq(finish(pid), 143);
+    char *err = read_file(tmp_path("term-a.out.err"), NULL);
+    cr_assert(strstr(err, "stopped by SIGTERM"), "%s", err);
+    free(err);
+    cr_assert_eq(finish(start("term", "g-term", "--kafka-until-end", b)), 0);
+    const char *files[] = {a, b};
+    int *seen = count_ids(files, 2, n);
+    /* Drained: everything handed over was written and committed, so no
+     * post is read twice. */
+    expect_flagged(seen, 0, n, 1, "SIGTERM and restart");
+    free(seen);
+}
+
+Test(kafka, two_consumers_split_the_partitions)
+{
+    topic("split", PARTS);
+    char a[512], b[512], ea_path[600], eb_path[600]; /* tmp_path's strings are reused */
+    snprintf(a, sizeof a, "%s", tmp_path("split-a.out"));
+    snprintf(b, sizeof b, "%s", tmp_path("split-b.out"));
+    snprintf(ea_path, sizeof ea_path, "%s.err", a);
+    snprintf(eb_path, sizeof eb_path, "%s.err", b);
+    pid_t pa = start("split", "g-split", "", a), pb = start("split", "g-split", "", b);
+    /* Both have joined the group and hold two partitions each. */
+    for (int i = 0; !(file_has(ea_path, "assigned 2 partitions") &&
+                      file_has(eb_path, "assigned 2 partitions")); i++) {
+        cr_assert_lt(i, 600, "the two consumers did not share the partitions within 60 s");
+        usleep(100000);
+    }
+    int n = 40000, flagged = produce("split", 0, n);
+    for (int waited = 0; lines_in(a) + lines_in(b) < (size_t)flagged && waited < 600; waited++)
+        usleep(50000);
+    kill(pa, SIGTERM);
+    kill(pb, SIGTERM);
+    cr_assert_eq(finish(pa), 143);
+    cr_assert_eq(finish(pb), 143);
+    char *ea = read_file(ea_path, NULL), *eb = read_file(eb_path, NULL);
+    cr_assert_eq(lines_in(a) + lines_in(b), (size_t)flagged, "A: %s\nB: %s\n%zu + %zu", ea, eb, lines_in(a), lines_in(b));
+    free(ea);
+    free(eb);
+    const char *files[] = {a, b};
+    int *seen = count_ids(files, 2, n);
+    expect_flagged(seen, 0, n, 1, "two consumers");
+    free(seen);
+    cr_assert_gt(lines_in(a), 0, "consumer A got no partition");
+    cr_assert_gt(lines_in(b), 0, "consumer B got no partition");
+    char *oa = read_file(a, NULL), *ob = read_file(b, NULL);
+    for (int p = 0; p < PARTS; p++) { /* a partition is read by one of them */
+        char name[32];
+        snprintf(name, sizeof name, "kafka:split/%d\"", p);
+        cr_assert(!(strstr(oa, name) && strstr(ob, name)), "partition %d read by both", p);
+    }
+    free(oa);
+    free(ob);
+}
+
+static void *broker_down_and_up(void *arg)
+{
+    (void)arg;
+    usleep(300000);
+    rd_kafka_mock_broker_set_down(mock, 2);
+    usleep(1500000);
+    rd_kafka_mock_broker_set_up(mock, 2);
+    return NULL;
+}
+
+Test(kafka, broker_errors_are_retried)
+{
+    int n = 100000;
+    produce_new("errors", 0, n);
+    rd_kafka_mock_push_request_errors(mock, API_FETCH, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+    rd_kafka_mock_push_request_errors(mock, API_OFFSET_COMMIT, 2,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
+    pthread_t t;
+    pthread_create(&t, NULL, broker_down_and_up, NULL);
+    const char *out = tmp_path("errors.out");
+    int st = finish(start("errors", "g-errors", "--kafka-until-end --threads 2", out));
+    pthread_join(t, NULL);
+    char *err = read_file(tmp_path("errors.out.err"), NULL);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    const char *files[] = {out};
+    int *seen = count_ids(files, 1, n);
+    expect_flagged(seen, 0, n, 0, "with broker errors");
+    free(seen);
+}
+
+Test(kafka, unreachable_broker_is_a_clear_error)
+{
+    run_result r = run_sh("\"$YAMISCAN\" scan -e x --kafka-brokers 127.0.0.1:1 --kafka-topic t "
+                          "--kafka-connect-timeout 2");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "kafka: no answer from 127.0.0.1:1 within 2 s"), "%s", r.err);
+    run_free(&r);
+    r = run_sh("\"$YAMISCAN\" scan -e x --kafka-topic t");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "needs both --kafka-brokers and --kafka-topic"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(kafka, flagged_posts_to_a_topic_keyed_by_id)
+{
+    int n = 7000, flagged = produce_new("in", 0, n);
+    topic("flagged", 1);
+    const char *out = tmp_path("to-topic.out");
+    int st = finish(start("in", "g-out", "--kafka-until-end --kafka-out-topic flagged", out));
+    cr_assert_eq(st, 0);
+    cr_assert_eq(lines_in(out), 0, "nothing on stdout");
+    /* Read the flagged topic back. */
+    char why[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, why, sizeof why);
+    rd_kafka_conf_set(conf, "group.id", "reader", why, sizeof why);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", why, sizeof why);
+    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    rd_kafka_poll_set_consumer(c);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "flagged", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(c, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    int got = 0;
+    for (int idle = 0; got < flagged && idle < 50;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+        if (!m) {
+            idle++;
+            continue;
+        }
+        if (!m->err) {
+            char key[32];
+            snprintf(key, sizeof key, "%.*s", (int)m->key_len, (const char *)m->key);
+            char want[64];
+            snprintf(want, sizeof want, "\"id\":%s,", key);
+            cr_assert(atoi(key) % 7 == 0, "post %s flagged", key);
+            cr_assert(memmem(m->payload, m->len, want, strlen(want)), "key %s is the post's id",
+                      key);
+            got++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    cr_assert_eq(got, flagged);
+}

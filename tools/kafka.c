@@ -1,0 +1,587 @@
+/* Kafka input for `yamiscan scan`: a consumer in a group (librdkafka) fills
+ * the pipeline's batches with message values (one post each, JSON or text,
+ * as --input-format says), and the offsets of a batch's messages are stored
+ * for commit only once that batch's verdicts are written and flushed (or,
+ * with --kafka-out-topic, produced and acknowledged): at-least-once.
+ *
+ * A post's provenance: "file" is TOPIC/PARTITION, "line" is the offset, and
+ * with text messages the id is the message key. When partitions are taken
+ * away (a rebalance), everything handed to the pipeline is written and the
+ * stored offsets are committed before the partitions go; messages of those
+ * partitions that were not yet handed over are scanned but not committed,
+ * so the next owner reads them again (a duplicate, never a loss). */
+#include "kafka.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define MAX_PARTS 4096
+#define POLL_MS 100
+
+int kafka_available(void) { return 1; }
+
+/* The highest offset of each partition in one filled batch. */
+typedef struct {
+    int32_t *part;
+    int64_t *off;
+    size_t n, cap;
+} marks;
+
+typedef struct {
+    const kafka_options *ko;
+    ys_pipeline_options *po;
+    rd_kafka_t *rk, *prod;
+    ys_feed *feed;             /* during fill */
+    rd_kafka_message_t *held;  /* did not fit the last batch */
+    marks cur;                 /* of the batch being filled */
+    marks *batches;            /* of filled batches not yet written */
+    size_t nbatches, capb;
+    uint64_t first_unwritten;  /* the batch number of batches[0] (from 1) */
+    char *names[MAX_PARTS];    /* "kafka:TOPIC/PARTITION", reported as the file */
+    unsigned char assigned[MAX_PARTS], at_end[MAX_PARTS];
+    int nassigned;
+    uint64_t messages, bytes, bad, produced, delivery_failed;
+    char *text;                /* JSON text decoded here */
+    size_t text_cap;
+    FILE *mem;                 /* --kafka-out-topic: the written output */
+    char *membuf;
+    size_t memlen;
+    int failed;                /* an error that ends the run */
+    ys_error err;
+    double start, first_msg; /* when the run started, and its first message came */
+    char reported[64][64];     /* error kinds already printed */
+    int nreported;
+} kafka;
+
+static int fail(ys_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(ys_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return err->code = code;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Prints a librdkafka error once per kind; the rest are counted by it. */
+static void report(kafka *k, rd_kafka_resp_err_t e, const char *what)
+{
+    const char *name = rd_kafka_err2name(e);
+    for (int i = 0; i < k->nreported; i++)
+        if (!strcmp(k->reported[i], name))
+            return;
+    if (k->nreported < 64)
+        snprintf(k->reported[k->nreported++], sizeof k->reported[0], "%s", name);
+    fprintf(stderr, "%s: kafka: %s (%s); librdkafka keeps retrying\n", prog, what,
+            rd_kafka_err2str(e));
+}
+
+static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
+{
+    (void)rk;
+    kafka *k = opaque;
+    if (e == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        snprintf(k->err.message, sizeof k->err.message, "kafka: fatal error: %s", buf);
+        k->err.code = YS_EIO;
+        k->failed = 1;
+        return;
+    }
+    report(k, (rd_kafka_resp_err_t)e, reason);
+}
+
+static void marks_free(marks *m)
+{
+    free(m->part);
+    free(m->off);
+    *m = (marks){0};
+}
+
+/* Stores offset + 1 of every partition marked in `m` that is still ours. */
+static void store(kafka *k, const marks *m)
+{
+    if (m->n == 0)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)m->n);
+    for (size_t i = 0; i < m->n; i++)
+        if (m->part[i] >= 0 && m->part[i] < MAX_PARTS && k->assigned[m->part[i]])
+            rd_kafka_topic_partition_list_add(l, k->ko->topic, m->part[i])->offset =
+                m->off[i] + 1;
+    if (l->cnt)
+        (void)rd_kafka_offsets_store(k->rk, l); /* a partition lost meanwhile is refused */
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    kafka *k = opaque;
+    if (m->err)
+        k->delivery_failed++;
+    else
+        k->produced++;
+}
+
+/* --kafka-out-topic: produces the lines written since the last call (one
+ * flagged post each, key = its id) and waits until the brokers have them. */
+static int produce_written(kafka *k)
+{
+    fflush(k->mem);
+    static const char *const no_field[] = {"file"};
+    char scratch[4096];
+    for (char *line = k->membuf, *end = k->membuf + k->memlen; line < end;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+        const char *id = NULL;
+        size_t idl = 0, tl;
+        ys_error e;
+        (void)ys_json_extract(line, len, no_field, 1, "id", scratch, sizeof scratch, &tl, &id,
+                              &idl, &e);
+        for (;;) {
+            rd_kafka_resp_err_t r = rd_kafka_producev(
+                k->prod, RD_KAFKA_V_TOPIC(k->ko->out_topic), RD_KAFKA_V_VALUE(line, len),
+                RD_KAFKA_V_KEY(id, id ? idl : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_END);
+            if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                break;
+            rd_kafka_poll(k->prod, POLL_MS);
+        }
+        line += len + 1;
+    }
+    rewind(k->mem);
+    k->memlen = 0;
+    uint64_t failed = k->delivery_failed;
+    rd_kafka_resp_err_t r = rd_kafka_flush(k->prod, 60 * 1000);
+    if (r != RD_KAFKA_RESP_ERR_NO_ERROR || k->delivery_failed != failed) {
+        snprintf(k->err.message, sizeof k->err.message,
+                 "kafka: flagged posts not acknowledged by the brokers of %s (%s); their "
+                 "input offsets are not committed", k->ko->out_topic,
+                 r ? rd_kafka_err2str(r) : "delivery failed");
+        k->err.code = YS_EIO;
+        k->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* The pipeline has written (and flushed) `n` batches: their offsets may
+ * be committed. */
+static void on_written(void *ctx, uint64_t n)
+{
+    kafka *k = ctx;
+    if (k->mem && !k->failed && produce_written(k) != 0)
+        return;
+    while (k->first_unwritten <= n && k->nbatches > 0) {
+        if (!k->failed)
+            store(k, &k->batches[0]);
+        marks_free(&k->batches[0]);
+        memmove(k->batches, k->batches + 1, --k->nbatches * sizeof *k->batches);
+        k->first_unwritten++;
+    }
+}
+
+static void mark(marks *m, int32_t part, int64_t off)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->part[i] == part) {
+            if (off > m->off[i])
+                m->off[i] = off;
+            return;
+        }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 8;
+        m->part = realloc(m->part, m->cap * sizeof *m->part);
+        m->off = realloc(m->off, m->cap * sizeof *m->off);
+        if (!m->part || !m->off)
+            abort(); /* a few bytes per partition */
+    }
+    m->part[m->n] = part;
+    m->off[m->n++] = off;
+}
+
+/* With --stats, each change of assignment is told on stderr. */
+static void tell(const kafka *k, const char *what, const rd_kafka_topic_partition_list_t *parts)
+{
+    if (!k->ko->stats)
+        return;
+    fprintf(stderr, "%s: kafka: %s %d partition%s of %s:", prog, what, parts->cnt,
+            parts->cnt == 1 ? "" : "s", k->ko->topic);
+    for (int i = 0; i < parts->cnt; i++)
+        fprintf(stderr, " %d", (int)parts->elems[i].partition);
+    fputc('\n', stderr);
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    kafka *k = opaque;
+    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    tell(k, e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked", parts);
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++)
+            if (parts->elems[i].partition < MAX_PARTS && !k->assigned[parts->elems[i].partition]) {
+                k->assigned[parts->elems[i].partition] = 1;
+                k->at_end[parts->elems[i].partition] = 0;
+                k->nassigned++;
+            }
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+        return;
+    }
+    /* Revoked: write what was handed over, commit it, then let go. */
+    if (k->feed) {
+        ys_error ferr;
+        if (ys_feed_flush(k->feed, &ferr) != YS_OK && !k->failed) {
+            k->err = ferr;
+            k->failed = 1;
+        }
+    }
+    if (!k->failed)
+        (void)rd_kafka_commit(rk, NULL, 0);
+    for (int i = 0; i < parts->cnt; i++)
+        if (parts->elems[i].partition < MAX_PARTS && k->assigned[parts->elems[i].partition]) {
+            k->assigned[parts->elems[i].partition] = 0;
+            k->nassigned--;
+        }
+    if (cooperative)
+        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+    else
+        rd_kafka_assign(rk, NULL);
+}
+
+static int all_at_end(const kafka *k)
+{
+    if (k->nassigned == 0)
+        return 0;
+    for (int p = 0; p < MAX_PARTS; p++)
+        if (k->assigned[p] && !k->at_end[p])
+            return 0;
+    return 1;
+}
+
+/* Adds one message to the batch: YS_OK, or YS_EINVAL if it does not fit. */
+static int add(kafka *k, ys_batch *b, const rd_kafka_message_t *m)
+{
+    const char *v = m->payload ? m->payload : "";
+    size_t len = m->len;
+    const char *text = v, *id = m->key;
+    size_t tl = len, idl = m->key ? m->key_len : 0;
+    const ys_frame_options *fo = &k->po->frame;
+    size_t s = 0;
+    while (s < len && (v[s] == ' ' || v[s] == '\t'))
+        s++;
+    int json = fo->format == YS_INPUT_JSONL || (fo->format == YS_INPUT_AUTO && s < len && v[s] == '{');
+    if (json) {
+        static const char *const dflt[] = {"text"};
+        if (k->text_cap < len + 16) {
+            k->text_cap = len + 16;
+            k->text = realloc(k->text, k->text_cap);
+            if (!k->text)
+                return YS_ENOMEM;
+        }
+        ys_error e;
+        int rc = ys_json_extract(v, len, fo->nfields ? fo->fields : dflt,
+                                 fo->nfields ? fo->nfields : 1, fo->id_field ? fo->id_field : "id",
+                                 k->text, k->text_cap, &tl, &id, &idl, &e);
+        if (rc != YS_OK) {
+            if (k->bad++ == 0)
+                fprintf(stderr, "%s: kafka: %s [%d] offset %lld: %s (further bad messages are "
+                        "only counted)\n", prog, k->ko->topic, (int)m->partition,
+                        (long long)m->offset, e.message);
+            return YS_OK; /* skipped, still acknowledged with its batch */
+        }
+        text = k->text;
+        if (!id)
+            idl = 0;
+    }
+    return ys_batch_add(b, text, tl, id, idl, (uint64_t)m->offset);
+}
+
+/* The file name a partition's posts are reported with. */
+static const char *partition_name(kafka *k, int32_t p)
+{
+    if (p < 0 || p >= MAX_PARTS)
+        return "kafka";
+    if (!k->names[p]) {
+        size_t n = strlen(k->ko->topic) + 32;
+        if ((k->names[p] = malloc(n)))
+            snprintf(k->names[p], n, "kafka:%s/%d", k->ko->topic, (int)p);
+    }
+    return k->names[p] ? k->names[p] : "kafka";
+}
+
+/* Fills a batch with messages of one partition (so that each post's
+ * reported file names its partition), until it is half full, the topic is
+ * quiet for 0.1 s with posts waiting, or the end. */
+static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
+{
+    kafka *k = ctx;
+    k->feed = feed;
+    double first = 0, started = now();
+    int32_t part = -1;
+    int rc = YS_OK;
+    for (;;) {
+        if (k->failed || (k->po->stop && *k->po->stop)) {
+            *done = 1;
+            break;
+        }
+        rd_kafka_message_t *msg = k->held;
+        k->held = NULL;
+        if (!msg)
+            msg = rd_kafka_consumer_poll(k->rk, POLL_MS);
+        if (!msg) {
+            /* A quiet topic: what came so far goes out, and what was
+             * scanned is written (an empty batch lets the pipeline do it). */
+            if (now() - (ys_batch_count(b) > 0 ? first : started) > 0.1)
+                break;
+            continue;
+        }
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (msg->partition < MAX_PARTS)
+                k->at_end[msg->partition] = 1;
+            rd_kafka_message_destroy(msg);
+            if (k->ko->until_end && all_at_end(k)) {
+                *done = 1;
+                break;
+            }
+            continue;
+        }
+        if (msg->err) {
+            report(k, msg->err, rd_kafka_message_errstr(msg));
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        if (part >= 0 && msg->partition != part) {
+            k->held = msg; /* another partition: the next batch */
+            break;
+        }
+        if (part < 0) {
+            part = msg->partition;
+            ys_batch_set_source(b, partition_name(k, part));
+        }
+        if (msg->partition < MAX_PARTS)
+            k->at_end[msg->partition] = 0;
+        rc = add(k, b, msg);
+        if (rc == YS_EINVAL && ys_batch_count(b) > 0) {
+            k->held = msg; /* the next batch starts with it */
+            rc = YS_OK;
+            break;
+        }
+        if (rc == YS_EINVAL) { /* longer than a whole batch: its start */
+            rd_kafka_message_t cut = *msg;
+            cut.len = ys_batch_capacity(b) / 2;
+            fprintf(stderr, "%s: kafka: %s [%d] offset %lld: message longer than a batch: only "
+                    "its start is scanned\n", prog, k->ko->topic, (int)msg->partition,
+                    (long long)msg->offset);
+            rc = add(k, b, &cut);
+        }
+        if (ys_batch_count(b) == 1)
+            first = now();
+        if (k->messages == 0)
+            k->first_msg = now();
+        k->messages++;
+        k->bytes += msg->len;
+        mark(&k->cur, msg->partition, msg->offset);
+        rd_kafka_message_destroy(msg);
+        if (rc != YS_OK || ys_batch_bytes(b) > ys_batch_capacity(b) / 2)
+            break;
+    }
+    k->feed = NULL;
+    if (ys_batch_count(b) == 0 && k->cur.n > 0) {
+        /* Only bad messages: acknowledged with the batch before them, or now. */
+        if (k->nbatches > 0)
+            for (size_t i = 0; i < k->cur.n; i++)
+                mark(&k->batches[k->nbatches - 1], k->cur.part[i], k->cur.off[i]);
+        else
+            store(k, &k->cur);
+        marks_free(&k->cur);
+    } else if (ys_batch_count(b) > 0) { /* the pipeline numbers it next */
+        if (k->nbatches == k->capb) {
+            k->capb = k->capb ? 2 * k->capb : 16;
+            if (!(k->batches = realloc(k->batches, k->capb * sizeof *k->batches)))
+                return YS_ENOMEM;
+        }
+        k->batches[k->nbatches++] = k->cur;
+        k->cur = (marks){0};
+    }
+    return rc;
+}
+
+static rd_kafka_conf_t *make_conf(kafka *k, const char *group, ys_error *err)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char why[512];
+    const char *set[][2] = {
+        {"bootstrap.servers", k->ko->brokers},
+        {"group.id", group},
+        {"enable.auto.offset.store", "false"}, /* stored after output: on_written */
+        {"enable.auto.commit", "true"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "true"},
+    };
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+        if (set[i][1] && rd_kafka_conf_set(conf, set[i][0], set[i][1], why, sizeof why)) {
+            fail(err, YS_EINVAL, "kafka: %s: %s", set[i][0], why);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    for (int i = 0; i < k->ko->nconf; i++) {
+        char key[256];
+        const char *eq = strchr(k->ko->conf[i], '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - k->ko->conf[i]), k->ko->conf[i]);
+        if (rd_kafka_conf_set(conf, key, eq + 1, why, sizeof why)) {
+            fail(err, YS_EINVAL, "kafka: --kafka-conf %s: %s", k->ko->conf[i], why);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_conf_set_opaque(conf, k);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    return conf;
+}
+
+/* Waits up to connect_s for the cluster to answer with the topic's
+ * metadata, so that a wrong address is an error, not a silent wait. */
+static int check_reachable(kafka *k, ys_error *err)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(k->rk, k->ko->topic, NULL);
+    rd_kafka_resp_err_t e =
+        rd_kafka_metadata(k->rk, 0, t, &md, (int)(k->ko->connect_s * 1000));
+    int rc = YS_OK;
+    if (e)
+        rc = fail(err, YS_EIO, "kafka: no answer from %s within %.0f s (%s)", k->ko->brokers,
+                     k->ko->connect_s, rd_kafka_err2str(e));
+    else if (md->topic_cnt != 1 || md->topics[0].err)
+        rc = fail(err, YS_EIO, "kafka: topic %s: %s", k->ko->topic,
+                     rd_kafka_err2str(md->topic_cnt ? md->topics[0].err
+                                                    : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return rc;
+}
+
+/* Lag at the end: the high watermark less our position, summed. */
+static long long lag(kafka *k)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    long long sum = 0;
+    if (rd_kafka_assignment(k->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    rd_kafka_position(k->rk, a);
+    for (int i = 0; i < a->cnt; i++) {
+        int64_t lo, hi;
+        if (rd_kafka_get_watermark_offsets(k->rk, a->elems[i].topic, a->elems[i].partition, &lo,
+                                           &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            a->elems[i].offset >= 0)
+            sum += hi - a->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+    return sum;
+}
+
+int kafka_scan(const ys_db *db, ys_scanner *sc, ys_pipeline_options *po,
+               const kafka_options *ko, ys_counters *c, ys_error *err)
+{
+    kafka k = {.ko = ko, .po = po, .start = now(), .first_unwritten = 1};
+    char errstr[512];
+    rd_kafka_conf_t *conf = make_conf(&k, ko->group, err);
+    if (!conf)
+        return YS_EINVAL;
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+    k.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!k.rk) {
+        rd_kafka_conf_destroy(conf);
+        return fail(err, YS_EINVAL, "kafka: %s", errstr);
+    }
+    rd_kafka_poll_set_consumer(k.rk);
+    int rc = check_reachable(&k, err);
+    if (rc == YS_OK && ko->out_topic) {
+        rd_kafka_conf_t *pc = make_conf(&k, NULL, err);
+        if (pc) {
+            rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+            rd_kafka_conf_set(pc, "enable.idempotence", "true", errstr, sizeof errstr);
+            k.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr);
+            if (!k.prod) {
+                rd_kafka_conf_destroy(pc);
+                rc = fail(err, YS_EINVAL, "kafka: %s", errstr);
+            }
+        } else {
+            rc = YS_EINVAL;
+        }
+        if (rc == YS_OK && !(k.mem = open_memstream(&k.membuf, &k.memlen)))
+            rc = fail(err, YS_ENOMEM, "out of memory");
+        po->out = k.mem;
+    }
+    if (rc == YS_OK) {
+        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, ko->topic, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t e = rd_kafka_subscribe(k.rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (e)
+            rc = fail(err, YS_EIO, "kafka: subscribe to %s: %s", ko->topic,
+                         rd_kafka_err2str(e));
+    }
+    if (rc == YS_OK) {
+        char name[512];
+        snprintf(name, sizeof name, "kafka:%s", ko->topic); /* until a batch says which partition */
+        po->on_written = on_written;
+        po->written_ctx = &k;
+        rc = ys_pipeline_run_feed(db, sc, po, name, fill, &k, c, err);
+        if (k.failed && rc == YS_OK) {
+            *err = k.err;
+            rc = k.err.code ? k.err.code : YS_EIO;
+        }
+        if (rc == YS_OK && po->stop && *po->stop)
+            rc = fail(err, YS_EINTR, "stopped by a signal"); /* drained: all written */
+        if (!k.failed && rc != YS_EPIPE)
+            (void)rd_kafka_commit(k.rk, NULL, 0); /* what was stored: written posts */
+    }
+    double end = now(), secs = end - k.start, busy = k.messages ? end - k.first_msg : 0;
+    if (ko->stats)
+        fprintf(stderr, "%s: kafka: %llu messages, %.1f MB in %.2f s (the first after %.2f s: "
+                "joining the group); from the first: %.0f messages/s, %.1f MB/s; %llu bad; "
+                "lag at the end %lld messages\n", prog, (unsigned long long)k.messages,
+                (double)k.bytes / 1e6, secs, secs - busy,
+                busy > 0 ? (double)k.messages / busy : 0, busy > 0 ? (double)k.bytes / 1e6 / busy : 0,
+                (unsigned long long)k.bad, lag(&k));
+    if (ko->stats && ko->out_topic)
+        fprintf(stderr, "%s: kafka: %llu flagged posts produced to %s\n", prog,
+                (unsigned long long)k.produced, ko->out_topic);
+    if (k.held)
+        rd_kafka_message_destroy(k.held);
+    rd_kafka_consumer_close(k.rk); /* leaves the group */
+    rd_kafka_destroy(k.rk);
+    if (k.prod)
+        rd_kafka_destroy(k.prod);
+    for (size_t i = 0; i < k.nbatches; i++)
+        marks_free(&k.batches[i]);
+    marks_free(&k.cur);
+    free(k.batches);
+    for (int i = 0; i < MAX_PARTS; i++)
+        free(k.names[i]);
+    free(k.text);
+    if (k.mem)
+        fclose(k.mem);
+    free(k.membuf);
+    return rc;
+}
