@@ -184,39 +184,47 @@ Test(kafka, clean_run_scans_every_post_exactly_once)
     cr_assert_eq(lines_in(again), 0);
 }
 
-/* Posts 50,000 .. 149,999, a thousand every 30 ms: a stream still flowing. */
+/* Posts 50,000 .. 149,999 to topic `arg`, a thousand every 30 ms: a
+ * stream still flowing when the consumer is stopped. */
 static void *produce_slowly(void *arg)
 {
-    (void)arg;
     for (int first = 50000; first < 150000; first += 1000) {
-        produce("kill", first, 1000);
+        produce(arg, first, 1000);
         usleep(30000);
     }
     return NULL;
 }
 
-Test(kafka, killed_consumer_restarted_in_its_group_misses_nothing)
+/* Starts a consumer, waits for its partitions, sends `sig` halfway
+ * through a flowing stream, and returns its exit status. */
+static int stop_midstream(const char *topic_, const char *group, const char *out, int sig)
 {
-    int n = 150000;
-    topic("kill", PARTS);
-    produce("kill", 0, 50000);
-    char a[512], b[512], aerr[600];
-    snprintf(a, sizeof a, "%s", tmp_path("kill-a.out"));
-    snprintf(b, sizeof b, "%s", tmp_path("kill-b.out"));
-    snprintf(aerr, sizeof aerr, "%s.err", a);
-    pid_t pid = start("kill", "g-kill", "--threads 2", a);
-    for (int i = 0; !file_has(aerr, "assigned 4 partitions"); i++) {
+    char err[600];
+    snprintf(err, sizeof err, "%s.err", out);
+    topic(topic_, PARTS);
+    produce(topic_, 0, 50000);
+    pid_t pid = start(topic_, group, "--threads 2", out);
+    for (int i = 0; !file_has(err, "assigned 4 partitions"); i++) {
         cr_assert_lt(i, 600, "no assignment in 60 s");
         usleep(100000);
     }
     pthread_t t;
-    pthread_create(&t, NULL, produce_slowly, NULL);
-    usleep(1500000); /* halfway through the stream */
-    kill(pid, SIGKILL);
-    cr_assert_eq(finish(pid), 128 + SIGKILL);
+    pthread_create(&t, NULL, produce_slowly, (void *)topic_);
+    usleep(1500000);
+    kill(pid, sig);
+    int st = finish(pid);
     pthread_join(t, NULL);
-    size_t before = lines_in(a);
-    cr_assert_gt(before, 0);
+    return st;
+}
+
+Test(kafka, killed_consumer_restarted_in_its_group_misses_nothing)
+{
+    int n = 150000;
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s", tmp_path("kill-a.out"));
+    snprintf(b, sizeof b, "%s", tmp_path("kill-b.out"));
+    cr_assert_eq(stop_midstream("kill", "g-kill", a, SIGKILL), 128 + SIGKILL);
+    cr_assert_gt(lines_in(a), 0);
     int st = finish(start("kill", "g-kill", "--kafka-until-end --threads 2", b));
     cr_assert_eq(st, 0);
     const char *files[] = {a, b};
@@ -230,15 +238,10 @@ Test(kafka, killed_consumer_restarted_in_its_group_misses_nothing)
 Test(kafka, sigterm_drains_and_commits)
 {
     int n = 150000;
-    produce_new("term", 0, n);
-    const char *a = tmp_path("term-a.out"), *b = tmp_path("term-b.out");
-    pid_t pid = start("term", "g-term", "--threads 2", a);
-    for (int i = 0; lines_in(a) < 5000; i++) {
-        cr_assert_lt(i, 1500, "no output in 30 s");
-        usleep(20000);
-    }
-    kill(pid, SIGTERM);
-    cr_assert_eq(finish(pid), 143);
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s", tmp_path("term-a.out"));
+    snprintf(b, sizeof b, "%s", tmp_path("term-b.out"));
+    cr_assert_eq(stop_midstream("term", "g-term", a, SIGTERM), 143);
     char *err = read_file(tmp_path("term-a.out.err"), NULL);
     cr_assert(strstr(err, "stopped by SIGTERM"), "%s", err);
     free(err);
