@@ -210,6 +210,23 @@ Test(json_framer, strict_mode_stops_at_the_first_malformed_line)
     ys_framer_free(fr);
 }
 
+/* A malformed last line without its newline (found by fuzz_framer): the
+ * posts before it are still handed on, and counted as handed. */
+Test(json_framer, strict_bad_last_line_keeps_the_posts_before_it)
+{
+    const char *in = "{\"text\":\"one\"}\n\n{\"";
+    collected c = {0};
+    ys_frame_options o = {.format = YS_INPUT_JSONL, .strict = 1};
+    ys_framer *fr;
+    cr_assert_eq(ys_framer_new(&o, "s.jsonl", 1 << 16, collect, &c, &fr, &err), YS_OK);
+    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
+    cr_assert_eq(ys_framer_finish(fr, &err), YS_EFORMAT);
+    cr_assert_str_eq(err.message, "s.jsonl:3: malformed JSON at column 3: unterminated string");
+    cr_assert_eq(c.n, 1, "the post before the bad line");
+    cr_assert_eq(ys_framer_posts(fr), 1);
+    ys_framer_free(fr);
+}
+
 Test(json_framer, overlong_lines_are_truncated_or_skipped_and_counted)
 {
     char in[200];

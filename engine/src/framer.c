@@ -267,8 +267,12 @@ int ys_framer_finish(ys_framer *fr, ys_error *err)
         fr->carry_len = 0;
         fr->discarding = 0;
     }
-    if (rc == YS_OK)
-        rc = ys_framer_flush(fr);
+    /* The complete posts before a bad last line (--strict) are handed on
+     * too, as the pipeline does after a bad line in the middle. */
+    if (rc == YS_OK || rc == YS_EFORMAT) {
+        int f = ys_framer_flush(fr);
+        rc = rc == YS_OK ? f : rc;
+    }
     return rc;
 }
 
