@@ -18,17 +18,22 @@ static int compile_failed(hs_compile_error_t *ce, long *bad, ys_error *err)
     return rc;
 }
 
-static int hs_compile_literals(const ys_exprs *e, ys_matcher **out, long *bad, ys_error *err)
+/* Both kinds through one path: literals with hs_compile_lit_multi (caseless
+ * where asked), regexes with hs_compile_multi (UTF-8, leftmost start). */
+static int compile(const ys_exprs *e, int regexes, ys_matcher **out, long *bad, ys_error *err)
 {
     unsigned *flags = malloc((e->n ? e->n : 1) * sizeof *flags);
     if (!flags)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     for (size_t i = 0; i < e->n; i++)
-        flags[i] = e->caseless[i] ? HS_FLAG_CASELESS : 0;
+        flags[i] = regexes ? HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST
+                           : e->caseless[i] ? HS_FLAG_CASELESS : 0;
     hs_database_t *db = NULL;
     hs_compile_error_t *ce = NULL;
-    hs_error_t rc = hs_compile_lit_multi(e->expr, flags, e->ids, e->len, (unsigned)e->n,
-                                         HS_MODE_BLOCK, NULL, &db, &ce);
+    hs_error_t rc = regexes ? hs_compile_multi(e->expr, flags, e->ids, (unsigned)e->n,
+                                               HS_MODE_BLOCK, NULL, &db, &ce)
+                            : hs_compile_lit_multi(e->expr, flags, e->ids, e->len,
+                                                   (unsigned)e->n, HS_MODE_BLOCK, NULL, &db, &ce);
     free(flags);
     if (rc != HS_SUCCESS)
         return compile_failed(ce, bad, err);
@@ -36,22 +41,14 @@ static int hs_compile_literals(const ys_exprs *e, ys_matcher **out, long *bad, y
     return YS_OK;
 }
 
+static int hs_compile_literals(const ys_exprs *e, ys_matcher **out, long *bad, ys_error *err)
+{
+    return compile(e, 0, out, bad, err);
+}
+
 static int hs_compile_regexes(const ys_exprs *e, ys_matcher **out, long *bad, ys_error *err)
 {
-    unsigned *flags = malloc((e->n ? e->n : 1) * sizeof *flags);
-    if (!flags)
-        return ys_fail(err, YS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < e->n; i++)
-        flags[i] = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
-    hs_database_t *db = NULL;
-    hs_compile_error_t *ce = NULL;
-    hs_error_t rc = hs_compile_multi(e->expr, flags, e->ids, (unsigned)e->n, HS_MODE_BLOCK,
-                                     NULL, &db, &ce);
-    free(flags);
-    if (rc != HS_SUCCESS)
-        return compile_failed(ce, bad, err);
-    *out = (ys_matcher *)(void *)db;
-    return YS_OK;
+    return compile(e, 1, out, bad, err);
 }
 
 static int hs_grow_scratch(const ys_matcher *m, void **scratch)
