@@ -144,7 +144,7 @@ int cmd_eval(int argc, char **argv)
             break;
         }
         ys_verdict v;
-        ys_score_post(scorer, hits, n, &v);
+        ys_score_text(scorer, text, tl, hits, n, &v);
         if (positive) {
             kind_count *k = kind_of(kinds, &nkinds, kl ? kind : "(none)", kl ? kl : 6);
             k->pos++;

@@ -96,7 +96,7 @@ int cmd_explain(int argc, char **argv)
         return 2;
     }
     ys_verdict v;
-    ys_score_post(scorer, hits, n, &v);
+    ys_score_text(scorer, text, len, hits, n, &v);
 
     print_text("post:", text, len);
     char *folded = malloc(3 * len + 1);
@@ -109,20 +109,19 @@ int cmd_explain(int argc, char **argv)
     printf("hits:%s\n", n ? "" : "     none");
     for (size_t i = 0; i < n; i++) {
         const ys_pattern *p = ys_db_pattern(db, hits[i].pattern);
-        printf("  %-10s %+5d  %-24s \"%.*s\" at bytes %u-%u\n", p->category, p->weight, p->id,
-               (int)(hits[i].end - hits[i].start), text + hits[i].start, hits[i].start,
-               hits[i].end);
+        printf("  %-10s %+5d  %-24s \"%.*s\" at bytes %u-%u%s\n", p->category, p->weight,
+               p->id, (int)(hits[i].end - hits[i].start), text + hits[i].start, hits[i].start,
+               hits[i].end,
+               ys_scorer_hit_ignored(scorer, i) ? "  (ignored: inside a hit of the other sign)"
+                                                : "");
     }
     printf("score:\n");
     for (unsigned cat = 0; cat < ys_db_category_count(db); cat++) {
         int s;
         if (!ys_scorer_category(scorer, cat, &s))
             continue;
-        const char *by = "";
-        for (size_t i = 0; i < n && !*by; i++)
-            if (ys_db_pattern_category(db, hits[i].pattern) == cat &&
-                ys_db_pattern(db, hits[i].pattern)->weight == s)
-                by = ys_db_pattern(db, hits[i].pattern)->id;
+        long p = ys_scorer_category_pattern(scorer, cat);
+        const char *by = p >= 0 ? ys_db_pattern(db, (unsigned)p)->id : "";
         printf("  %-22s %+5d  strongest term %s%s\n", ys_db_category_name(db, cat), s, by,
                cat == 0 ? " (a -f/-e term: flags on its own)" : "");
     }
@@ -135,9 +134,16 @@ int cmd_explain(int argc, char **argv)
             char both[128];
             snprintf(both, sizeof both, "%s+%s", ys_db_category_name(db, a),
                      ys_db_category_name(db, bcat));
-            printf("  %-22s %+5d  @combo\n", both, bonus);
+            if (ys_scorer_combo(scorer, k))
+                printf("  %-22s %+5d  @combo\n", both, bonus);
+            else
+                printf("  %-22s %+5d  @combo not counted: no hits within @window %d characters\n",
+                       both, 0, ys_db_window(db));
         }
     }
+    for (unsigned r = 0; r < YS_RULES; r++)
+        if (ys_scorer_rule(scorer, r))
+            printf("  %-22s %+5d  @rule\n", ys_rule_name(r), ys_db_rule_weight(db, r));
     printf("  %-22s %5d  threshold %d: %s\n", "total", v.score, ys_scorer_threshold(scorer),
            v.flagged ? "FLAGGED" : "not flagged");
     free(folded);

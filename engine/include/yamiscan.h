@@ -422,6 +422,26 @@ typedef struct ys_verdict {
     int score;   /* the post's score (patterns/README.md, "Scoring") */
 } ys_verdict;
 
+/* Structural rules: what the words of a post are surrounded by, weighed by
+ * `@rule NAME WEIGHT` lines of a lexicon (patterns/README.md, "Scoring").
+ * A rule fires only in a post with a positive hit, and only when scored
+ * with its text (ys_score_text). */
+enum {
+    YS_RULE_QUOTED,   /* "quoted": every positive hit is inside quotation marks
+                         (「」 『』 “” "" ‘’ 〝〟) or on a line starting with > or ＞ */
+    YS_RULE_QUESTION, /* "question": every positive hit is in a sentence that
+                         ends with ? or ？ */
+    YS_RULES
+};
+
+/* The lexicon name of rule `rule` ("quoted", …), or NULL past YS_RULES. */
+const char *ys_rule_name(unsigned rule);
+/* The weight the database gives rule `rule` (0: off). */
+int ys_db_rule_weight(const ys_db *db, unsigned rule);
+/* The lexicon's @window: combos count only when their two categories have
+ * positive hits at most this many characters apart; 0: anywhere in the post. */
+int ys_db_window(const ys_db *db);
+
 typedef struct ys_scorer ys_scorer;
 
 /* Creates a scorer for `db` (a little state per pattern and category, so
@@ -439,9 +459,28 @@ int ys_scorer_threshold(const ys_scorer *s);
  * category "default" (-f/-e lists: grep's meaning) is hit. */
 void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
 
+/* As ys_score_post, with the post's text (the original bytes the hits'
+ * offsets point into), which the structural rules and @window read. Also:
+ * a negative-weight hit that lies inside a positive hit (逮捕 in 逮捕されない)
+ * is context of that term, not of the post, and is ignored; so is a
+ * positive hit inside a negative one (闇バイト in 闇バイト対策). */
+void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits,
+                   size_t nhits, ys_verdict *v);
+
 /* After ys_score_post, for explaining it: 1 if category `cat` was hit in
  * that post, with its contribution in *score; 0 otherwise. */
 int ys_scorer_category(const ys_scorer *s, unsigned cat, int *score);
+/* After scoring: the pattern whose weight category `cat` contributed (its
+ * strongest counted hit), or -1 if the category was not hit. */
+long ys_scorer_category_pattern(const ys_scorer *s, unsigned cat);
+/* After scoring: 1 if @combo `k` added its bonus to the last post. */
+int ys_scorer_combo(const ys_scorer *s, size_t k);
+/* After scoring: 1 if structural rule `rule` fired in the last post (its
+ * weight, ys_db_rule_weight, was added). */
+int ys_scorer_rule(const ys_scorer *s, unsigned rule);
+/* After scoring: 1 if hit `i` of the last post's hits was ignored because it
+ * lies inside a hit of the opposite sign. */
+int ys_scorer_hit_ignored(const ys_scorer *s, size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Emitter: output formats                                                  */
@@ -481,6 +520,14 @@ typedef struct ys_counters {
     uint64_t hits;
     uint64_t problems[YS_PROBLEM_COUNT];
     uint64_t *category_hits; /* caller-allocated, ys_db_category_count() long; may be NULL */
+    /* Flagged posts whose output lines (JSONL, text) were written whole;
+     * less than posts_flagged only after a write error. */
+    uint64_t posts_written;
+    /* Set by a write error on ys_pipeline_options.out: from then on nothing
+     * more is written to it by any run given these counters, a partial
+     * last line written to a regular file has been cut off, and the run
+     * returns YS_EIO ("write error: …; N flagged posts written before it"). */
+    int output_failed;
 } ys_counters;
 
 typedef struct ys_pipeline_options {

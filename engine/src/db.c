@@ -7,7 +7,7 @@
  *       u32 exact, u32 line, u32 col, and four strings (id, expression,
  *       file, reading) as u32 length + bytes
  *   u32 combos, then each: u32 category, u32 category, i32 bonus
- *   i32 threshold
+ *   i32 threshold, i32 window, u32 rules, then each: i32 weight
  *   u32 literal spellings, then each: u32 pattern index, u32 length
  *   u64 length + the engine's image of the literals (length 0: none)
  *   u64 length + the same of the context literals (negative weights)
@@ -25,7 +25,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 3
+#define DB_FORMAT 4
 #define ENGINE_LEN 64
 
 static double now_seconds(void)
@@ -294,6 +294,8 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
     for (size_t i = 0; i < lt->ncombos && rc == YS_OK; i++)
         rc = ys_table_add_combo(&db->t, lt->combos[i].a, lt->combos[i].b, lt->combos[i].bonus);
     db->t.threshold = lt->threshold;
+    db->t.window = lt->window;
+    memcpy(db->t.rule_weight, lt->rule_weight, sizeof db->t.rule_weight);
     if (rc != YS_OK) {
         ys_db_free(db);
         return ys_fail(err, rc, "out of memory");
@@ -345,6 +347,12 @@ unsigned ys_db_pattern_category(const ys_db *db, unsigned index)
 {
     return db->t.cat_of[index];
 }
+
+int ys_db_rule_weight(const ys_db *db, unsigned rule)
+{
+    return rule < YS_RULES ? db->t.rule_weight[rule] : 0;
+}
+int ys_db_window(const ys_db *db) { return db->t.window; }
 
 size_t ys_db_combo_count(const ys_db *db) { return db->t.ncombos; }
 
@@ -435,6 +443,10 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_u32(&w, (uint32_t)db->t.combos[i].bonus);
     }
     put_u32(&w, (uint32_t)db->t.threshold);
+    put_u32(&w, (uint32_t)db->t.window);
+    put_u32(&w, YS_RULES);
+    for (unsigned r = 0; r < YS_RULES; r++)
+        put_u32(&w, (uint32_t)db->t.rule_weight[r]);
     put_u32(&w, (uint32_t)db->nspell);
     for (size_t i = 0; i < db->nspell; i++) {
         put_u32(&w, db->lit_base[i]);
@@ -557,9 +569,18 @@ static int parse_table(reader *r, ys_table *t)
             b >= ncats || ys_table_add_combo(t, a, b, (int32_t)bonus) != YS_OK)
             return -1;
     }
-    if (get_u32(r, &thr))
+    uint32_t window, nrules;
+    if (get_u32(r, &thr) || get_u32(r, &window) || get_u32(r, &nrules) || nrules != YS_RULES ||
+        (int32_t)window < 0 || window > 1000)
         return -1;
     t->threshold = (int32_t)thr;
+    t->window = (int)window;
+    for (unsigned k = 0; k < YS_RULES; k++) {
+        uint32_t w;
+        if (get_u32(r, &w) || (int32_t)w < -1000 || (int32_t)w > 1000)
+            return -1;
+        t->rule_weight[k] = (int32_t)w;
+    }
     return 0;
 }
 

@@ -57,9 +57,16 @@ typedef struct ys_table {
     ys_combo *combos;  /* @combo lines */
     size_t ncombos;
     int threshold;     /* @threshold, or YS_NO_THRESHOLD */
+    int rule_weight[YS_RULES]; /* @rule NAME WEIGHT (0: the rule is off) */
+    int window;        /* @window N: combos need hits within N characters; 0: anywhere */
 } ys_table;
 
 #define YS_NO_THRESHOLD (-1000000)
+
+/* Bumped whenever folding or spelling generation changes what a lexicon
+ * compiles to; part of the lexicon hash, so that cached databases compiled
+ * by older rules are not reused. */
+#define YS_SPELLING_RULES "spelling-rules 2"
 
 int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus);
 

@@ -291,6 +291,41 @@ static int parse_threshold(ys_lexicon *lex, const lines *it, const char *line,
     return YS_OK;
 }
 
+/* @rule NAME WEIGHT: a structural rule's weight (ys_rule_name). */
+static int parse_rule(ys_lexicon *lex, const lines *it, const char *line, const char **f,
+                      const size_t *fl, int n, ys_error *err)
+{
+    if (n != 3)
+        return lex_error(err, it, line, line, "@rule takes a rule name and a weight");
+    unsigned r = 0;
+    while (r < YS_RULES && !(strlen(ys_rule_name(r)) == fl[1] &&
+                             memcmp(ys_rule_name(r), f[1], fl[1]) == 0))
+        r++;
+    if (r == YS_RULES)
+        return lex_error(err, it, line, f[1], "unknown rule '%.*s' (rules: quoted, question)",
+                         (int)fl[1], f[1]);
+    int w;
+    if (parse_weight(f[2], fl[2], &w) != 0)
+        return lex_error(err, it, line, f[2],
+                         "bad weight '%.*s': expected an integer from -1000 to 1000",
+                         (int)fl[2], f[2]);
+    lex->t.rule_weight[r] = w;
+    return YS_OK;
+}
+
+/* @window N: combos count only when their categories' hits are at most N
+ * characters apart (0: anywhere). */
+static int parse_window(ys_lexicon *lex, const lines *it, const char *line, const char **f,
+                        const size_t *fl, int n, ys_error *err)
+{
+    int w;
+    if (n != 2 || parse_weight(f[1], fl[1], &w) != 0 || w < 0)
+        return lex_error(err, it, line, n == 2 ? f[1] : line,
+                         "@window takes a number of characters from 0 to 1000");
+    lex->t.window = w;
+    return YS_OK;
+}
+
 /* A reading is kana only (hiragana, katakana, ー). */
 static int is_kana_text(const char *s, size_t len)
 {
@@ -390,6 +425,10 @@ int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
             rc = parse_combo(lex, &it, s, f, fl, nf, err);
         else if (fl[0] == 10 && memcmp(f[0], "@threshold", 10) == 0)
             rc = parse_threshold(lex, &it, s, f, fl, nf, err);
+        else if (fl[0] == 5 && memcmp(f[0], "@rule", 5) == 0)
+            rc = parse_rule(lex, &it, s, f, fl, nf, err);
+        else if (fl[0] == 7 && memcmp(f[0], "@window", 7) == 0)
+            rc = parse_window(lex, &it, s, f, fl, nf, err);
         else
             rc = parse_pattern(lex, &it, s, f, fl, nf, err);
         if (rc != YS_OK)

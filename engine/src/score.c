@@ -1,17 +1,22 @@
 /* Per-post verdicts from category hits (patterns/README.md, "Scoring"):
  *
+ *   a hit inside a hit of the opposite sign is ignored (逮捕 inside
+ *   逮捕されない is the ad's promise, not news; 闇バイト inside 闇バイト対策
+ *   is the warning's topic, not an offer);
  *   each category hit contributes the weight of its strongest term (the
  *   largest in absolute value; a term repeated, or several synonyms, count
  *   once), so negative context (逮捕, 注意, ニュース…) lowers the score;
  *   each @combo whose two categories both contribute positively adds its
- *   bonus; the post is flagged when it has a positive term and the score
+ *   bonus, if they have positive hits at most @window characters apart;
+ *   each structural rule (@rule: quotation, questions) that fires adds its
+ *   weight; the post is flagged when it has a positive term and the score
  *   reaches the threshold (@threshold, --threshold; 1 if neither), or when
  *   it hits a term of category "default" (-f/-e lists keep grep's meaning).
  *   Negative context only lowers a score: it never flags a post on its own
  *   (and the scanner looks for it only in posts that have another hit).
  *
  * The scorer keeps a generation stamp per pattern and per category, so a
- * post costs time in its hits only. */
+ * post costs time in its hits only; the text is read only around hits. */
 #include "db.h"
 
 #include <stdlib.h>
@@ -22,9 +27,18 @@ struct ys_scorer {
     uint32_t *seen;     /* per pattern: the generation that last counted it */
     uint32_t *cat_seen; /* per category: the generation that last touched it */
     int *contrib;       /* per category: its contribution in that generation */
+    uint32_t *cat_pat;  /* per category: the pattern that set contrib */
+    unsigned char *combo_on; /* per combo: added its bonus to the last post */
+    unsigned char rule_on[YS_RULES];
+    unsigned char *ignored; /* per hit of the last post */
+    size_t capignored;
     uint32_t gen;
     int threshold;
 };
+
+static const char *const rule_names[YS_RULES] = {"quoted", "question"};
+
+const char *ys_rule_name(unsigned rule) { return rule < YS_RULES ? rule_names[rule] : NULL; }
 
 int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err)
 {
@@ -33,8 +47,10 @@ int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err)
         s->seen = calloc(db->t.n ? db->t.n : 1, sizeof *s->seen);
         s->cat_seen = calloc(db->t.ncats, sizeof *s->cat_seen);
         s->contrib = calloc(db->t.ncats, sizeof *s->contrib);
+        s->cat_pat = calloc(db->t.ncats, sizeof *s->cat_pat);
+        s->combo_on = calloc(db->t.ncombos ? db->t.ncombos : 1, 1);
     }
-    if (!s || !s->seen || !s->cat_seen || !s->contrib) {
+    if (!s || !s->seen || !s->cat_seen || !s->contrib || !s->cat_pat || !s->combo_on) {
         ys_scorer_free(s);
         *out = NULL;
         return ys_fail(err, YS_ENOMEM, "out of memory");
@@ -52,6 +68,9 @@ void ys_scorer_free(ys_scorer *s)
     free(s->seen);
     free(s->cat_seen);
     free(s->contrib);
+    free(s->cat_pat);
+    free(s->combo_on);
+    free(s->ignored);
     free(s);
 }
 
@@ -66,13 +85,176 @@ int ys_scorer_category(const ys_scorer *s, unsigned cat, int *score)
     return 1;
 }
 
+long ys_scorer_category_pattern(const ys_scorer *s, unsigned cat)
+{
+    return cat < s->db->t.ncats && s->cat_seen[cat] == s->gen ? (long)s->cat_pat[cat] : -1;
+}
+
+int ys_scorer_combo(const ys_scorer *s, size_t k) { return k < s->db->t.ncombos && s->combo_on[k]; }
+int ys_scorer_rule(const ys_scorer *s, unsigned rule) { return rule < YS_RULES && s->rule_on[rule]; }
+int ys_scorer_hit_ignored(const ys_scorer *s, size_t i)
+{
+    return s->ignored && i < s->capignored && s->ignored[i];
+}
+
 static int stronger(int w, int than)
 {
     int a = w < 0 ? -w : w, b = than < 0 ? -than : than;
     return a > b || (a == b && w > than);
 }
 
-void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
+/* Marks the hits that lie inside a strictly longer hit of the opposite
+ * sign. Hits come ordered by start: a hit of an earlier start contains hit
+ * k if it ends at or after k's end; one of the same start if it ends after
+ * it. So one sweep keeps, for each sign, the furthest end of the earlier
+ * starts and of the current group of equal starts. */
+static void mark_nested(ys_scorer *s, const ys_hit *h, size_t n)
+{
+    const ys_pattern *pat = s->db->t.pat;
+    uint32_t before[2] = {0, 0}; /* [positive?]: furthest end of earlier starts */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t group[2] = {0, 0};
+        for (; j < n && h[j].start == h[i].start; j++) {
+            int pos = pat[h[j].pattern].weight > 0;
+            if (h[j].end > group[pos])
+                group[pos] = h[j].end;
+        }
+        for (size_t k = i; k < j; k++) {
+            int w = pat[h[k].pattern].weight, other = !(w > 0);
+            s->ignored[k] = w != 0 && (before[other] >= h[k].end || group[other] > h[k].end);
+        }
+        for (int sign = 0; sign < 2; sign++)
+            if (group[sign] > before[sign])
+                before[sign] = group[sign];
+        i = j;
+    }
+}
+
+/* Characters in text[a, b), counting at most `cap`. */
+static size_t chars_between(const char *text, size_t a, size_t b, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b && n <= cap; i++)
+        n += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Whether categories ca and cb have positive, counted hits at most `window`
+ * characters apart. */
+static int near(const ys_scorer *s, const char *text, const ys_hit *h, size_t n, unsigned ca,
+                unsigned cb, size_t window)
+{
+    const ys_table *t = &s->db->t;
+    int seen_a = 0, seen_b = 0;
+    uint32_t end_a = 0, end_b = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = t->cat_of[h[i].pattern];
+        if (s->ignored[i] || t->pat[h[i].pattern].weight <= 0 || (c != ca && c != cb))
+            continue;
+        int is_a = c == ca;
+        if (is_a ? seen_b : seen_a) {
+            uint32_t other = is_a ? end_b : end_a;
+            if (other >= h[i].start || chars_between(text, other, h[i].start, window) <= window)
+                return 1;
+        }
+        uint32_t *e = is_a ? &end_a : &end_b;
+        if (!(is_a ? seen_a : seen_b) || h[i].end > *e)
+            *e = h[i].end;
+        *(is_a ? &seen_a : &seen_b) = 1;
+    }
+    return 0;
+}
+
+static uint32_t decode_at(const unsigned char *s, size_t len, size_t i, size_t *k)
+{
+    unsigned c = s[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (i + n > len)
+        n = 1;
+    uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
+    for (size_t b = 1; b < n; b++)
+        cp = cp << 6 | (s[i + b] & 0x3F);
+    *k = n;
+    return cp;
+}
+
+/* "quoted": every positive hit starts inside quotation marks or on a line
+ * quoted with > (as replies and reports quote an ad). One pass over the
+ * text up to the last positive hit, with the depth of 「」『』“”〝〟 and the
+ * parity of "…". */
+static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
+                      size_t n)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    const ys_pattern *pat = s->db->t.pat;
+    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1, any = 0;
+    size_t i = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (s->ignored[k] || pat[h[k].pattern].weight <= 0)
+            continue;
+        while (i < h[k].start && i < len) {
+            size_t w;
+            uint32_t cp = decode_at(u, len, i, &w);
+            if (cp == '\n') {
+                line_start = 1;
+                line_quoted = 0;
+            } else if (line_start && (cp == '>' || cp == 0xFF1E)) {
+                line_quoted = 1;
+                line_start = 0;
+            } else if (!(line_start && (cp == ' ' || cp == 0x3000))) {
+                line_start = 0;
+            }
+            if (cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x301D || cp == 0x2018)
+                depth++;
+            else if ((cp == 0x300D || cp == 0x300F || cp == 0x201D || cp == 0x301F ||
+                      cp == 0x2019) && depth > 0)
+                depth--;
+            else if (cp == '"' || cp == 0xFF02)
+                ascii ^= 1;
+            i += w;
+        }
+        if (!(depth > 0 || ascii || line_quoted))
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+/* "question": the sentence of every positive hit ends with ? or ？. */
+static int all_questions(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
+                         size_t n)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    const ys_pattern *pat = s->db->t.pat;
+    size_t end = 0; /* the sentence end last found, and whether it asks */
+    int asks = 0, any = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (s->ignored[k] || pat[h[k].pattern].weight <= 0)
+            continue;
+        if (h[k].end > end || !any) {
+            size_t i = h[k].end;
+            uint32_t cp = 0;
+            while (i < len) {
+                size_t w;
+                cp = decode_at(u, len, i, &w);
+                if (cp == 0x3002 || cp == '!' || cp == 0xFF01 || cp == '?' || cp == 0xFF1F ||
+                    cp == '\n')
+                    break;
+                i += w;
+            }
+            end = i;
+            asks = i < len && (cp == '?' || cp == 0xFF1F);
+        }
+        if (!asks)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits, size_t n,
+                   ys_verdict *v)
 {
     const ys_table *t = &s->db->t;
     if (++s->gen == 0) { /* wrapped: forget every stamp */
@@ -80,10 +262,26 @@ void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
         memset(s->cat_seen, 0, t->ncats * sizeof *s->cat_seen);
         s->gen = 1;
     }
+    memset(s->combo_on, 0, t->ncombos);
+    memset(s->rule_on, 0, sizeof s->rule_on);
+    if (n > s->capignored) {
+        size_t cap = n > 2 * s->capignored ? n : 2 * s->capignored;
+        unsigned char *p = realloc(s->ignored, cap);
+        if (!p) { /* keep every hit: scoring goes on without the rule */
+            free(s->ignored);
+            s->ignored = NULL;
+            s->capignored = 0;
+        } else {
+            s->ignored = p;
+            s->capignored = cap;
+        }
+    }
+    if (s->ignored)
+        mark_nested(s, hits, n);
     int score = 0, any_default = 0, any_positive = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t p = hits[i].pattern;
-        if (s->seen[p] == s->gen)
+        if ((s->ignored && s->ignored[i]) || s->seen[p] == s->gen)
             continue;
         s->seen[p] = s->gen;
         unsigned c = t->cat_of[p];
@@ -93,18 +291,38 @@ void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
         if (s->cat_seen[c] != s->gen) {
             s->cat_seen[c] = s->gen;
             s->contrib[c] = w;
+            s->cat_pat[c] = p;
             score += w;
         } else if (stronger(w, s->contrib[c])) {
             score += w - s->contrib[c];
             s->contrib[c] = w;
+            s->cat_pat[c] = p;
         }
     }
-    for (size_t k = 0; k < t->ncombos && n > 0; k++) {
+    int use_text = text && s->ignored;
+    for (size_t k = 0; k < t->ncombos && any_positive; k++) {
         const ys_combo *c = &t->combos[k];
         if (s->cat_seen[c->a] == s->gen && s->cat_seen[c->b] == s->gen &&
-            s->contrib[c->a] > 0 && s->contrib[c->b] > 0)
+            s->contrib[c->a] > 0 && s->contrib[c->b] > 0 &&
+            (t->window == 0 || !use_text ||
+             near(s, text, hits, n, c->a, c->b, (size_t)t->window))) {
+            s->combo_on[k] = 1;
             score += c->bonus;
+        }
+    }
+    if (use_text && any_positive) {
+        if (t->rule_weight[YS_RULE_QUOTED] && all_quoted(s, text, len, hits, n))
+            s->rule_on[YS_RULE_QUOTED] = 1;
+        if (t->rule_weight[YS_RULE_QUESTION] && all_questions(s, text, len, hits, n))
+            s->rule_on[YS_RULE_QUESTION] = 1;
+        for (unsigned r = 0; r < YS_RULES; r++)
+            score += s->rule_on[r] ? t->rule_weight[r] : 0;
     }
     v->score = score;
     v->flagged = any_default || (any_positive && score >= s->threshold);
+}
+
+void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
+{
+    ys_score_text(s, NULL, 0, hits, n, v);
 }

@@ -129,7 +129,12 @@ uint64_t ys_table_hash(const ys_table *t)
                          t->combos[i].bonus);
         h = ys_fnv1a(h, num, (size_t)k + 1);
     }
-    char num[32];
-    int k = snprintf(num, sizeof num, "threshold %d", t->threshold);
+    char num[64];
+    for (unsigned r = 0; r < YS_RULES; r++) {
+        int k = snprintf(num, sizeof num, "rule %u %d", r, t->rule_weight[r]);
+        h = ys_fnv1a(h, num, (size_t)k + 1);
+    }
+    int k = snprintf(num, sizeof num, "threshold %d window %d %s", t->threshold, t->window,
+                     YS_SPELLING_RULES);
     return ys_fnv1a(h, num, (size_t)k + 1);
 }
