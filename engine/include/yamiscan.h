@@ -126,6 +126,12 @@ int ys_lexicon_parse_list(ys_lexicon *lex, const char *name, const char *data,
 /* Adds one literal term (grep -F -e style), id "e1", "e2", … */
 int ys_lexicon_add_term(ys_lexicon *lex, const char *term, ys_error *err);
 
+/* Set what a lexicon's `@rule NAME WEIGHT` and `@window N` lines set (for
+ * tools that fit weights: yamiscan tune). Errors: YS_EINVAL for a rule past
+ * YS_RULES, a weight outside -1000..1000 or a window outside 0..1000. */
+int ys_lexicon_set_rule(ys_lexicon *lex, unsigned rule, int weight);
+int ys_lexicon_set_window(ys_lexicon *lex, int window);
+
 size_t ys_lexicon_size(const ys_lexicon *lex);
 const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i);
 
@@ -592,6 +598,95 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc,
 int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc,
                            const ys_pipeline_options *opt, ys_source *src,
                            ys_counters *counters, ys_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Lint: warnings for lexicon authors (patterns/README.md, "Lint")          */
+/* ------------------------------------------------------------------------ */
+
+/* A list of ordinary words, for the check that a term does not occur
+ * inside too many of them. Words are kept folded (ys_fold), each once. */
+typedef struct ys_words ys_words;
+
+/* Where Debian's mecab-ipadic package puts the IPA dictionary's source CSV
+ * files (EUC-JP): the default word list of `yamiscan compile --lint`. */
+#define YS_WORDS_DEFAULT_PATH "/usr/share/mecab/dic/ipadic"
+
+ys_words *ys_words_new(void); /* NULL when out of memory */
+void ys_words_free(ys_words *w);
+
+/* Adds words from `path`. A file: the first field of each line (up to a
+ * TAB, comma or CR) is a word; blank lines are skipped; the file is read
+ * as UTF-8 if it is valid UTF-8, else decoded from EUC-JP (iconv), so that
+ * the dictionary's CSVs are read as installed. A directory: its Noun*.csv
+ * files (the mecab-ipadic layout), in name order.
+ * Errors: YS_EIO (cannot read; a directory without Noun*.csv; a file
+ * neither UTF-8 nor EUC-JP: "FILE:LINE: …"), YS_ENOMEM. On error the list
+ * keeps the words added before. */
+int ys_words_load(ys_words *w, const char *path, ys_error *err);
+size_t ys_words_count(const ys_words *w); /* distinct folded words */
+
+typedef enum ys_lint_kind {
+    /* A spelling that no post can contain after folding: folding changes
+     * it whatever characters stand beside it (or the literal folds to
+     * nothing: `spelling` is then ""). */
+    YS_LINT_NEVER_MATCHES = 1,
+    /* A spelling that survives folding only beside Latin letters or at a
+     * post's edge, never between Japanese characters (a trailing space in
+     * "闇バイト ", a separator at one end): in Japanese text it never matches. */
+    YS_LINT_NOT_IN_JAPANESE,
+    /* Two patterns with a compiled spelling in common after folding (ASCII
+     * case aside where either is caseless): one of them is redundant, or
+     * they disagree on category or weight. Reported at the later pattern. */
+    YS_LINT_DUPLICATE,
+    /* A positive-weight literal occurring inside at least `min_words` words
+     * of the word list (not counting a word equal to it): it will hit
+     * ordinary text. */
+    YS_LINT_COMMON
+} ys_lint_kind;
+
+/* The threshold of YS_LINT_COMMON when ys_lint_options.min_words is 0. */
+#define YS_LINT_MIN_WORDS 20
+
+typedef struct ys_lint_warning {
+    ys_lint_kind kind;
+    const ys_pattern *pattern;  /* the pattern warned about: id, file, line */
+    const ys_pattern *other;    /* DUPLICATE: the earlier pattern; else NULL */
+    const char *spelling;       /* the folded spelling concerned, NUL-terminated */
+    size_t spelling_len;
+    int generated;              /* 1: spelling is a generated variant (reading,
+                                   kana script, okurigana …), 0: the term as written */
+    int other_generated;        /* DUPLICATE: the same for `other`'s spelling */
+    size_t words, words_total;  /* COMMON: words containing it / words in the list */
+    const char *examples[3];    /* COMMON: the first (up to 3) of those words */
+    size_t nexamples;
+    const char *message;        /* the whole warning in English, starting with
+                                   "pattern 'ID': " (no FILE:LINE: the caller adds
+                                   pattern->file and ->line) */
+} ys_lint_warning;
+
+/* Receives each warning; every pointer in *w is valid only during the
+ * call. Returning non-zero stops the lint, which returns that value. */
+typedef int (*ys_lint_fn)(void *ctx, const ys_lint_warning *w);
+
+typedef struct ys_lint_options {
+    const ys_words *words; /* for YS_LINT_COMMON; NULL: that check is skipped */
+    size_t min_words;      /* YS_LINT_COMMON from this many words; 0: YS_LINT_MIN_WORDS */
+} ys_lint_options;
+
+/* Checks every literal of `lex` (regexes are not checked), calling `fn`
+ * for each warning in pattern order (for one pattern: NEVER_MATCHES or
+ * NOT_IN_JAPANESE per spelling, then DUPLICATE, then COMMON). The checks
+ * use the spellings the compiler uses (each literal's variants, folded),
+ * so they follow the folding and variant rules as those change. `opt` may
+ * be NULL (no word list). Warnings are not errors: the return value is
+ * YS_OK however many there were, YS_EINVAL (lex or fn NULL), YS_ENOMEM, or
+ * fn's first non-zero value. */
+int ys_lint_lexicon(const ys_lexicon *lex, const ys_lint_options *opt, ys_lint_fn fn,
+                    void *ctx, ys_error *err);
+/* The same over a compiled database's patterns (its pattern table is the
+ * lexicon's, as written). */
+int ys_lint_db(const ys_db *db, const ys_lint_options *opt, ys_lint_fn fn, void *ctx,
+               ys_error *err);
 
 #ifdef __cplusplus
 }

@@ -506,3 +506,19 @@ int ys_lexicon_add_term(ys_lexicon *lex, const char *term, ys_error *err)
                                                                  : "duplicate id");
     return YS_OK;
 }
+
+int ys_lexicon_set_rule(ys_lexicon *lex, unsigned rule, int weight)
+{
+    if (rule >= YS_RULES || weight < -1000 || weight > 1000)
+        return YS_EINVAL;
+    lex->t.rule_weight[rule] = weight;
+    return YS_OK;
+}
+
+int ys_lexicon_set_window(ys_lexicon *lex, int window)
+{
+    if (window < 0 || window > 1000)
+        return YS_EINVAL;
+    lex->t.window = window;
+    return YS_OK;
+}
