@@ -1,7 +1,14 @@
 /* A strict RFC 8259 parser for one JSONL line that validates the whole line
  * and remembers where the wanted fields' values are, then decodes those
  * strings (escapes, \uXXXX, surrogate pairs). Recursion is bounded by
- * YS_JSON_MAX_DEPTH. */
+ * YS_JSON_MAX_DEPTH.
+ *
+ * Strings are scanned with SIMD (jsonscan.c) from one special byte to the
+ * next; the parser remembers where a wanted string's first escape is, so a
+ * string without escapes is copied into the output with one memcpy and
+ * never looked at again, and one with escapes is decoded from its first
+ * escape on. Runs of \uXXXX (feeds that escape all non-ASCII text) are
+ * validated and decoded with a table, without branching on each digit. */
 #include "json.h"
 
 #include <string.h>
@@ -18,6 +25,7 @@ int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfie
         return ys_fail(err, YS_EINVAL, "at most %d text fields", YS_JSON_MAX_FIELDS);
     memset(spec, 0, sizeof *spec);
     spec->nfields = (int)nfields;
+    spec->special = ys_json_special_best();
     for (size_t i = 0; i <= nfields; i++) {
         const char *f = i < nfields ? fields[i] : (id_field ? id_field : "id");
         ys_json_path *p = &spec->path[i];
@@ -46,7 +54,9 @@ typedef struct {
     const ys_json_spec *spec;
     const char *found[YS_JSON_MAX_FIELDS + 1]; /* value token starts */
     const char *found_end[YS_JSON_MAX_FIELDS + 1];
-    const char *why; /* what was expected where parsing stopped */
+    const char *found_esc[YS_JSON_MAX_FIELDS + 1]; /* first backslash, or NULL */
+    const char *esc;  /* the first backslash of the last string parsed, or NULL */
+    const char *why;  /* what was expected where parsing stopped */
 } parser;
 
 static void skip_ws(parser *ps)
@@ -62,44 +72,39 @@ static int fail(parser *ps, const char *why)
     return -1;
 }
 
-static int hexval(char c)
+/* A hex digit's value, or 0x100 (any digit OR-ed with it shows it). */
+#define X 0x100
+static const uint16_t hexdigit[256] = {
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+};
+#undef X
+
+/* The value of 4 hex digits at s, or -1. */
+static inline int hex4(const char *s)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned a = hexdigit[u[0]], b = hexdigit[u[1]], c = hexdigit[u[2]], d = hexdigit[u[3]];
+    if ((a | b | c | d) & 0x100)
+        return -1;
+    return (int)(a << 12 | b << 8 | c << 4 | d);
 }
 
-static int hex4(const char *s)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
-        if (h < 0)
-            return -1;
-        v = v << 4 | h;
-    }
-    return v;
-}
-
-/* Nonzero if any byte of w is '"', '\\' or below 0x20: the only bytes a
- * string scan must stop at (the has-zero-byte trick, 8 bytes at a time). */
-static inline uint64_t special_bytes(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((w - ones * 0x20) & ~w & high);
-}
-
-/* Validates a string starting at the opening quote; sets *has_escape. */
-static int parse_string(parser *ps, int *has_escape)
+/* Validates a string starting at the opening quote; sets ps->esc to its
+ * first backslash (NULL: no escapes). */
+static int parse_string(parser *ps)
 {
     const char *p = ps->p + 1, *end = ps->end;
-    *has_escape = 0;
+    ys_json_special_fn special = ps->spec->special;
+    ps->esc = NULL;
     while (p < end) {
-        uint64_t w;
-        while (end - p >= 8 && (memcpy(&w, p, 8), !special_bytes(w)))
-            p += 8;
+        p = special(p, end);
         if (p >= end)
             break;
         unsigned char c = (unsigned char)*p;
@@ -112,7 +117,8 @@ static int parse_string(parser *ps, int *has_escape)
             return fail(ps, "control character in string (must be escaped)");
         }
         if (c == '\\') {
-            *has_escape = 1;
+            if (!ps->esc)
+                ps->esc = p;
             if (p + 1 >= end)
                 break;
             char e = p[1];
@@ -122,6 +128,9 @@ static int parse_string(parser *ps, int *has_escape)
                     return fail(ps, "bad \\u escape (expected 4 hex digits)");
                 }
                 p += 6;
+                /* a run of \uXXXX, as feeds that escape all non-ASCII have */
+                while (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2) >= 0)
+                    p += 6;
                 continue;
             }
             if (!strchr("\"\\/bfnrt", e)) {
@@ -158,20 +167,26 @@ static void put_utf8(char **o, unsigned cp)
     *o = (char *)u;
 }
 
-/* Decodes a validated string token [s, e) (quotes included) into out;
- * returns the end of the output. Output is never longer than the token. */
-static char *decode_string(const char *s, const char *e, char *out)
+/* Decodes the validated string content [s, e) (between the quotes) into
+ * out, from its first backslash `bs` (s <= bs < e; the bytes before it are
+ * copied as they are); returns the end of the output. Output is never
+ * longer than the input. */
+static char *decode_from(const char *s, const char *bs, const char *e, char *out)
 {
-    s++;
-    e--;
+    size_t n = (size_t)(bs - s);
+    memcpy(out, s, n);
+    out += n;
+    s = bs;
     while (s < e) {
-        const char *bs = memchr(s, '\\', (size_t)(e - s));
-        size_t n = (size_t)((bs ? bs : e) - s);
-        memcpy(out, s, n);
-        out += n;
-        s += n;
-        if (!bs)
-            break;
+        if (*s != '\\') {
+            bs = memchr(s, '\\', (size_t)(e - s));
+            n = (size_t)((bs ? bs : e) - s);
+            memcpy(out, s, n);
+            out += n;
+            s += n;
+            if (!bs)
+                break;
+        }
         char c = s[1];
         s += 2;
         switch (c) {
@@ -201,16 +216,28 @@ static char *decode_string(const char *s, const char *e, char *out)
     return out;
 }
 
-static int key_equals(const char *tok, const char *tok_end, int has_escape,
+/* A string token [tok, tok_end) (quotes included) with its first backslash
+ * at esc (NULL: none) decoded into out; returns the end of the output. */
+static char *decode_string(const char *tok, const char *tok_end, const char *esc, char *out)
+{
+    if (!esc) {
+        size_t n = (size_t)(tok_end - tok) - 2;
+        memcpy(out, tok + 1, n);
+        return out + n;
+    }
+    return decode_from(tok + 1, esc, tok_end - 1, out);
+}
+
+static int key_equals(const char *tok, const char *tok_end, const char *esc,
                       const char *want, size_t wlen)
 {
     size_t n = (size_t)(tok_end - tok) - 2;
-    if (!has_escape)
+    if (!esc)
         return n == wlen && memcmp(tok + 1, want, wlen) == 0;
     if (n > 512)
         return 0;
     char buf[512];
-    size_t dn = (size_t)(decode_string(tok, tok_end, buf) - buf);
+    size_t dn = (size_t)(decode_string(tok, tok_end, esc, buf) - buf);
     return dn == wlen && memcmp(buf, want, wlen) == 0;
 }
 
@@ -270,10 +297,9 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
         if (ps->p >= ps->end || *ps->p != '"')
             return fail(ps, "expected a string key");
         const char *k = ps->p;
-        int esc;
-        if (parse_string(ps, &esc))
+        if (parse_string(ps))
             return -1;
-        const char *kend = ps->p;
+        const char *kend = ps->p, *esc = ps->esc;
         /* Which wanted paths continue through this key? */
         uint32_t child = 0;
         for (uint32_t m = alive; m; m &= m - 1) {
@@ -288,6 +314,7 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
         ps->p++;
         skip_ws(ps);
         const char *v = ps->p;
+        ps->esc = NULL;
         uint32_t deeper = 0;
         for (uint32_t m = child; m; m &= m - 1) {
             int i = __builtin_ctz(m);
@@ -301,6 +328,7 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
             if (!ps->found[i]) { /* the first of duplicate keys wins */
                 ps->found[i] = v;
                 ps->found_end[i] = ps->p;
+                ps->found_esc[i] = *v == '"' ? ps->esc : NULL;
             }
         }
         skip_ws(ps);
@@ -347,11 +375,10 @@ static int parse_value(parser *ps, int depth, uint32_t alive)
         return fail(ps, "nested too deeply");
     if (ps->p >= ps->end)
         return fail(ps, "expected a value");
-    int esc;
     switch (*ps->p) {
     case '{': return parse_object(ps, depth, alive);
     case '[': return parse_array(ps, depth);
-    case '"': return parse_string(ps, &esc);
+    case '"': return parse_string(ps);
     case 't': return parse_literal(ps, "true", 4);
     case 'f': return parse_literal(ps, "false", 5);
     case 'n': return parse_literal(ps, "null", 4);
@@ -363,7 +390,7 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err)
 {
-    parser ps = {line, line, line + len, spec, {0}, {0}, NULL};
+    parser ps = {line, line, line + len, spec, {0}, {0}, {0}, NULL, NULL};
     *text_len = 0;
     *id = NULL;
     *id_len = 0;
@@ -392,7 +419,7 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
             return ys_fail(err, YS_EINVAL, "text buffer too small");
         if (any)
             *o++ = '\n';
-        o = decode_string(v, ve, o);
+        o = decode_string(v, ve, ps.found_esc[i], o);
         any = 1;
     }
     const char *iv = ps.found[spec->nfields];

@@ -3,6 +3,7 @@
 #define YS_JSON_H
 
 #include "internal.h"
+#include "jsonscan.h"
 
 #define YS_JSON_MAX_FIELDS 16 /* text fields; the id path comes after them */
 #define YS_JSON_MAX_COMPONENTS 8
@@ -17,10 +18,13 @@ typedef struct {
 typedef struct {
     ys_json_path path[YS_JSON_MAX_FIELDS + 1];
     int nfields; /* text paths; path[nfields] is the id path */
+    ys_json_special_fn special; /* string scanning: the CPU's best (jsonscan.h) */
 } ys_json_spec;
 
 /* Splits dotted paths; the strings must outlive the spec. YS_EINVAL on an
- * empty path or component, or too many fields/components. */
+ * empty path or component, or too many fields/components. Strings are
+ * scanned with ys_json_special_best(); set spec->special after this call to
+ * use another version. */
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
                       const char *id_field, ys_error *err);
 
