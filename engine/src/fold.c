@@ -11,14 +11,25 @@
  *   gaps       1 to 3 separators (spaces, ・, dots, slashes, emoji, symbols)
  *              between two Japanese characters are dropped: 受 け 子, 闇・バイト,
  *              闇🌙バイト → 受け子, 闇バイト
+ *              line breaks count as separators (受け\n子 → 受け子)
  *   long vowel dash look-alikes after kana (ｰ － ― ‐ — ─ -), and 一 after
  *              katakana, become ー
+ *   look-alikes a character the Unicode confusables data (UTS #39) gives as
+ *              a katakana letter's twin (工 エ, 力 カ, 口 ロ, 二 ニ, 卜 ト, 夕 タ,
+ *              八 ハ, へ ヘ) becomes that letter next to katakana: 力ード →
+ *              カード, but 協力 stays; a Greek or Cyrillic twin of a Latin
+ *              letter (Cyrillic е in Теlеgram) becomes that letter anywhere,
+ *              and so do vowels with a macron or circumflex (romaji kōgaku)
+ *   spelled   1 to 3 separators between single Latin letters are dropped:
+ *              D M, T e l e g r a m → DM, Telegram
  *
  * Every folded byte remembers the original bytes it came from, so that a hit
  * in folded text is reported at its place in the original post. */
 #include "internal.h"
 
 #include <string.h>
+
+#include "confusables.inc"
 
 /* Decodes one character at s[0..n); invalid or truncated UTF-8 is one byte
  * (its value | 0x80000000, never a class below). Sets *len. */
@@ -100,7 +111,8 @@ static int is_separator(uint32_t cp)
 {
     switch (cp) {
     case ' ': case '.': case '_': case '-': case '*': case '/': case '+': case '|':
-    case '=': case '^': case '#': case '@': case '~':
+    case '=': case '^': case '#': case '@': case '~': case '\n': case '\r':
+    case 0x00D7: case 0x203B: /* × ※, also masks: 闇バ×ト */
     case 0x3000: case 0x30FB: case 0xFF65: /* ideographic space, ・, ･ */
     case 0xFF0E: case 0xFF3F: case 0xFF0A: case 0xFF0F: case 0xFF0B: case 0xFF5C:
     case 0xFF0D: case 0x2010: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
@@ -111,10 +123,11 @@ static int is_separator(uint32_t cp)
            (cp >= 0x1F000 && cp <= 0x1FAFF);  /* emoji */
 }
 
-/* is_separator for ASCII, as a bitmap: space # * + - . / = @ ^ _ | ~ */
+/* is_separator for ASCII, as a bitmap: \n \r space # * + - . / = @ ^ _ | ~ */
 static int is_ascii_separator(unsigned c)
 {
-    static const uint64_t lo = 1ull << 0x20 | 1ull << 0x23 | 1ull << 0x2A | 1ull << 0x2B |
+    static const uint64_t lo = 1ull << 0x0A | 1ull << 0x0D | 1ull << 0x20 | 1ull << 0x23 |
+                               1ull << 0x2A | 1ull << 0x2B |
                                1ull << 0x2D | 1ull << 0x2E | 1ull << 0x2F | 1ull << 0x3D;
     static const uint64_t hi = 1ull << (0x40 - 64) | 1ull << (0x5E - 64) | 1ull << (0x5F - 64) |
                                1ull << (0x7C - 64) | 1ull << (0x7E - 64);
@@ -127,6 +140,53 @@ static int is_dash_like(uint32_t cp)
     return cp == '-' || cp == 0xFF0D || cp == 0xFF70 || cp == 0x2010 ||
            (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212 || cp == 0x2500 || cp == 0x2501;
 }
+
+/* The twin of cp in table t (n pairs sorted by their first), or 0. */
+static uint32_t twin(const uint32_t (*t)[2], size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid][0] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t[lo][0] == cp ? t[lo][1] : 0;
+}
+
+/* The katakana letter cp looks like (kana_twins), or 0. */
+static uint32_t kana_twin(uint32_t cp)
+{
+    if (cp < 0x2014 || (cp > 0x3078 && cp < 0x4E00) || (cp > 0x5DE5 && cp < 0xF98A) ||
+        cp > 0xFF0D)
+        return 0;
+    return twin(kana_twins, sizeof kana_twins / sizeof *kana_twins, cp);
+}
+
+/* The ASCII letter a letter outside ASCII stands for (latin_twins, and
+ * romaji's long vowels ā â …), or 0. */
+static uint32_t latin_twin(uint32_t cp)
+{
+    if (cp < 0xC0 || cp >= 0x2E80)
+        return 0;
+    switch (cp) {
+    case 0x0100: case 0x00C2: return 'A';
+    case 0x0101: case 0x00E2: return 'a';
+    case 0x0112: case 0x00CA: return 'E';
+    case 0x0113: case 0x00EA: return 'e';
+    case 0x012A: case 0x00CE: return 'I';
+    case 0x012B: case 0x00EE: return 'i';
+    case 0x014C: case 0x00D4: return 'O';
+    case 0x014D: case 0x00F4: return 'o';
+    case 0x016A: case 0x00DB: return 'U';
+    case 0x016B: case 0x00FB: return 'u';
+    }
+    return twin(latin_twins, sizeof latin_twins / sizeof *latin_twins, cp);
+}
+
+static int is_ascii_letter(uint32_t cp) { return (cp | 0x20) - 'a' < 26; }
+static int is_ascii_alnum(uint32_t cp) { return is_ascii_letter(cp) || cp - '0' < 10; }
 
 /* Half-width katakana U+FF61..U+FF9F to full width (a table of the block). */
 static const uint16_t halfwidth[] = {
@@ -172,7 +232,57 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
         return 0x30FC;
     if (cp == 0x4E00 && is_katakana(prev))
         return 0x30FC;
-    return cp;
+    uint32_t l = latin_twin(cp);
+    return l ? l : cp;
+}
+
+/* The character at s[i..len) as far as its neighbours need to know: half-width
+ * katakana at full width; 0 at the end. */
+static uint32_t peek(const unsigned char *s, size_t len, size_t i)
+{
+    if (i >= len)
+        return 0;
+    size_t k;
+    uint32_t cp = decode(s + i, len - i, &k);
+    return cp >= 0xFF61 && cp <= 0xFF9F ? halfwidth[cp - 0xFF61] : cp;
+}
+
+/* A look-alike of katakana (folded cp, k bytes at s[i]) next to katakana:
+ * the katakana letter; else 0. */
+static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, size_t k,
+                               uint32_t cp, uint32_t prev)
+{
+    uint32_t t = kana_twin(cp);
+    return t && (is_katakana(prev) || is_katakana(peek(s, len, i + k))) ? t : 0;
+}
+
+/* Single Latin letters spelled out with separators (D M, T.e.l.e.g.r.a.m):
+ * if the separator at s[i] (k bytes) follows `prev`, a letter standing alone
+ * on its left (`alone`), and 1 to 3 separators lead to a letter that stands
+ * alone on its right, returns the index after the separators; else 0. */
+static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k,
+                          uint32_t prev, int alone)
+{
+    if (!alone || !is_ascii_letter(prev))
+        return 0;
+    size_t j = i + k;
+    for (int seps = 1; j < len && seps <= 3; seps++) {
+        uint32_t c = peek(s, len, j);
+        c = c >= 0xFF21 && c <= 0xFF5A ? c - 0xFEE0 : c;
+        if (is_ascii_letter(c)) {
+            size_t kk;
+            decode(s + j, len - j, &kk);
+            uint32_t after = peek(s, len, j + kk);
+            after = after >= 0xFF10 && after <= 0xFF5A ? after - 0xFEE0 : after;
+            return is_ascii_alnum(after) ? 0 : j;
+        }
+        if (!is_separator(c) || c == '\n' || c == '\r')
+            return 0;
+        size_t kk;
+        decode(s + j, len - j, &kk);
+        j += kk;
+    }
+    return 0;
 }
 
 /* If the separator `cp` (k bytes at s[i]) after Japanese character `prev`
@@ -195,10 +305,26 @@ static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, ui
     return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
 }
 
+/* A look-alike of katakana among U+3000..U+9FFF (YS_CJK_TWINS): a mask of
+ * their low 6 bits rules out most characters in one test. */
+#define TWIN_BIT(c) | 1ull << ((c) & 63)
+#define TWIN_CASE(c) case c:
+static int is_cjk_twin(uint32_t cp)
+{
+    static const uint64_t mask = 0 YS_CJK_TWINS(TWIN_BIT);
+    if (!(mask >> (cp & 63) & 1))
+        return 0;
+    switch (cp) {
+    YS_CJK_TWINS(TWIN_CASE)
+        return 1;
+    }
+    return 0;
+}
+
 /* A 3-byte character of U+3000–U+9FFF (kana, CJK punctuation, kanji) that
  * no rule changes and that changes nothing after it: its code point, or 0.
  * The exceptions: the separators U+3000, U+3030 and ・ U+30FB, the voiced
- * marks U+3099–309C, and 一 U+4E00 (ー after katakana). One branch for most Japanese
+ * marks U+3099–309C, and the look-alikes of katakana (一 工 力 口 …). One branch for most Japanese
  * text, which alternates kana and kanji too irregularly to predict. */
 static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
 {
@@ -207,7 +333,7 @@ static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
         (s[i + 2] & 0xC0) != 0x80)
         return 0;
     uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-    if (cp == 0x3000 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB || cp == 0x4E00)
+    if (cp == 0x3000 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB || is_cjk_twin(cp))
         return 0;
     return cp;
 }
@@ -230,6 +356,8 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     unsigned char *o = (unsigned char *)out;
     size_t n = 0, i = 0, changed = 0;
     uint32_t prev = 0;  /* last character written, folded */
+    uint32_t before = 0; /* the one before it */
+    int joined = 0;     /* prev is a letter joined to the one before it */
     size_t prev_n = 0;  /* where it starts in out */
     while (i < len) {
         size_t k;
@@ -241,13 +369,21 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
                 from[n] = (uint32_t)i;
                 to[n] = (uint32_t)(i + k);
             }
+            before = prev;
             prev = cp;
+            joined = joined == 2;
             i += k;
             continue;
         }
         cp = decode(s + i, len - i, &k);
-        /* A gap of 1..3 separators between Japanese characters. */
-        size_t gap = is_separator(cp) ? gap_end(s, len, i, k, cp, prev) : 0;
+        /* A gap of 1..3 separators between Japanese characters, or between
+         * letters spelled out one by one. */
+        size_t gap = 0;
+        if (is_separator(cp)) {
+            gap = gap_end(s, len, i, k, cp, prev);
+            if (!gap && (gap = spelled_gap(s, len, i, k, prev, joined || !is_ascii_alnum(before))))
+                joined = 2; /* the next letter is joined */
+        }
         if (gap) {
             i = gap;
             changed = 1;
@@ -255,6 +391,9 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         }
         /* A combining voiced mark after kana composes with it. */
         uint32_t f = fold_char(cp, prev);
+        uint32_t kt = f == cp || f == 0x30FC ? kana_twin_here(s, len, i, k, f, prev) : 0;
+        if (kt)
+            f = kt;
         if (f >= 0x3099 && f <= 0x309C && is_kana(prev)) {
             uint32_t v = voiced(prev, f == 0x3099 || f == 0x309B ? 0x3099 : 0x309A);
             if (v) {
@@ -281,7 +420,9 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
             to[b] = (uint32_t)(i + k);
         }
         n += w;
+        before = prev;
         prev = f;
+        joined = joined == 2;
         i += k;
     }
     return changed ? n : YS_FOLD_UNCHANGED;
@@ -290,7 +431,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
 int ys_fold_check(const char *text, size_t len, int *valid_utf8)
 {
     const unsigned char *s = (const unsigned char *)text;
-    uint32_t prev = 0;
+    uint32_t prev = 0, before = 0;
     int needed = 0, valid = 1;
     for (size_t i = 0; i < len;) {
         unsigned c = s[i];
@@ -298,21 +439,19 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
          * punctuation, kanji) that no rule touches, UTF-8 checked on the way. */
         uint32_t cp3 = plain_cjk(s, len, i);
         if (cp3) {
+            before = prev;
             prev = cp3;
             i += 3;
             continue;
         }
         if (c < 0x80 && !is_ascii_separator(c)) {
-            /* After an ASCII character no rule applies until the next
-             * non-ASCII one (gaps need Japanese before them, ー needs kana):
-             * skip to it, 8 bytes at a time. */
-            prev = c;
-            i++;
-            uint64_t w;
-            while (i + 8 <= len && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ULL) == 0))
-                i += 8;
-            while (i < len && s[i] < 0x80)
-                i++;
+            /* ASCII other than separators changes nothing: up to the next
+             * separator or non-ASCII character, keeping the last two (a
+             * letter standing alone may be spelled out: D M). */
+            do {
+                before = prev;
+                prev = s[i++];
+            } while (i < len && s[i] < 0x80 && !is_ascii_separator(s[i]));
             continue;
         }
         size_t k;
@@ -322,10 +461,13 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
         else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
                  (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
                  (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
-                 (is_separator(cp) && gap_end(s, len, i, k, cp, prev)))
+                 (is_separator(cp) && (gap_end(s, len, i, k, cp, prev) ||
+                                       spelled_gap(s, len, i, k, prev, !is_ascii_alnum(before)))) ||
+                 latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev))
             needed = 1;
         if (needed && !valid_utf8)
             return 1;
+        before = prev;
         prev = cp;
         i += k;
     }
