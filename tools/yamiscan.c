@@ -101,6 +101,19 @@ static const char usage_compile[] =
     "  -o, --output FILE      where to write the database (required)\n"
     "      --stats            print pattern counts, compile time and the engine's\n"
     "                         memory (Hyperscan databases or automaton arrays)\n"
+    "      --lint             warn (FILE:LINE: warning: ...) about literals that\n"
+    "                         folding keeps from matching, patterns that fold to\n"
+    "                         the same spelling, and positive terms found inside\n"
+    "                         many dictionary words (patterns/README.md, \"Lint\")\n"
+    "      --lint-words PATH  word list for the last check (implies --lint): a\n"
+    "                         file of words (first field per line, UTF-8 or EUC-JP)\n"
+    "                         or a mecab-ipadic directory (default: its Noun*.csv\n"
+    "                         in " YS_WORDS_DEFAULT_PATH "; none installed: skipped)\n"
+    "      --lint-min-words N warn from N containing words (default %d; implies\n"
+    "                         --lint)\n"
+    "      --werror           lint warnings are errors: exit 2, nothing written\n"
+    "                         (implies --lint; without it warnings never change\n"
+    "                         the exit status)\n"
     "  -h, --help             show this help\n";
 
 /* ---- scan ---- */
@@ -483,17 +496,55 @@ static int cmd_scan(int argc, char **argv)
 
 /* ---- compile ---- */
 
+static int print_lint(void *ctx, const ys_lint_warning *w)
+{
+    ++*(size_t *)ctx;
+    fprintf(stderr, "%s:%u: warning: %s\n", w->pattern->file, w->pattern->line, w->message);
+    return 0;
+}
+
+/* compile --lint: prints the warnings; returns their number, or -1 on error. */
+static long run_lint(const ys_db *db, const char *words_path, size_t min_words)
+{
+    ys_error err = {0};
+    ys_lint_options lo = {.min_words = min_words};
+    ys_words *words = ys_words_new();
+    const char *path = words_path ? words_path : YS_WORDS_DEFAULT_PATH;
+    int rc = words ? YS_OK : YS_ENOMEM;
+    if (rc == YS_OK && (words_path || access(path, F_OK) == 0))
+        rc = ys_words_load(words, path, &err);
+    else if (rc == YS_OK)
+        fprintf(stderr, "%s: note: no word list (%s missing: apt-get install mecab-ipadic, or "
+                "--lint-words FILE); the dictionary-word check is skipped\n", prog, path);
+    lo.words = ys_words_count(words) ? words : NULL;
+    size_t n = 0;
+    if (rc == YS_OK)
+        rc = ys_lint_db(db, &lo, print_lint, &n, &err);
+    if (rc == YS_OK)
+        fprintf(stderr, "%s: lint: %zu warning%s (%zu dictionary words)\n", prog, n,
+                n == 1 ? "" : "s", ys_words_count(words));
+    else
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+    ys_words_free(words);
+    return rc == YS_OK ? (long)n : -1;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
-    enum { O_STATS = 256, O_ENGINE };
+    enum { O_STATS = 256, O_ENGINE, O_LINT, O_LINT_WORDS, O_LINT_MIN, O_WERROR };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'}, {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
         {"stats", no_argument, 0, O_STATS},     {"engine", required_argument, 0, O_ENGINE},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"lint", no_argument, 0, O_LINT},       {"lint-words", required_argument, 0, O_LINT_WORDS},
+        {"lint-min-words", required_argument, 0, O_LINT_MIN},
+        {"werror", no_argument, 0, O_WERROR},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     lexicon_args la = {.no_cache = 1}; /* compile means compile */
-    const char *out = NULL;
-    int stats = 0, c;
+    const char *out = NULL, *lint_words = NULL;
+    int stats = 0, c, lint = 0, werror = 0;
+    size_t lint_min = 0;
+    char *end;
     while ((c = getopt_long(argc, argv, "l:f:e:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': add_item(la.tsv, &la.ntsv, optarg, "compile"); break;
@@ -502,7 +553,16 @@ static int cmd_compile(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_STATS: stats = 1; break;
         case O_ENGINE: la.engine = parse_engine(optarg, "compile"); break;
-        case 'h': printf(usage_compile, usage_lexicon); return 0;
+        case O_LINT: lint = 1; break;
+        case O_LINT_WORDS: lint = 1, lint_words = optarg; break;
+        case O_LINT_MIN:
+            lint = 1;
+            lint_min = strtoul(optarg, &end, 10);
+            if (*end || end == optarg || lint_min == 0 || optarg[0] == '-')
+                die_usage("compile", "bad --lint-min-words '%s' (a positive integer)", optarg);
+            break;
+        case O_WERROR: lint = werror = 1; break;
+        case 'h': printf(usage_compile, usage_lexicon, YS_LINT_MIN_WORDS); return 0;
         default: die_usage("compile", "%s", "bad option");
         }
     }
@@ -511,9 +571,21 @@ static int cmd_compile(int argc, char **argv)
     if (!out)
         die_usage("compile", "%s", "missing -o FILE");
     ys_error err = {0};
-    ys_db *db;
-    if (get_db(&la, &db, &err) != YS_OK || ys_db_save(db, out, &err) != YS_OK) {
+    ys_db *db = NULL;
+    long warnings = 0;
+    if (get_db(&la, &db, &err) != YS_OK) {
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        return 2;
+    }
+    if (lint && (warnings = run_lint(db, lint_words, lint_min)) != 0 && (warnings < 0 || werror)) {
+        if (warnings > 0)
+            fprintf(stderr, "%s: --werror: %s not written\n", prog, out);
+        ys_db_free(db);
+        return 2;
+    }
+    if (ys_db_save(db, out, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        ys_db_free(db);
         return 2;
     }
     if (stats) {
@@ -564,7 +636,7 @@ int main(int argc, char **argv)
         if (!strcmp(topic, "scan"))
             printf(usage_scan, usage_lexicon);
         else if (!strcmp(topic, "compile"))
-            printf(usage_compile, usage_lexicon);
+            printf(usage_compile, usage_lexicon, YS_LINT_MIN_WORDS);
         else if (!strcmp(topic, "explain"))
             printf(usage_explain, usage_lexicon);
         else if (!strcmp(topic, "eval"))
