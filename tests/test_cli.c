@@ -405,7 +405,8 @@ Test(cli, a_full_disk_is_an_error)
     need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan %s > /dev/full", posts_file());
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device\n");
+    cr_assert_str_eq(r.err, "yamiscan: write error: No space left on device; 0 flagged posts "
+                            "written before it, nothing after\n");
     run_free(&r);
     r = sh("\"$YAMISCAN\" scan -c %s > /dev/full", posts_file());
     cr_assert_eq(r.status, 2);

@@ -208,7 +208,9 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
 
 /* SIGINT/SIGTERM: the first asks the scan to stop after the posts read so
  * far (SA_RESETHAND: a second one kills at once). No SA_RESTART, so that a
- * read blocked on a pipe returns and the stop is seen. */
+ * read blocked on a pipe returns and the stop is seen; writes are made by
+ * the pipeline's own write(2) loop, which goes on after EINTR, so a signal
+ * while stdout is a full pipe is a stop, never a write error. */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig) { stop_signal = sig; }
@@ -224,35 +226,20 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* After a write error (disk full) on a regular file, cuts the output back to
- * its last complete line, so that no partial post is left for a reader to
- * choke on. The file is read back through /proc; without it, or without
- * permission to read it, the output is left as it is. */
-static void drop_partial_line(void)
+/* Writes the counts of -c: write(2) until done (a signal is no error), not
+ * stdio, whose buffer a failed write would leave to be written at exit. */
+static int write_out(const char *s, size_t n)
 {
-    struct stat st;
-    if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
-        return;
-    int fd = open("/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    char buf[4096];
-    off_t end = st.st_size;
-    while (end > 0) {
-        size_t n = end < (off_t)sizeof buf ? (size_t)end : sizeof buf;
-        ssize_t got = pread(fd, buf, n, end - (off_t)n);
-        if (got != (ssize_t)n)
-            break;
-        size_t k = n;
-        while (k > 0 && buf[k - 1] != '\n')
-            k--;
-        end -= (off_t)(n - k);
-        if (k > 0)
-            break;
+    fflush(stdout); /* nothing should be there; keep the order if it is */
+    while (n > 0) {
+        ssize_t w = write(STDOUT_FILENO, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w, n -= (size_t)w;
     }
-    close(fd);
-    if (end != st.st_size && ftruncate(STDOUT_FILENO, end) != 0)
-        fprintf(stderr, "%s: cannot remove the partial last line: %s\n", prog, strerror(errno));
+    return 0;
 }
 
 static int cmd_scan(int argc, char **argv)
@@ -417,8 +404,14 @@ static int cmd_scan(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
         }
-        if (count && !closed)
-            printf("%llu\n", (unsigned long long)counters.posts_flagged);
+        if (count && !closed) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)counters.posts_flagged);
+            if (write_out(line, (size_t)n) != 0 && errno != EPIPE) {
+                fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+                failed = 1;
+            }
+        }
         ninputs = 0; /* no files */
     }
     /* With several threads the next file is opened and decoded ahead while
@@ -454,14 +447,17 @@ static int cmd_scan(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
             /* A bad option (field path) or a broken output fails every input alike. */
-            if (rc == YS_EINVAL || rc == YS_ENOMEM || ferror(stdout))
+            if (rc == YS_EINVAL || rc == YS_ENOMEM || counters.output_failed)
                 break;
         }
         if (count && counters.inputs > opened) { /* not for a file that did not open */
-            if (po.emit.with_file)
-                printf("%s:", strcmp(inputs[i], "-") ? inputs[i] : "(standard input)");
-            printf("%llu\n", (unsigned long long)(counters.posts_flagged - before));
-            if (fflush(stdout) != 0) {
+            char line[PATH_MAX + 64];
+            int n = snprintf(line, sizeof line, "%s%s%llu\n",
+                             !po.emit.with_file ? ""
+                             : strcmp(inputs[i], "-") ? inputs[i] : "(standard input)",
+                             po.emit.with_file ? ":" : "",
+                             (unsigned long long)(counters.posts_flagged - before));
+            if (write_out(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1) != 0) {
                 closed = 1;
                 if (errno != EPIPE) {
                     fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
@@ -485,8 +481,6 @@ static int cmd_scan(int argc, char **argv)
     free(counters.category_hits);
     ys_scanner_free(sc);
     ys_db_free(db);
-    if (ferror(stdout))
-        drop_partial_line();
     if (stopped)
         return 128 + stop_signal; /* as a shell reports a process the signal ended */
     if (failed)

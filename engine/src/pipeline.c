@@ -8,9 +8,12 @@
 #include "db.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define READ_CHUNK (1u << 18)
 
@@ -21,11 +24,13 @@ typedef struct {
     uint64_t *cat_hits; /* per category */
 } tally;
 
-static int output_error(ys_error *err)
+static int output_error(ys_error *err, int e, const ys_counters *c)
 {
-    if (errno == EPIPE)
+    if (e == EPIPE)
         return ys_fail(err, YS_EPIPE, "output closed");
-    return ys_fail(err, YS_EIO, "write error: %s", strerror(errno));
+    return ys_fail(err, YS_EIO, "write error: %s; %llu flagged post%s written before it, "
+                   "nothing after", strerror(e), (unsigned long long)c->posts_written,
+                   c->posts_written == 1 ? "" : "s");
 }
 
 static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
@@ -54,7 +59,7 @@ static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
             ys_post p;
             ys_batch_post(b, hits[i].post, &p);
             if (ys_emit_post(out, emit, db, b->source, &p, &v, hits + i, j - i) != YS_OK)
-                return output_error(err);
+                return ys_fail(err, YS_ENOMEM, "out of memory"); /* `out` is in memory */
         }
         i = j;
     }
@@ -168,6 +173,85 @@ typedef struct {
     pool *pool;
 } run;
 
+/* ---- output ---- */
+
+/* Set after a write error: nothing more is written to `out` (in this run or
+ * a later one on the same stream), so the output stays a clean prefix. */
+static int output_broken(const run *r) { return r->c->output_failed; }
+
+static uint64_t count_lines(const char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const char *e = s + n; (s = memchr(s, '\n', (size_t)(e - s))); s++)
+        k++;
+    return k;
+}
+
+/* After a failed write to a regular file, cuts off the part of a line that
+ * did get written (the `done` bytes of `buf` written last end at the file
+ * offset), so that the last line of the file is a whole verdict. */
+static void cut_partial_line(int fd, const char *buf, size_t done)
+{
+    size_t keep = done;
+    while (keep > 0 && buf[keep - 1] != '\n')
+        keep--;
+    struct stat st;
+    if (keep == done || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    off_t end = lseek(fd, 0, SEEK_CUR);
+    if (end >= (off_t)(done - keep))
+        (void)ftruncate(fd, end - (off_t)(done - keep));
+}
+
+/* Writes one batch's formatted output. To a file descriptor it goes in
+ * write(2) calls of our own, not through stdio: a signal (EINTR) or a short
+ * write goes on where it stopped, a non-blocking descriptor is waited for,
+ * and no bytes stay in a stdio buffer to be written later at another
+ * offset. A stream without a descriptor (a memory stream) gets fwrite. On
+ * failure nothing more is written, and the error says how many flagged
+ * posts were written before it. */
+static int out_write(run *r, const char *buf, size_t len)
+{
+    FILE *out = r->opt->out;
+    if (output_broken(r))
+        return YS_EIO; /* the first error's message stands */
+    if (len == 0)
+        return YS_OK;
+    int fd = fileno(out);
+    size_t done = 0;
+    int e = 0;
+    if (fd < 0) {
+        if (fwrite(buf, 1, len, out) == len && fflush(out) == 0)
+            done = len;
+        else
+            e = errno ? errno : EIO;
+    } else if (fflush(out) != 0) { /* what the caller left in the stream's buffer */
+        e = errno;
+    } else {
+        while (done < len) {
+            ssize_t n = write(fd, buf + done, len - done);
+            if (n > 0) {
+                done += (size_t)n;
+            } else if (n < 0 && errno == EINTR) {
+                continue; /* a stop request is seen between batches */
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                struct pollfd p = {.fd = fd, .events = POLLOUT};
+                (void)poll(&p, 1, -1);
+            } else {
+                e = n < 0 ? errno : ENOSPC; /* 0 bytes for a non-empty write */
+                break;
+            }
+        }
+    }
+    r->c->posts_written += count_lines(buf, done);
+    if (done == len)
+        return YS_OK;
+    r->c->output_failed = 1;
+    if (fd >= 0)
+        cut_partial_line(fd, buf, done);
+    return output_error(r->err, e, r->c);
+}
+
 /* Waits for the oldest job, writes its output and counts it. */
 static void written(run *r)
 {
@@ -187,9 +271,8 @@ static int write_oldest(run *r)
     int rc = j->rc;
     if (rc != YS_OK)
         *r->err = j->err;
-    else if ((j->out_len && fwrite(j->out, 1, j->out_len, r->opt->out) != j->out_len) ||
-             fflush(r->opt->out) != 0)
-        rc = output_error(r->err);
+    else
+        rc = out_write(r, j->out, j->out_len);
     merge(r->c, &j->t, r->db->t.ncats);
     free(j->out);
     j->out = NULL;
@@ -208,11 +291,18 @@ static int write_oldest(run *r)
 static int on_batch(void *ctx, ys_batch *b)
 {
     run *r = ctx;
-    if (!r->pool) {
-        int rc = process(r->db, r->sc, r->scorer, &r->opt->emit, b, r->opt->out, &r->t, r->err);
+    if (!r->pool) { /* formatted in memory, then written in one piece */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        int rc = m ? process(r->db, r->sc, r->scorer, &r->opt->emit, b, m, &r->t, r->err)
+                   : ys_fail(r->err, YS_ENOMEM, "out of memory");
+        if (m && fclose(m) != 0 && rc == YS_OK)
+            rc = ys_fail(r->err, YS_ENOMEM, "out of memory");
         merge(r->c, &r->t, r->db->t.ncats);
-        if (rc == YS_OK && fflush(r->opt->out) != 0)
-            rc = output_error(r->err);
+        if (rc == YS_OK)
+            rc = out_write(r, text, len);
+        free(text);
         if (rc == YS_OK)
             written(r);
         if (rc == YS_OK && r->opt->on_progress)
