@@ -68,6 +68,8 @@ static const char usage_scan[] =
     "  -H, --with-filename    prefix text lines with the file name (default when\n"
     "                         several files are given)\n"
     "      --stats            print counters and throughput to stderr at the end\n"
+    "      --line-buffered    from a pipe, write each flagged post as soon as it is\n"
+    "                         scanned (default: within 100 ms of reading it)\n"
     "      --threads N        scanning threads (default: one per core; 1: all on one\n"
     "                         thread); output stays in input order. With N > 1 a\n"
     "                         zstd file of many frames (pzstd, or pieces compressed\n"
@@ -107,8 +109,8 @@ static const char usage_compile[] =
     "                         many dictionary words (patterns/README.md, \"Lint\")\n"
     "      --lint-words PATH  word list for the last check (implies --lint): a\n"
     "                         file of words (first field per line, UTF-8 or EUC-JP)\n"
-    "                         or a mecab-ipadic directory (default: its Noun*.csv\n"
-    "                         in " YS_WORDS_DEFAULT_PATH "; none installed: skipped)\n"
+    "                         or a mecab-ipadic directory (its common nouns; default\n"
+    "                         " YS_WORDS_DEFAULT_PATH ", skipped if not installed)\n"
     "      --lint-min-words N warn from N containing words (default %d; implies\n"
     "                         --lint)\n"
     "      --werror           lint warnings are errors: exit 2, nothing written\n"
@@ -246,7 +248,7 @@ static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
            O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
-           O_KTIMEOUT };
+           O_KTIMEOUT, O_LINEBUF };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
@@ -260,6 +262,7 @@ static int cmd_scan(int argc, char **argv)
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
         {"threads", required_argument, 0, O_THREADS},
         {"no-fold", no_argument, 0, O_NOFOLD},
+        {"line-buffered", no_argument, 0, O_LINEBUF},
         {"kafka-brokers", required_argument, 0, O_KBROKERS},
         {"kafka-topic", required_argument, 0, O_KTOPIC},
         {"kafka-group", required_argument, 0, O_KGROUP},
@@ -281,6 +284,7 @@ static int cmd_scan(int argc, char **argv)
             continue;
         switch (c) {
         case O_NOFOLD: po.no_fold = 1; break;
+        case O_LINEBUF: po.line_buffered = 1; break;
         case O_KBROKERS: ko.brokers = optarg; break;
         case O_KTOPIC: ko.topic = optarg; break;
         case O_KGROUP: ko.group = optarg; break;
@@ -588,7 +592,7 @@ static int cmd_compile(int argc, char **argv)
         fprintf(stderr,
                 "%s: %zu patterns (%zu literals, %zu regexes) in %zu categories\n"
                 "  base terms     %zu literals as written\n"
-                "  variants       %zu generated spellings (kana script, readings), folded\n"
+                "  variants       %zu generated spellings, folded\n"
                 "  compiled       %zu patterns (%zu literal spellings + %zu regexes)\n"
                 "  engine         %s\n"
                 "  compile time   %.3f s\n"
@@ -598,6 +602,9 @@ static int cmd_compile(int argc, char **argv)
                 st.spellings - st.literals, st.spellings + st.regexes, st.spellings,
                 st.regexes, st.engine, st.compile_seconds, st.db_bytes,
                 (unsigned long long)st.lexicon_hash);
+        fprintf(stderr, "  spellings by generator (distinct, folded):\n");
+        for (unsigned g = 0; g < YS_GENERATORS; g++)
+            fprintf(stderr, "    %-12s %zu\n", ys_generator_name(g), ys_db_generated(db, g));
     }
     ys_db_free(db);
     return 0;

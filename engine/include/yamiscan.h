@@ -193,6 +193,18 @@ uint64_t ys_checksum(const void *data, size_t len);
 void ys_db_free(ys_db *db);
 void ys_db_get_stats(const ys_db *db, ys_db_stats *st);
 const ys_pattern *ys_db_pattern(const ys_db *db, unsigned index);
+/* The spelling generators of `lit` terms (patterns/README.md, "Spelling
+ * variants"): the term as written, then each generator of other spellings. */
+enum {
+    YS_GEN_WRITTEN, YS_GEN_OKURIGANA, YS_GEN_PARTICLE, YS_GEN_KANA, YS_GEN_MIXED,
+    YS_GEN_ROMAJI, YS_GEN_MASKED, YS_GEN_LOOKALIKE, YS_GENERATORS
+};
+/* A generator's name ("as written", "okurigana", … "lookalike"), or NULL. */
+const char *ys_generator_name(unsigned gen);
+/* How many distinct folded spellings generator `gen` added to the compiled
+ * database (0 for a database loaded from a file). */
+size_t ys_db_generated(const ys_db *db, unsigned gen);
+
 size_t ys_db_category_count(const ys_db *db);
 const char *ys_db_category_name(const ys_db *db, unsigned index);
 /* Index of pattern `index`'s category, for per-category counters. */
@@ -240,6 +252,12 @@ const char *ys_source_name(const ys_source *src); /* "(standard input)" for "-" 
 int ys_source_is_zstd(const ys_source *src);
 uint64_t ys_source_bytes_in(const ys_source *src);  /* raw bytes read */
 uint64_t ys_source_bytes_out(const ys_source *src); /* decoded bytes returned */
+/* For a stream whose reads can block (a pipe, socket or terminal): waits up
+ * to `timeout_ms` (0: not at all) for input and returns 1 when the next
+ * ys_source_read will not block (input waiting, already buffered, or end
+ * of stream; also after a signal), 0 when none came in time. Returns -1 for
+ * input that never blocks (a regular file; frame-parallel decoding). */
+int ys_source_wait(ys_source *src, int timeout_ms);
 void ys_source_close(ys_source *src);
 
 /* ------------------------------------------------------------------------ */
@@ -345,6 +363,7 @@ int ys_framer_finish(ys_framer *fr, ys_error *err);
 int ys_framer_format(const ys_framer *fr);
 uint64_t ys_framer_lines(const ys_framer *fr);       /* lines seen */
 uint64_t ys_framer_posts(const ys_framer *fr);       /* posts handed on */
+size_t ys_framer_pending(const ys_framer *fr);       /* posts framed, not yet handed on */
 uint64_t ys_framer_blank_lines(const ys_framer *fr); /* blank lines skipped */
 uint64_t ys_framer_problems(const ys_framer *fr, int kind);
 void ys_framer_free(ys_framer *fr);
@@ -563,6 +582,16 @@ typedef struct ys_pipeline_options {
      * thread reads, frames and writes, output in input order. Memory: about
      * 2 × N + 2 batches (each batch_bytes of text) plus N scanners. */
     unsigned threads;
+    /* Input that can block (a pipe, socket or terminal; ys_source_wait):
+     * posts are not held back waiting for a batch to fill. Once the first
+     * post whose verdict is not written yet was read `latency_ms` ago
+     * (0 → 100), or no input came for that long, the partial batch is
+     * scanned and every verdict read so far is written and flushed. With
+     * `line_buffered` (grep's --line-buffered) that happens whenever no
+     * more input is waiting, so each flagged post is written as soon as it
+     * is scanned. Files are read in full batches either way. */
+    unsigned latency_ms;
+    int line_buffered;
 } ys_pipeline_options;
 
 /* Reads `path` ("-" for stdin) through source, framer, scanner, scorer and
@@ -608,7 +637,8 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc,
 typedef struct ys_words ys_words;
 
 /* Where Debian's mecab-ipadic package puts the IPA dictionary's source CSV
- * files (EUC-JP): the default word list of `yamiscan compile --lint`. */
+ * files (EUC-JP): the default word list of `yamiscan compile --lint`. Read
+ * as a directory, its common nouns are the words (72,848 of them). */
 #define YS_WORDS_DEFAULT_PATH "/usr/share/mecab/dic/ipadic"
 
 ys_words *ys_words_new(void); /* NULL when out of memory */
@@ -618,7 +648,8 @@ void ys_words_free(ys_words *w);
  * TAB, comma or CR) is a word; blank lines are skipped; the file is read
  * as UTF-8 if it is valid UTF-8, else decoded from EUC-JP (iconv), so that
  * the dictionary's CSVs are read as installed. A directory: its Noun*.csv
- * files (the mecab-ipadic layout), in name order.
+ * files (the mecab-ipadic layout) in name order, but for the proper nouns
+ * (Noun.name, Noun.place, Noun.org, Noun.proper): not ordinary words.
  * Errors: YS_EIO (cannot read; a directory without Noun*.csv; a file
  * neither UTF-8 nor EUC-JP: "FILE:LINE: …"), YS_ENOMEM. On error the list
  * keeps the words added before. */
@@ -635,8 +666,9 @@ typedef enum ys_lint_kind {
      * "闇バイト ", a separator at one end): in Japanese text it never matches. */
     YS_LINT_NOT_IN_JAPANESE,
     /* Two patterns with a compiled spelling in common after folding (ASCII
-     * case aside where either is caseless): one of them is redundant, or
-     * they disagree on category or weight. Reported at the later pattern. */
+     * case aside where either is caseless), the term as written on at least
+     * one side: one of them is redundant, or they disagree on category or
+     * weight. Reported at the later pattern, once per pair. */
     YS_LINT_DUPLICATE,
     /* A positive-weight literal occurring inside at least `min_words` words
      * of the word list (not counting a word equal to it): it will hit
@@ -644,8 +676,10 @@ typedef enum ys_lint_kind {
     YS_LINT_COMMON
 } ys_lint_kind;
 
-/* The threshold of YS_LINT_COMMON when ys_lint_options.min_words is 0. */
-#define YS_LINT_MIN_WORDS 20
+/* The threshold of YS_LINT_COMMON when ys_lint_options.min_words is 0.
+ * mecab-ipadic's common nouns hold few compounds (仕事 is inside 11 of
+ * them, 闇 inside 23), so a term inside 5 is part of many everyday words. */
+#define YS_LINT_MIN_WORDS 5
 
 typedef struct ys_lint_warning {
     ys_lint_kind kind;

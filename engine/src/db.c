@@ -166,7 +166,7 @@ static int compile_literals(ys_db *db, ys_error *err)
     for (size_t i = 0; i < db->t.n && rc == YS_OK; i++)
         if (!db->t.pat[i].is_regex) {
             sp.base = (uint32_t)i;
-            rc = ys_variants(&db->t.pat[i], add_spelling, &sp);
+            rc = ys_variants_counted(&db->t.pat[i], add_spelling, &sp, db->generated);
         }
     if (rc != YS_OK)
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
@@ -353,6 +353,10 @@ int ys_db_rule_weight(const ys_db *db, unsigned rule)
     return rule < YS_RULES ? db->t.rule_weight[rule] : 0;
 }
 int ys_db_window(const ys_db *db) { return db->t.window; }
+size_t ys_db_generated(const ys_db *db, unsigned gen)
+{
+    return gen < YS_GENERATORS ? db->generated[gen] : 0;
+}
 
 size_t ys_db_combo_count(const ys_db *db) { return db->t.ncombos; }
 

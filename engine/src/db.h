@@ -18,6 +18,7 @@ struct ys_db {
     uint32_t *lit_base, *lit_len;
     size_t nspell;
     size_t nlit, nre;    /* patterns of each kind */
+    size_t generated[YS_GENERATORS]; /* spellings per generator (compile only) */
     double compile_seconds;
     uint64_t hash;
 };

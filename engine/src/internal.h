@@ -66,7 +66,7 @@ typedef struct ys_table {
 /* Bumped whenever folding or spelling generation changes what a lexicon
  * compiles to; part of the lexicon hash, so that cached databases compiled
  * by older rules are not reused. */
-#define YS_SPELLING_RULES "spelling-rules 2"
+#define YS_SPELLING_RULES "spelling-rules 4"
 
 int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus);
 
@@ -84,6 +84,11 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8);
  * is compiled as (variants.c); stops at and returns add's first non-zero. */
 int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len),
                 void *ctx);
+/* As ys_variants, adding to counts[g] (YS_GENERATORS long) one for each
+ * spelling generator g gave. */
+int ys_variants_counted(const ys_pattern *p,
+                        int (*add)(void *ctx, const char *s, size_t len), void *ctx,
+                        size_t *counts);
 
 /* Frame-parallel decompression of a zstd file of frames (frames.c).
  * ys_frames_open leaves *out NULL, and returns YS_OK, when the file does not

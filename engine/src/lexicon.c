@@ -326,14 +326,20 @@ static int parse_window(ys_lexicon *lex, const lines *it, const char *line, cons
     return YS_OK;
 }
 
-/* A reading is kana only (hiragana, katakana, ー). */
+/* A reading is kana only (hiragana, katakana, ー), with single spaces
+ * between its words (where romaji spellings may break). */
 static int is_kana_text(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i += 3) {
+    for (size_t i = 0; i < len;) {
         const unsigned char *u = (const unsigned char *)s + i;
+        if (u[0] == ' ' && i > 0 && i + 1 < len && s[i - 1] != ' ') {
+            i++;
+            continue;
+        }
         if (i + 3 > len || u[0] != 0xE3 || !((u[1] == 0x81 && u[2] >= 0x81) || u[1] == 0x82 ||
                                              (u[1] == 0x83 && u[2] <= 0xBC)))
             return 0;
+        i += 3;
     }
     return len > 0;
 }

@@ -1,21 +1,113 @@
 /* Spelling variants of a literal, generated when the lexicon is compiled, so
- * that the maintainer writes each term once:
- *   - its reading in hiragana and katakana (受け子, reading うけこ → うけこ, ウケコ);
- *   - okurigana left out between two kanji, as casual and official writing
- *     both do (受け取り → 受取り → 受取, 掛け子 → 掛子);
- *   - the particle の or を left out between words (荷物の受け取り → 荷物受け取り);
- *   - katakana written in hiragana (ホワイト案件 → ほわいと案件), and an
- *     all-hiragana spelling in katakana (うけこ → ウケコ).
- * Each is folded as posts are (half-width and full-width forms are thus
- * covered by folding, on both sides, rather than by more patterns), and
- * duplicates are dropped. `exact` literals (-f, -e) give only their folded
- * self. */
+ * that the maintainer writes each term once. The generators (their names
+ * are what `compile --stats` counts):
+ *   okurigana  okurigana left out between two kanji, as casual and official
+ *              writing both do (受け取り → 受取り → 受取, 掛け子 → 掛子);
+ *   particle   the particle の or を left out between words (荷物の受け取り →
+ *              荷物受け取り);
+ *   kana       the reading in hiragana and katakana (受け子 + うけこ → うけこ,
+ *              ウケコ), katakana written in hiragana (ホワイト案件 →
+ *              ほわいと案件) and all-hiragana spellings in katakana;
+ *   mixed      every mix of scripts, part by part, when the reading can be
+ *              aligned with the term's kanji and kana parts (受け子 → 受けこ,
+ *              うけ子, ウケ子; 闇バイト → やみバイト, ヤミばいと);
+ *   romaji     the reading in Latin letters, Hepburn and Kunrei (shi/si,
+ *              chi/ti, tsu/tu, fu/hu, ji/zi, sha/sya), long vowels written or
+ *              not (kougaku, kogaku), joined, or with spaces or hyphens
+ *              between words or between syllables (yamibaito, yami baito,
+ *              ya-mi-ba-i-to); any case is the matcher's caseless flag;
+ *   masked     one inner character left out (闇バイト → 闇バト), as a
+ *              symbol masking it (闇バ○ト) is a separator folding drops;
+ *   lookalike  a first or last kanji that looks like katakana written as
+ *              that katakana (口座買取 → ロ座買取): folding turns the
+ *              look-alike into katakana only next to katakana, which may be
+ *              outside the term.
+ * Only terms of positive weight get the mixed, romaji, masked and lookalike
+ * spellings (context words need no evasions), and only those of weight 4 or
+ * more the masked ones (誰でもできる without で is 誰もできる). Each spelling is folded as
+ * posts are (half-width and full-width forms are thus covered by folding,
+ * on both sides, rather than by more patterns), and duplicates are dropped.
+ * `exact` literals (-f, -e) give only their folded self. */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_VARIANTS 24
+#include "confusables.inc"
+
+/* A growing list of spellings in one arena, with the generator of each. */
+typedef struct {
+    char *buf;
+    size_t used, cap;
+    size_t *off, *len;
+    unsigned char *gen;
+    size_t n, ncap;
+    int oom;
+} list;
+
+static void put(list *v, const char *s, size_t len, int gen)
+{
+    if (v->oom || len == 0)
+        return;
+    if (v->used + len > v->cap) {
+        size_t cap = v->cap * 2 + len + 256;
+        char *b = realloc(v->buf, cap);
+        if (!b) {
+            v->oom = 1;
+            return;
+        }
+        v->buf = b;
+        v->cap = cap;
+    }
+    if (v->n == v->ncap) {
+        size_t cap = v->ncap * 2 + 16;
+        if (!ys_grow(&v->off, cap, sizeof *v->off) || !ys_grow(&v->len, cap, sizeof *v->len) ||
+            !ys_grow(&v->gen, cap, 1)) {
+            v->oom = 1;
+            return;
+        }
+        v->ncap = cap;
+    }
+    memmove(v->buf + v->used, s, len); /* s may point into buf */
+    v->off[v->n] = v->used;
+    v->len[v->n] = len;
+    v->gen[v->n++] = (unsigned char)gen;
+    v->used += len;
+}
+
+static const char *at(const list *v, size_t i) { return v->buf + v->off[i]; }
+
+/* ---- characters ---- */
+
+static uint32_t cp3(const unsigned char *u)
+{
+    return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+}
+
+static void put3(char *o, uint32_t cp)
+{
+    o[0] = (char)(0xE0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+}
+
+static size_t clen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; }
+
+enum { OTHER, KANJI, HIRA, KATA };
+
+static int script(const unsigned char *u, size_t k)
+{
+    if (k != 3)
+        return OTHER;
+    uint32_t cp = cp3(u);
+    if ((cp >= 0x4E00 && cp <= 0x9FFF) || cp == 0x3005 || (cp >= 0x3400 && cp <= 0x4DBF))
+        return KANJI;
+    if (cp >= 0x3041 && cp <= 0x3096)
+        return HIRA;
+    if ((cp >= 0x30A1 && cp <= 0x30FA) || cp == 0x30FC)
+        return KATA;
+    return OTHER;
+}
 
 /* Copies s with every kana moved to the other script: to katakana when
  * `kata`, else to hiragana. ー and everything else are kept. */
@@ -26,29 +118,16 @@ static void convert_kana(const char *s, size_t len, int kata, char *out)
     for (size_t i = 0; i + 2 < len; i++) {
         if (u[i] != 0xE3)
             continue;
-        uint32_t cp = 0x3000 | (uint32_t)(u[i + 1] & 0x3F) << 6 | (u[i + 2] & 0x3F);
-        uint32_t to = 0;
+        uint32_t cp = cp3(u + i), to = 0;
         if (kata && ((cp >= 0x3041 && cp <= 0x3096) || cp == 0x309D || cp == 0x309E))
             to = cp + 0x60;
         else if (!kata && ((cp >= 0x30A1 && cp <= 0x30F6) || cp == 0x30FD || cp == 0x30FE))
             to = cp - 0x60;
         if (to) {
-            u[i + 1] = (unsigned char)(0x80 | (to >> 6 & 0x3F));
-            u[i + 2] = (unsigned char)(0x80 | (to & 0x3F));
+            put3(out + i, to);
             i += 2;
         }
     }
-}
-
-static int is_kanji3(const unsigned char *u)
-{
-    uint32_t cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-    return (u[0] & 0xF0) == 0xE0 && ((cp >= 0x4E00 && cp <= 0x9FFF) || cp == 0x3005);
-}
-
-static int is_katakana3(const unsigned char *u)
-{
-    return u[0] == 0xE3 && ((u[1] == 0x82 && u[2] >= 0xA1) || (u[1] == 0x83 && u[2] <= 0xBC));
 }
 
 /* Copies s leaving out each single kana in `drop` (3-byte UTF-8 each) that
@@ -60,11 +139,12 @@ static size_t drop_between(const char *s, size_t len, const char *drop, int kata
     const unsigned char *u = (const unsigned char *)s;
     size_t n = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = (u[i] & 0xF0) == 0xE0 && i + 3 <= len ? 3 : 1;
+        size_t k = clen(u[i]);
+        k = i + k <= len ? k : 1;
         if (k == 3 && i >= 3 && i + 6 <= len) {
-            const unsigned char *a = u + i - 3, *b = u + i + 3;
-            int word_a = is_kanji3(a) || (katakana_too && is_katakana3(a));
-            int word_b = is_kanji3(b) || (katakana_too && is_katakana3(b));
+            int sa = script(u + i - 3, 3), sb = script(u + i + 3, 3);
+            int word_a = sa == KANJI || (katakana_too && sa == KATA);
+            int word_b = sb == KANJI || (katakana_too && sb == KATA);
             int listed = 0;
             for (const char *d = drop; *d && !listed; d += 3)
                 listed = memcmp(u + i, d, 3) == 0;
@@ -85,86 +165,447 @@ static int all_hiragana(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len; i += 3)
-        if (i + 3 > len || u[i] != 0xE3 ||
-            !((u[i + 1] == 0x81 && u[i + 2] >= 0x81) || (u[i + 1] == 0x82 && u[i + 2] <= 0x96) ||
-              (u[i + 1] == 0x83 && u[i + 2] == 0xBC)))
+        if (i + 3 > len || (script(u + i, 3) != HIRA && cp3(u + i) != 0x30FC))
             return 0;
     return len > 0;
 }
 
-typedef struct {
-    const char *s[MAX_VARIANTS];
-    size_t len[MAX_VARIANTS], n;
-} spellings;
+/* ---- the reading, aligned with the term's parts ---- */
 
-static void put(spellings *v, const char *s, size_t len)
+#define MAX_RUNS 8
+
+typedef struct {
+    size_t off, len;   /* in the term */
+    int script;
+    size_t roff, rlen; /* its reading, in the hiragana reading */
+} run;
+
+/* The reading in hiragana without the spaces that may mark words; the byte
+ * offsets where words start (after a space) are flagged in `word`. */
+static size_t plain_reading(const char *r, size_t rlen, char *out, unsigned char *word)
 {
-    if (v->n < MAX_VARIANTS)
-        v->s[v->n] = s, v->len[v->n++] = len;
+    size_t n = 0;
+    for (size_t i = 0; i < rlen; i++) {
+        if (r[i] == ' ') {
+            if (n)
+                word[n] = 1;
+            continue;
+        }
+        out[n] = r[i];
+        word[n++] &= 1;
+    }
+    convert_kana(out, n, 0, out);
+    return n;
+}
+
+/* Matches runs[i..] against reading[pos..]: kana runs must read as
+ * themselves, kanji runs take one or more characters. */
+static int align(run *runs, size_t nruns, size_t i, const char *expr, const char *rd,
+                 size_t rlen, size_t pos)
+{
+    if (i == nruns)
+        return pos == rlen;
+    run *r = &runs[i];
+    if (r->script == HIRA || r->script == KATA) {
+        char tmp[256];
+        if (r->len > sizeof tmp || pos + r->len > rlen)
+            return 0;
+        convert_kana(expr + r->off, r->len, 0, tmp);
+        if (memcmp(tmp, rd + pos, r->len) != 0)
+            return 0;
+        r->roff = pos;
+        r->rlen = r->len;
+        return align(runs, nruns, i + 1, expr, rd, rlen, pos + r->len);
+    }
+    for (size_t take = 3; pos + take <= rlen; take += 3) {
+        r->roff = pos;
+        r->rlen = take;
+        if (align(runs, nruns, i + 1, expr, rd, rlen, pos + take))
+            return 1;
+    }
+    return 0;
+}
+
+/* Splits the term into runs of one script; 0 if it has other characters
+ * or too many runs. */
+static size_t split_runs(const char *s, size_t len, run *runs)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = clen(u[i]);
+        int sc = i + k <= len ? script(u + i, k) : OTHER;
+        if (sc == OTHER)
+            return 0;
+        if (sc == HIRA && cp3(u + i) == 0x30FC)
+            sc = n ? runs[n - 1].script : KATA;
+        if (n && runs[n - 1].script == sc)
+            runs[n - 1].len += k;
+        else if (n == MAX_RUNS)
+            return 0;
+        else
+            runs[n++] = (run){i, k, sc, 0, 0};
+        i += k;
+    }
+    return n;
+}
+
+/* Every mix of scripts: each kanji run as kanji, hiragana or katakana
+ * reading, each kana run in either kana script (at most 81 mixes). */
+static void mixed(list *v, const char *expr, const run *runs, size_t nruns, const char *rd)
+{
+    size_t choices = 1;
+    for (size_t i = 0; i < nruns; i++)
+        choices *= runs[i].script == KANJI ? 3 : 2;
+    if (choices > 81)
+        return;
+    char out[1024];
+    for (size_t c = 0; c < choices; c++) {
+        size_t n = 0, rest = c;
+        for (size_t i = 0; i < nruns; i++) {
+            const run *r = &runs[i];
+            size_t base = r->script == KANJI ? 3 : 2, pick = rest % base;
+            rest /= base;
+            if (n + r->rlen + r->len > sizeof out)
+                return;
+            if (r->script == KANJI && pick == 0) {
+                memcpy(out + n, expr + r->off, r->len);
+                n += r->len;
+            } else {
+                int kata = r->script == KANJI ? pick == 2 : pick == (r->script == HIRA);
+                convert_kana(rd + r->roff, r->rlen, kata, out + n);
+                n += r->rlen;
+            }
+        }
+        put(v, out, n, YS_GEN_MIXED);
+    }
+}
+
+/* ---- romaji ---- */
+
+/* Hepburn and Kunrei spellings of the hiragana U+3041..U+3094 ("" where
+ * both agree the kana needs the next one: small ゃ ゅ ょ are handled by the
+ * caller). Written for this table from the two systems' rules. */
+static const char *const hep[] = {
+    "a", "a", "i", "i", "u", "u", "e", "e", "o", "o",                            /* ぁ..お */
+    "ka", "ga", "ki", "gi", "ku", "gu", "ke", "ge", "ko", "go",                  /* か..ご */
+    "sa", "za", "shi", "ji", "su", "zu", "se", "ze", "so", "zo",                /* さ..ぞ */
+    "ta", "da", "chi", "ji", "", "tsu", "zu", "te", "de", "to", "do",           /* た..ど */
+    "na", "ni", "nu", "ne", "no",                                               /* な..の */
+    "ha", "ba", "pa", "hi", "bi", "pi", "fu", "bu", "pu", "he", "be", "pe",
+    "ho", "bo", "po",                                                           /* は..ぽ */
+    "ma", "mi", "mu", "me", "mo", "ya", "ya", "yu", "yu", "yo", "yo",           /* ま..よ */
+    "ra", "ri", "ru", "re", "ro", "wa", "wa", "wi", "we", "o", "n", "vu"};      /* ら..ゔ */
+static const char *const kun[] = {
+    "a", "a", "i", "i", "u", "u", "e", "e", "o", "o",
+    "ka", "ga", "ki", "gi", "ku", "gu", "ke", "ge", "ko", "go",
+    "sa", "za", "si", "zi", "su", "zu", "se", "ze", "so", "zo",
+    "ta", "da", "ti", "zi", "", "tu", "zu", "te", "de", "to", "do",
+    "na", "ni", "nu", "ne", "no",
+    "ha", "ba", "pa", "hi", "bi", "pi", "hu", "bu", "pu", "he", "be", "pe",
+    "ho", "bo", "po",
+    "ma", "mi", "mu", "me", "mo", "ya", "ya", "yu", "yu", "yo", "yo",
+    "ra", "ri", "ru", "re", "ro", "wa", "wa", "wi", "we", "o", "n", "vu"};
+
+#define MAX_SYL 48
+
+typedef struct {
+    char s[MAX_SYL][12];
+    unsigned char word[MAX_SYL]; /* a word starts here */
+    size_t n;
+} syllables;
+
+/* The reading rd (hiragana; word starts flagged) as syllables in `kunrei`
+ * or Hepburn, long vowels written or not. ん, っ and ー belong to the
+ * syllable before them, small ゃゅょぁぃぅぇぉ to the kana before them.
+ * Returns 0 when a character has no spelling. */
+static int romanize(const char *rd, size_t len, const unsigned char *word, int kunrei,
+                    int long_written, syllables *out)
+{
+    const char *const *tab = kunrei ? kun : hep;
+    out->n = 0;
+    int sokuon = 0;
+    for (size_t i = 0; i + 3 <= len; i += 3) {
+        uint32_t cp = cp3((const unsigned char *)rd + i);
+        char *cur = out->n ? out->s[out->n - 1] : NULL;
+        size_t cl = cur ? strlen(cur) : 0;
+        if (cp == 0x30FC || cp == 0x3063) { /* ー, っ */
+            if (!cur && cp == 0x30FC)
+                return 0;
+            if (cp == 0x3063) {
+                sokuon = 1;
+                continue;
+            }
+            if (long_written && cl + 1 < sizeof out->s[0]) {
+                cur[cl] = cur[cl - 1];
+                cur[cl + 1] = 0;
+            }
+            continue;
+        }
+        if (cp < 0x3041 || cp > 0x3094)
+            return 0;
+        const char *r = tab[cp - 0x3041];
+        int small_y = cp == 0x3083 || cp == 0x3085 || cp == 0x3087;
+        int small_v = cp == 0x3041 || cp == 0x3043 || cp == 0x3045 || cp == 0x3047 ||
+                      cp == 0x3049;
+        if (small_y || small_v) {
+            /* きゃ kya, しゃ sha/sya, ちゃ cha/tya, じゃ ja/zya; てぃ ti, ふぁ fa */
+            char vowel = small_y ? r[1] : r[0];
+            if (!cur || cl + 2 > sizeof out->s[0] || (small_y && cur[cl - 1] != 'i'))
+                return 0;
+            int sh = !kunrei && ((cl >= 3 && (strcmp(cur + cl - 3, "shi") == 0 ||
+                                             strcmp(cur + cl - 3, "chi") == 0)) ||
+                                 (cl >= 2 && strcmp(cur + cl - 2, "ji") == 0));
+            if (small_y && !sh) {
+                cur[cl - 1] = 'y';
+                cur[cl] = vowel;
+                cur[cl + 1] = 0;
+            } else {
+                cur[cl - 1] = vowel;
+            }
+            continue;
+        }
+        if (cp == 0x3093) { /* ん */
+            if (!cur || cl + 2 > sizeof out->s[0])
+                return 0;
+            strcat(cur, "n");
+            continue;
+        }
+        if (out->n == MAX_SYL || !*r)
+            return 0;
+        char *s = out->s[out->n];
+        s[0] = 0;
+        if (sokuon) { /* っ doubles the consonant, on the syllable before */
+            char c = r[0] == 'c' && !kunrei ? 't' : r[0];
+            if (cur && cl + 2 <= sizeof out->s[0]) {
+                cur[cl] = c;
+                cur[cl + 1] = 0;
+            } else {
+                s[0] = c;
+                s[1] = 0;
+            }
+            sokuon = 0;
+        }
+        strcat(s, r);
+        /* long vowels: ou, oo, uu left as one vowel when not written */
+        if (!long_written && cur && cl >= 1 && strlen(r) == 1 &&
+            ((r[0] == 'u' && (cur[cl - 1] == 'o' || cur[cl - 1] == 'u')) ||
+             (r[0] == 'o' && cur[cl - 1] == 'o')))
+            continue;
+        out->word[out->n++] = word[i];
+    }
+    return out->n > 0 && !sokuon;
+}
+
+/* The syllables joined with `sep` between words ("word") or between every
+ * syllable, or joined outright when sep is 0. */
+static size_t join(const syllables *y, char sep, int every, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < y->n; i++) {
+        size_t l = strlen(y->s[i]);
+        if (n + l + 2 > cap)
+            return 0;
+        if (i && sep && (every || y->word[i]))
+            out[n++] = sep;
+        memcpy(out + n, y->s[i], l);
+        n += l;
+    }
+    return n;
+}
+
+static void romaji(list *v, const char *rd, size_t len, const unsigned char *word)
+{
+    char out[512];
+    for (int kunrei = 0; kunrei < 2; kunrei++)
+        for (int lw = 0; lw < 2; lw++) {
+            syllables y;
+            if (!romanize(rd, len, word, kunrei, lw, &y))
+                return;
+            size_t n = join(&y, 0, 0, out, sizeof out);
+            if (n < 5) /* shorter romaji is inside too many words */
+                return;
+            put(v, out, n, YS_GEN_ROMAJI);
+            static const char seps[] = {' ', '-'};
+            for (size_t k = 0; k < 2; k++)
+                for (int every = 0; every < 2; every++)
+                    if ((n = join(&y, seps[k], every, out, sizeof out)) != 0)
+                        put(v, out, n, YS_GEN_ROMAJI);
+        }
+}
+
+/* ---- masks and look-alikes ---- */
+
+/* Each inner character left out, for terms of 4 to 12 characters. */
+static void masked(list *v, const char *s, size_t len)
+{
+    size_t pos[13], n = 0;
+    for (size_t i = 0; i < len && n < 13; i += clen((unsigned char)s[i]))
+        pos[n++] = i;
+    if (n < 4 || n > 12)
+        return;
+    char out[256];
+    if (len > sizeof out)
+        return;
+    for (size_t c = 1; c + 1 < n; c++) {
+        size_t a = pos[c], b = pos[c + 1];
+        memcpy(out, s, a);
+        memcpy(out + a, s + b, len - b);
+        put(v, out, len - (b - a), YS_GEN_MASKED);
+    }
+}
+
+static uint32_t kana_twin(uint32_t cp)
+{
+    for (size_t i = 0; i < sizeof kana_twins / sizeof *kana_twins; i++)
+        if (kana_twins[i][0] == cp && kana_twins[i][1] != 0x30FC)
+            return kana_twins[i][1];
+    return 0;
+}
+
+/* The first or last character, a kanji that looks like katakana, as that
+ * katakana. */
+static void lookalike(list *v, const char *s, size_t len)
+{
+    char out[256];
+    if (len < 6 || len > sizeof out)
+        return;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t ends[2] = {0, len - 3};
+    for (int e = 0; e < 2; e++) {
+        size_t i = ends[e];
+        if ((u[i] & 0xF0) != 0xE0 || clen(u[len - 3]) != 3)
+            continue;
+        uint32_t t = kana_twin(cp3(u + i));
+        if (!t)
+            continue;
+        memcpy(out, s, len);
+        put3(out + i, t);
+        put(v, out, len, YS_GEN_LOOKALIKE);
+    }
+}
+
+static const char *const gen_names[YS_GENERATORS] = {
+    "as written", "okurigana", "particle", "kana", "mixed", "romaji", "masked", "lookalike"};
+
+const char *ys_generator_name(unsigned gen) { return gen < YS_GENERATORS ? gen_names[gen] : NULL; }
+
+int ys_variants_counted(const ys_pattern *p,
+                        int (*add)(void *ctx, const char *s, size_t len), void *ctx,
+                        size_t *counts)
+{
+    list v = {0};
+    size_t rlen = strlen(p->reading);
+    put(&v, p->expr, p->expr_len, YS_GEN_WRITTEN);
+    if (!p->exact) {
+        char *tmp = malloc(p->expr_len + 1);
+        if (!tmp)
+            return YS_ENOMEM;
+        /* Okurigana (け き り し ち い え く み) between kanji; の/を between words. */
+        static const char okuri[] = "けきりしちいえくみ", particles[] = "のを";
+        put(&v, tmp, drop_between(p->expr, p->expr_len, okuri, 0, tmp), YS_GEN_OKURIGANA);
+        put(&v, tmp, drop_between(p->expr, p->expr_len, particles, 1, tmp), YS_GEN_PARTICLE);
+        if (v.n > 1 && v.gen[1] == YS_GEN_OKURIGANA && !v.oom) {
+            char *t2 = malloc(v.len[1] + 1);
+            if (t2) {
+                put(&v, t2, drop_between(at(&v, 1), v.len[1], particles, 1, t2), YS_GEN_PARTICLE);
+                free(t2);
+            } else {
+                v.oom = 1;
+            }
+        }
+        free(tmp);
+        /* The reading: in words (spaces), and without spaces. */
+        char rd[1024];
+        unsigned char word[1024] = {0};
+        size_t rl = rlen < sizeof rd ? plain_reading(p->reading, rlen, rd, word) : 0;
+        if (rl)
+            put(&v, rd, rl, YS_GEN_KANA);
+        /* The term as its own reading: all kana already. */
+        run runs[MAX_RUNS];
+        size_t nruns = split_runs(p->expr, p->expr_len, runs);
+        int kana_only = nruns > 0;
+        for (size_t i = 0; i < nruns; i++)
+            kana_only &= runs[i].script != KANJI;
+        if (!rl && kana_only && p->expr_len < sizeof rd) {
+            convert_kana(p->expr, p->expr_len, 0, rd);
+            rl = p->expr_len;
+        }
+        /* Katakana written in hiragana, and all-hiragana spellings in
+         * katakana; kana inside kanji words (okurigana, particles) is never
+         * written in katakana. */
+        size_t base = v.n;
+        for (size_t i = 0; i < base && !v.oom; i++) {
+            char *c = malloc(v.len[i]);
+            if (!c) {
+                v.oom = 1;
+                break;
+            }
+            convert_kana(at(&v, i), v.len[i], 0, c);
+            put(&v, c, v.len[i], YS_GEN_KANA);
+            if (all_hiragana(at(&v, i), v.len[i])) {
+                convert_kana(at(&v, i), v.len[i], 1, c);
+                put(&v, c, v.len[i], YS_GEN_KANA);
+            }
+            free(c);
+        }
+        if (p->weight > 0) {
+            if (rl && nruns && align(runs, nruns, 0, p->expr, rd, rl, 0))
+                mixed(&v, p->expr, runs, nruns, rd);
+            if (rl) {
+                /* words: the reading's spaces, else where a katakana part
+                 * meets another part, and a kanji follows kana */
+                if (!memchr(p->reading, ' ', rlen) && nruns > 1 &&
+                    align(runs, nruns, 0, p->expr, rd, rl, 0))
+                    for (size_t i = 1; i < nruns; i++)
+                        if (runs[i].script == KATA || runs[i - 1].script == KATA ||
+                            runs[i].script == KANJI)
+                            word[runs[i].roff] = 1;
+                romaji(&v, rd, rl, word);
+            }
+            if (p->weight >= 4) /* strong terms only: 誰でもできる → 誰もできる */
+                masked(&v, p->expr, p->expr_len);
+            lookalike(&v, p->expr, p->expr_len);
+        }
+    }
+    if (v.oom) {
+        free(v.buf), free(v.off), free(v.len), free(v.gen);
+        return YS_ENOMEM;
+    }
+    /* Folded, each spelling once. */
+    list seen = {0};
+    size_t cap = 0;
+    for (size_t i = 0; i < v.n; i++)
+        cap = v.len[i] > cap ? v.len[i] : cap;
+    char *fold = malloc(3 * cap + 1);
+    uint32_t *map = malloc(2 * (3 * cap + 1) * sizeof *map);
+    int rc = fold && map ? YS_OK : YS_ENOMEM;
+    for (size_t i = 0; i < v.n && rc == YS_OK; i++) {
+        size_t fl = ys_fold(at(&v, i), v.len[i], fold, map, map + 3 * cap + 1);
+        const char *f = fl == YS_FOLD_UNCHANGED ? at(&v, i) : fold;
+        fl = fl == YS_FOLD_UNCHANGED ? v.len[i] : fl;
+        size_t k = 0;
+        while (k < seen.n && !(seen.len[k] == fl && memcmp(at(&seen, k), f, fl) == 0))
+            k++;
+        if (k < seen.n || fl == 0)
+            continue;
+        put(&seen, f, fl, v.gen[i]);
+        if (seen.oom) {
+            rc = YS_ENOMEM;
+            break;
+        }
+        if (counts)
+            counts[v.gen[i]]++;
+        rc = add(ctx, f, fl);
+    }
+    free(seen.buf), free(seen.off), free(seen.len), free(seen.gen);
+    free(v.buf), free(v.off), free(v.len), free(v.gen);
+    free(fold);
+    free(map);
+    return rc;
 }
 
 int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len), void *ctx)
 {
-    size_t rlen = strlen(p->reading), cap = (p->expr_len > rlen ? p->expr_len : rlen) + 1;
-    char *buf = malloc(MAX_VARIANTS * cap), *fold = malloc(3 * cap);
-    uint32_t *map = malloc(2 * 3 * cap * sizeof *map);
-    if (!buf || !fold || !map) {
-        free(buf), free(fold), free(map);
-        return YS_ENOMEM;
-    }
-    spellings v = {.n = 0};
-    size_t used = 0;
-    put(&v, p->expr, p->expr_len);
-    if (!p->exact) {
-        /* Okurigana (け き り し ち い え く み) between kanji; の/を between words. */
-        static const char okuri[] = "けきりしちいえくみ", particles[] = "のを";
-        size_t n = drop_between(p->expr, p->expr_len, okuri, 0, buf + used * cap);
-        put(&v, buf + used++ * cap, n);
-        n = drop_between(p->expr, p->expr_len, particles, 1, buf + used * cap);
-        put(&v, buf + used++ * cap, n);
-        n = drop_between(v.s[1], v.len[1], particles, 1, buf + used * cap);
-        put(&v, buf + used++ * cap, n);
-        if (rlen) {
-            put(&v, p->reading, rlen);
-        }
-        /* Katakana written in hiragana (ホワイト → ほわいと), and all-hiragana
-         * spellings in katakana (うけこ → ウケコ); kana inside kanji words
-         * (okurigana, particles) is never written in katakana. */
-        size_t base = v.n;
-        for (size_t i = 0; i < base && used < MAX_VARIANTS && v.n + 2 <= MAX_VARIANTS; i++) {
-            convert_kana(v.s[i], v.len[i], 0, buf + used * cap);
-            put(&v, buf + used++ * cap, v.len[i]);
-            if (all_hiragana(v.s[i], v.len[i])) {
-                convert_kana(v.s[i], v.len[i], 1, buf + used * cap);
-                put(&v, buf + used++ * cap, v.len[i]);
-            }
-        }
-    }
-    /* Folded, each spelling once. */
-    char *seen[MAX_VARIANTS];
-    size_t seenlen[MAX_VARIANTS], nseen = 0;
-    int rc = YS_OK;
-    for (size_t i = 0; i < v.n && rc == YS_OK; i++) {
-        size_t fl = ys_fold(v.s[i], v.len[i], fold, map, map + 3 * cap);
-        const char *f = fl == YS_FOLD_UNCHANGED ? v.s[i] : fold;
-        fl = fl == YS_FOLD_UNCHANGED ? v.len[i] : fl;
-        size_t k = 0;
-        while (k < nseen && !(seenlen[k] == fl && memcmp(seen[k], f, fl) == 0))
-            k++;
-        if (k < nseen || fl == 0)
-            continue;
-        if (!(seen[nseen] = malloc(fl))) {
-            rc = YS_ENOMEM;
-            break;
-        }
-        memcpy(seen[nseen], f, fl);
-        seenlen[nseen++] = fl;
-        rc = add(ctx, f, fl);
-    }
-    for (size_t k = 0; k < nseen; k++)
-        free(seen[k]);
-    free(buf);
-    free(fold);
-    free(map);
-    return rc;
+    return ys_variants_counted(p, add, ctx, NULL);
 }
