@@ -214,7 +214,10 @@ Test(lint, different_terms_and_exact_case_are_no_duplicates)
     seen_list l = lint_text(HEAD "a\tslang\t5\tlit\t闇バイト\n"
                                  "b\tslang\t5\tlit\t闇バイト募集\n" /* contains a, not equal */
                                  "c\tslang\t2\texact\tTelegram\n"
-                                 "d\tslang\t2\texact\ttelegram\n", /* exact: case counts */
+                                 "d\tslang\t2\texact\ttelegram\n"  /* exact: case counts */
+                                 /* the same reading: generated spellings in common only */
+                                 "e\tslang\t4\tlit\t受け子\tうけこ\n"
+                                 "f\tslang\t4\tlit\t請け子\tうけこ\n",
                             NULL, NULL);
     show(&l);
     cr_assert_eq(l.n, 0);
@@ -274,6 +277,29 @@ Test(lint, term_inside_many_words)
     l = lint_text(common_tsv, NULL, &opt);
     show(&l);
     cr_assert_eq(l.n, 0);
+    ys_words_free(w);
+}
+
+Test(lint, default_threshold)
+{
+    ys_words *w = ys_words_new();
+    ys_error err = {0};
+    const char *path = tmp("five.txt");
+    put(path, "アタタキ\nイタタキ\nウタタキ\nエタタキ\n");
+    cr_assert_eq(ys_words_load(w, path, &err), YS_OK, "%s", err.message);
+    ys_lint_options opt = {.words = w}; /* min_words 0: YS_LINT_MIN_WORDS */
+    cr_assert_eq(YS_LINT_MIN_WORDS, 5, "the documented default (patterns/README.md)");
+    seen_list l = lint_text(common_tsv, NULL, &opt);
+    cr_assert_eq(l.n, 0, "4 words: under the default");
+    put(path, "アタタキ\nイタタキ\nウタタキ\nエタタキ\nオタタキ\n");
+    ys_words_free(w);
+    w = ys_words_new();
+    cr_assert_eq(ys_words_load(w, path, &err), YS_OK, "%s", err.message);
+    opt.words = w;
+    l = lint_text(common_tsv, NULL, &opt);
+    show(&l);
+    cr_assert_eq(l.n, 1, "5 words: warned");
+    cr_assert_eq(l.w[0].words, 5);
     ys_words_free(w);
 }
 

@@ -621,7 +621,9 @@ static int check_duplicates(lint *L, sink *k, strset *seen, uint32_t i)
         for (size_t h = (size_t)hash_bytes(L->arena + a->loff, a->len) & (seen->nslots - 1);
              seen->slot[h]; h = (h + 1) & (seen->nslots - 1)) {
             const spelling *b = &L->sp[seen->slot[h] - 1];
-            if (b->len != a->len || memcmp(L->arena + b->loff, L->arena + a->loff, a->len) ||
+            /* Two generated spellings in common are the generators' overlap,
+             * not something the author wrote twice. */
+            if ((a->generated && b->generated) || b->len != a->len || memcmp(L->arena + b->loff, L->arena + a->loff, a->len) ||
                 !(a->caseless || b->caseless ||
                   memcmp(L->arena + b->off, L->arena + a->off, a->len) == 0))
                 continue;
