@@ -279,6 +279,7 @@ int ys_framer_finish(ys_framer *fr, ys_error *err)
 int ys_framer_format(const ys_framer *fr) { return fr->format; }
 uint64_t ys_framer_lines(const ys_framer *fr) { return fr->lines; }
 uint64_t ys_framer_posts(const ys_framer *fr) { return fr->posts; }
+size_t ys_framer_pending(const ys_framer *fr) { return fr->batch->n; }
 uint64_t ys_framer_blank_lines(const ys_framer *fr) { return fr->blank; }
 
 uint64_t ys_framer_problems(const ys_framer *fr, int kind)

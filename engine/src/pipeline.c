@@ -6,6 +6,7 @@
  * order and flushes it, so that everything before a failure is written. */
 #include "batch.h"
 #include "db.h"
+#include "latency.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -422,6 +423,23 @@ int ys_pipeline_run(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *
     return rc;
 }
 
+/* ---- a stream: verdicts within latency_ms ---- */
+
+/* Whether posts have been read whose verdicts are not written yet. */
+static int held_back(const run *r)
+{
+    return ys_framer_pending(r->fr) > 0 || (r->pool && r->pool->next_write < r->pool->next_seq);
+}
+
+/* Hands the partial batch on and writes every verdict read so far. */
+static int push_on(run *r)
+{
+    int rc = ys_framer_flush(r->fr);
+    if (rc == YS_OK && r->pool)
+        rc = drain(r, YS_OK);
+    return rc;
+}
+
 int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
                            ys_source *src, ys_counters *c, ys_error *err)
 {
@@ -456,11 +474,23 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     int src_rc = YS_OK;
     ys_error src_err = {0};
     uint64_t seen_in = 0;
+    int live = ys_source_wait(src, 0) >= 0; /* reads can block */
+    double since = 0;                       /* when the oldest held-back post was read */
     for (;;) {
         size_t got;
         if (opt->stop && *opt->stop) {
             rc = ys_fail(err, YS_EINTR, "stopped by a signal");
             break;
+        }
+        if (live && held_back(&r)) { /* a stream: verdicts not held back (latency.h) */
+            int left = ys_latency_left_ms(opt, since);
+            int w = ys_source_wait(src, opt->line_buffered ? 0 : left);
+            if (w == 0 || left == 0) {
+                if ((rc = push_on(&r)) != YS_OK)
+                    break;
+                if (w == 0)
+                    continue;
+            }
         }
         src_rc = ys_source_read(src, buf, READ_CHUNK, &got, &src_err);
         if (src_rc == YS_EINTR) {
@@ -471,8 +501,11 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
         c->bytes_in += ys_source_bytes_in(src) - seen_in;
         seen_in = ys_source_bytes_in(src);
         c->bytes_decoded += got;
+        int was_held = live && held_back(&r);
         if (got)
             rc = ys_framer_feed(r.fr, buf, got, err);
+        if (live && !was_held && held_back(&r))
+            since = ys_latency_now();
         if (rc != YS_OK || src_rc != YS_OK || got == 0)
             break;
     }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@ struct ys_source {
     uint64_t bytes_out;
     size_t frame_left;   /* last ZSTD_decompressStream hint: 0 = between frames */
     int eof;
+    int stream;          /* reads can block: a pipe, socket or terminal */
     ys_frames *frames;   /* frame-parallel decoding, or NULL */
 };
 
@@ -53,6 +55,19 @@ static int fill(ys_source *s, ys_error *err)
     s->in_base += s->in_len;
     s->in_pos = s->in_len = 0;
     return read_some(s, s->in, IN_CAP, &s->in_len, err);
+}
+
+/* Whether the n < 4 bytes at b can begin a zstd frame or skippable frame
+ * (magic 0xFD2FB528, or 0x184D2A50…5F, little-endian). */
+static int magic_prefix(const unsigned char *b, size_t n)
+{
+    static const unsigned char zstd[4] = {0x28, 0xB5, 0x2F, 0xFD}, skip[4] = {0x50, 0x2A, 0x4D, 0x18};
+    int z = 1, k = 1;
+    for (size_t i = 0; i < n; i++) {
+        z &= b[i] == zstd[i];
+        k &= i == 0 ? (b[0] & 0xF0) == 0x50 : b[i] == skip[i];
+    }
+    return z || k;
 }
 
 int ys_source_open(const char *path, ys_source **out, ys_error *err)
@@ -84,10 +99,13 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     }
     s->fd = fd;
+    s->stream = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
     /* Read the first bytes to look for a zstd magic number. A short read
-     * from a pipe is topped up so that 4 bytes decide whenever they exist. */
+     * from a pipe is topped up so that 4 bytes decide whenever they exist,
+     * but only while what came so far could start one: a first line of
+     * text shorter than 4 bytes is not held back waiting for more. */
     int rc = fill(s, err);
-    while (rc == YS_OK && !s->eof && s->in_len < 4) {
+    while (rc == YS_OK && !s->eof && s->in_len < 4 && magic_prefix(s->in, s->in_len)) {
         size_t n;
         rc = read_some(s, s->in + s->in_len, IN_CAP - s->in_len, &n, err);
         s->in_len += n;
@@ -207,6 +225,16 @@ int ys_source_read(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *e
                        : read_plain(s, buf, cap, got, err);
     s->bytes_out += *got;
     return rc;
+}
+
+int ys_source_wait(ys_source *s, int timeout_ms)
+{
+    if (!s->stream || s->frames)
+        return -1;
+    if (s->in_pos < s->in_len || s->eof)
+        return 1; /* bytes read already (detection, or compressed input) */
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    return poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms) == 0 ? 0 : 1;
 }
 
 const char *ys_source_name(const ys_source *s) { return s->name; }
