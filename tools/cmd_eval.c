@@ -1,7 +1,8 @@
 /* yamiscan eval: precision, recall and F1 of the current patterns and
- * threshold on a labeled JSONL file, with the posts it got wrong and the
- * recall per kind of post. Each line: {"id":…,"text":"…","label":1|0,
- * "kind":"…"} (kind optional). */
+ * threshold on a labeled JSONL file, with the posts it got wrong, the
+ * recall per kind of ad and per spelling trick, and the false alarms per
+ * kind of harmless post. Each line: {"id":…,"text":"…","label":1|0,
+ * "kind":"…","trick":"…"} (kind and trick optional). */
 #include "cli.h"
 
 #include <getopt.h>
@@ -15,8 +16,9 @@
 const char usage_eval[] =
     "Usage: yamiscan eval [OPTIONS] FILE.jsonl\n"
     "Score every post of a labeled JSONL file (\"text\", \"label\" 1 or 0, optional\n"
-    "\"kind\") and print precision, recall and F1, recall for each kind, and the\n"
-    "false positives and false negatives.\n"
+    "\"kind\" and \"trick\") and print precision, recall and F1, recall for each kind\n"
+    "and each spelling trick of the ads, false alarms for each kind of harmless\n"
+    "post, and the false positives and false negatives.\n"
     "\n"
     "%s"
     "      --db FILE          a compiled database from 'yamiscan compile'\n"
@@ -57,6 +59,14 @@ static void show(const char *what, const char *id, size_t idl, int score, const 
     putchar('\n');
 }
 
+static void print_counts(const char *title, const kind_count *k, size_t n)
+{
+    printf("%s\n", title);
+    for (size_t i = 0; i < n; i++)
+        printf("  %-28s %4u/%-4u %.3f\n", k[i].name, k[i].found, k[i].pos,
+               k[i].pos ? (double)k[i].found / k[i].pos : 0);
+}
+
 int cmd_eval(int argc, char **argv)
 {
     enum { O_SHOW = 256 };
@@ -91,9 +101,11 @@ int cmd_eval(int argc, char **argv)
     if (open_scoring(&la, &db, &sc, &scorer) != 0)
         return 2;
 
-    static const char *const text_field[] = {"text"}, *const kind_field[] = {"kind"};
-    kind_count kinds[MAX_KINDS];
-    size_t nkinds = 0;
+    static const char *const text_field[] = {"text"}, *const kind_field[] = {"kind"},
+                             *const trick_field[] = {"trick"};
+    kind_count kinds[MAX_KINDS], tricks[MAX_KINDS], harmless[MAX_KINDS];
+    size_t nkinds = 0, ntricks = 0, nharmless = 0;
+    char trick[256];
     unsigned tp = 0, fp = 0, fn = 0, tn = 0, lineno = 0;
     char *line = NULL;
     size_t cap = 0;
@@ -133,6 +145,10 @@ int cmd_eval(int argc, char **argv)
         if (ys_json_extract(line, len, kind_field, 1, "id", kind, sizeof kind, &kl, &kid, &kidl,
                             &err) != YS_OK)
             kl = 0;
+        size_t trl = 0;
+        if (ys_json_extract(line, len, trick_field, 1, "id", trick, sizeof trick, &trl, &kid,
+                            &kidl, &err) != YS_OK)
+            trl = 0;
         int positive = label[0] == '1';
         ys_batch_clear(b);
         ys_batch_add(b, text, tl, id, idl, lineno);
@@ -147,6 +163,13 @@ int cmd_eval(int argc, char **argv)
         ys_score_text(scorer, text, tl, hits, n, &v);
         if (positive) {
             kind_count *k = kind_of(kinds, &nkinds, kl ? kind : "(none)", kl ? kl : 6);
+            k->pos++;
+            k->found += (unsigned)v.flagged;
+            kind_count *t = kind_of(tricks, &ntricks, trl ? trick : "(none)", trl ? trl : 6);
+            t->pos++;
+            t->found += (unsigned)v.flagged;
+        } else {
+            kind_count *k = kind_of(harmless, &nharmless, kl ? kind : "(none)", kl ? kl : 6);
             k->pos++;
             k->found += (unsigned)v.flagged;
         }
@@ -165,10 +188,10 @@ int cmd_eval(int argc, char **argv)
     }
     if (rc == 0) {
         double p = tp + fp ? (double)tp / (tp + fp) : 0, r = tp + fn ? (double)tp / (tp + fn) : 0;
-        printf("recall by kind:\n");
-        for (size_t i = 0; i < nkinds; i++)
-            printf("  %-28s %4u/%-4u %.3f\n", kinds[i].name, kinds[i].found, kinds[i].pos,
-                   kinds[i].pos ? (double)kinds[i].found / kinds[i].pos : 0);
+        print_counts("recall by kind of ad:", kinds, nkinds);
+        print_counts("recall by spelling trick:", tricks, ntricks);
+        print_counts("false alarms by kind of harmless post (flagged/posts):", harmless,
+                     nharmless);
         printf("posts %u (%u positive, %u negative), threshold %d\n", tp + fp + fn + tn,
                tp + fn, fp + tn, ys_scorer_threshold(scorer));
         printf("true positives %u, false positives %u, false negatives %u, true negatives %u\n",
