@@ -183,3 +183,210 @@ Test(detect, eval_counts_and_lists_errors)
     cr_assert_str_eq(r.err, want);
     run_free(&r);
 }
+
+Test(detect, romaji_spellings_from_the_reading)
+{
+    ys_db *db = compile_tsv("a\tdefault\t4\tlit\t受け子\tうけこ\n"
+                            "b\tdefault\t4\tlit\t即日即金\tそくじつ そっきん\n"
+                            "c\tdefault\t4\tlit\t高収入\tこうしゅうにゅう\n"
+                            "d\tdefault\t4\tlit\t出し子\tだしこ\n"
+                            "e\tdefault\t4\tlit\tホワイト案件\tほわいと あんけん\n"
+                            "f\tdefault\t-4\tlit\t逮捕\tたいほ\n");
+    /* joined, spaced by word or syllable, hyphenated, any case */
+    const char *a[] = {"ukeko", "UKEKO", "uke ko", "u ke ko", "u-ke-ko", "Uke-Ko"};
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        cr_assert(matches(db, a[i], "a"), "%s", a[i]);
+    /* Hepburn and Kunrei, っ doubling the consonant */
+    const char *b[] = {"sokujitsu sokkin", "sokuzitu sokkin", "SOKUJITSUSOKKIN",
+                       "so-ku-ji-tsu-sok-kin"};
+    for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+        cr_assert(matches(db, b[i], "b"), "%s", b[i]);
+    /* long vowels written, not written, or with a macron (folded) */
+    const char *c[] = {"koushuunyuu", "koshunyu", "kou shuu nyuu", "kōshūnyū"};
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        cr_assert(matches(db, c[i], "c"), "%s", c[i]);
+    cr_assert(matches(db, "dashiko", "d") && matches(db, "dasiko", "d"));
+    cr_assert(matches(db, "howaito anken", "e") && matches(db, "howaitoanken", "e"));
+    /* context terms get no romaji; neither does a wrong reading */
+    cr_assert(!matches(db, "taiho", "f"));
+    cr_assert(!matches(db, "ukego", "a"));
+    ys_db_free(db);
+}
+
+Test(detect, mixed_scripts_masks_and_look_alikes)
+{
+    ys_db *db = compile_tsv("a\tdefault\t4\tlit\t受け子\tうけこ\n"
+                            "b\tdefault\t4\tlit\t闇バイト\tやみばいと\n"
+                            "c\tdefault\t5\tlit\t口座買取\n"
+                            "d\tdefault\t2\tlit\t誰でもできる\n");
+    const char *a[] = {"受けこ", "うけ子", "ウケ子", "受ケコ"};
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        cr_assert(matches(db, a[i], "a"), "%s", a[i]);
+    const char *b[] = {"やみバイト", "ヤミばいと", "闇ばいと", "闇バ○ト", "闇バ×ト", "闇🌙バ〇イト"};
+    for (size_t i = 0; i < sizeof b / sizeof *b - 1; i++)
+        cr_assert(matches(db, b[i], "b"), "%s", b[i]);
+    /* 口 before katakana folds to ロ, which the look-alike spelling matches */
+    cr_assert(matches(db, "レンタル口座買取", "c"));
+    cr_assert(matches(db, "ロ座買取", "c"));
+    /* weak terms are not masked: 誰もできる is another phrase */
+    cr_assert(!matches(db, "誰もできる", "d"));
+
+    /* the generators are counted */
+    cr_assert_gt(ys_db_generated(db, YS_GEN_MIXED), 0);
+    cr_assert_gt(ys_db_generated(db, YS_GEN_ROMAJI), 0);
+    cr_assert_gt(ys_db_generated(db, YS_GEN_MASKED), 0);
+    cr_assert_gt(ys_db_generated(db, YS_GEN_LOOKALIKE), 0);
+    cr_assert_eq(ys_db_generated(db, YS_GEN_WRITTEN), 4);
+    ys_db_free(db);
+}
+
+Test(detect, hits_of_generated_spellings_point_into_the_original)
+{
+    ys_db *db = compile_tsv("a\tdefault\t4\tlit\t受け子\tうけこ\n");
+    const char *posts[] = {"急募 受け\n子 です", "急募 U-KE-KO です", "急募 受ケコ です"};
+    const char *want[] = {"受け\n子", "U-KE-KO", "受ケコ"};
+    ys_error err;
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    for (size_t i = 0; i < 3; i++) {
+        ys_batch *b = ys_batch_new(4096);
+        ys_batch_add(b, posts[i], strlen(posts[i]), NULL, 0, 1);
+        const ys_hit *h;
+        size_t n;
+        cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
+        cr_assert_eq(n, 1, "%s", posts[i]);
+        cr_assert_eq(h[0].end - h[0].start, strlen(want[i]));
+        cr_assert(memcmp(posts[i] + h[0].start, want[i], strlen(want[i])) == 0, "%s", posts[i]);
+        ys_batch_free(b);
+    }
+    ys_scanner_free(sc);
+    ys_db_free(db);
+}
+
+/* Scores one post with its text (the structural rules read it). */
+static ys_verdict score_text(ys_db *db, const char *text, ys_scorer **keep)
+{
+    ys_error err;
+    ys_scanner *sc;
+    ys_scorer *scorer;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
+    ys_batch *b = ys_batch_new(4096);
+    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
+    const ys_hit *h;
+    size_t n;
+    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
+    ys_verdict v;
+    ys_score_text(scorer, text, strlen(text), h, n, &v);
+    ys_batch_free(b);
+    ys_scanner_free(sc);
+    if (keep)
+        *keep = scorer;
+    else
+        ys_scorer_free(scorer);
+    return v;
+}
+
+static const char rules_tsv[] = "@category\tslang\n@category\tpay\n@category\tnews\n"
+                                "@category\tease\n"
+                                "@combo\tslang+pay\t3\n@threshold\t6\n"
+                                "@rule\tquoted\t-8\n@rule\tquestion\t-3\n@window\t10\n"
+                                "s\tslang\t5\tlit\t闇バイト\n"
+                                "p\tpay\t2\tlit\t即金\n"
+                                "n\tnews\t-10\tlit\t逮捕\n"
+                                "e\tease\t3\tlit\t逮捕されない\n";
+
+Test(detect, a_hit_inside_a_hit_of_the_other_sign_is_ignored)
+{
+    ys_db *db = compile_tsv(rules_tsv);
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "闇バイト、逮捕されない", &s);
+    cr_assert_eq(v.score, 8, "news' 逮捕 inside ease's 逮捕されない: %d", v.score);
+    cr_assert(ys_scorer_hit_ignored(s, 2) || ys_scorer_hit_ignored(s, 1));
+    ys_scorer_free(s);
+    v = score_text(db, "闇バイトで逮捕", NULL);
+    cr_assert_eq(v.score, -5);
+    ys_db_free(db);
+}
+
+Test(detect, combos_count_only_within_the_window)
+{
+    ys_db *db = compile_tsv(rules_tsv);
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "闇バイト即金", &s);
+    cr_assert_eq(v.score, 10);
+    cr_assert(ys_scorer_combo(s, 0));
+    ys_scorer_free(s);
+    v = score_text(db, "闇バイトの話をしたいのですが、それはそうと今日は即金", &s);
+    cr_assert_eq(v.score, 7, "15 characters apart: no bonus (%d)", v.score);
+    cr_assert(!ys_scorer_combo(s, 0));
+    ys_scorer_free(s);
+    ys_db_free(db);
+}
+
+Test(detect, quotation_and_questions)
+{
+    ys_db *db = compile_tsv(rules_tsv);
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "闇バイト即金です", NULL);
+    cr_assert(v.flagged);
+    const char *quoted[] = {"こんなDMが来た「闇バイト即金です」", "『闇バイト即金』だって",
+                            "> 闇バイト即金です\nこれ通報した", "“闇バイト即金”"};
+    for (size_t i = 0; i < 4; i++) {
+        v = score_text(db, quoted[i], &s);
+        cr_assert(ys_scorer_rule(s, YS_RULE_QUOTED), "%s", quoted[i]);
+        cr_assert_eq(v.score, 2, "%s: %d", quoted[i], v.score);
+        ys_scorer_free(s);
+    }
+    /* one positive hit outside the quotation: not a quoted post */
+    v = score_text(db, "「闇バイト」あります、即金", &s);
+    cr_assert(!ys_scorer_rule(s, YS_RULE_QUOTED));
+    ys_scorer_free(s);
+    v = score_text(db, "闇バイト即金って何？", &s);
+    cr_assert(ys_scorer_rule(s, YS_RULE_QUESTION));
+    cr_assert_eq(v.score, 7);
+    ys_scorer_free(s);
+    v = score_text(db, "闇バイト即金。興味ある？", &s);
+    cr_assert(!ys_scorer_rule(s, YS_RULE_QUESTION), "the hits' sentence is not the question");
+    ys_scorer_free(s);
+    ys_db_free(db);
+}
+
+Test(detect, explain_shows_rules_and_ignored_hits)
+{
+    const char *p = tmp_path("rules.tsv");
+    write_file(p, rules_tsv, strlen(rules_tsv));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '「闇バイト即金、逮捕されない」'", p);
+    run_result r = run_sh(cmd);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.out, "quoted") && strstr(r.out, "@rule"), "%s", r.out);
+    cr_assert(strstr(r.out, "(ignored: inside a hit of the other sign)"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(detect, eval_reports_tricks_and_harmless_kinds)
+{
+    const char *lex = tmp_path("ev.tsv"), *set = tmp_path("ev.jsonl");
+    write_file(lex, rules_tsv, strlen(rules_tsv));
+    const char labeled[] =
+        "{\"id\":1,\"kind\":\"ad\",\"trick\":\"romaji\",\"label\":1,\"text\":\"yamibaito desu\"}\n"
+        "{\"id\":2,\"kind\":\"ad\",\"trick\":\"plain\",\"label\":1,\"text\":\"闇バイト即金\"}\n"
+        "{\"id\":3,\"kind\":\"news\",\"trick\":\"plain\",\"label\":0,\"text\":\"闇バイト即金で逮捕\"}\n"
+        "{\"id\":4,\"kind\":\"quoted\",\"trick\":\"plain\",\"label\":0,\"text\":\"闇バイト即金です\"}\n";
+    write_file(set, labeled, strlen(labeled));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" eval -l %s %s", lex, set);
+    run_result r = run_sh(cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* no reading, so no romaji: the romaji ad is missed */
+    cr_assert(strstr(r.out, "recall by spelling trick:"), "%s", r.out);
+    const char *name[] = {"romaji", "plain", "news", "quoted"};
+    const unsigned found[] = {0, 1, 0, 1};
+    for (size_t i = 0; i < 4; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "  %-28s %4u/%-4u", name[i], found[i], 1u);
+        cr_assert(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+    }
+    run_free(&r);
+}

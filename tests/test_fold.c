@@ -150,3 +150,47 @@ Test(fold, the_quick_check_never_misses_a_change)
                 cr_assert(from[b] < to[b] && to[b] <= n, "round %d", round);
     }
 }
+
+Test(fold, line_breaks_between_japanese_characters)
+{
+    check("受け\n子募集", "受け子募集", "受け子", "受け\n子");
+    check("ホワイト\r\n案件", "ホワイト案件", "ト案", "ト\r\n案");
+    /* between other characters a line break is text */
+    folded f = fold("DM\nOK");
+    cr_assert_str_eq(f.text, "DM\nOK");
+}
+
+Test(fold, katakana_look_alikes_next_to_katakana)
+{
+    /* 卜 U+535C, 力 U+529B, 口 U+53E3, 工 U+5DE5: the Unicode confusables
+     * data's twins of ト, カ, ロ, エ */
+    check("ホワイ卜案件", "ホワイト案件", "ホワイト", "ホワイ卜");
+    check("力ード回収", "カード回収", "カード", "力ード");
+    check("レンタル口座", "レンタルロ座", "ルロ", "ル口");
+    check("工ンジニア", "エンジニア", "エン", "工ン");
+    /* among kanji they are kanji */
+    folded f = fold("協力して口座を工夫");
+    cr_assert_str_eq(f.text, "協力して口座を工夫");
+}
+
+Test(fold, latin_look_alikes_and_romaji_long_vowels)
+{
+    /* Cyrillic е U+0435 and а U+0430 */
+    check("T\xd0\xb5l\xd0\xb5gr\xd0\xb0m", "Telegram", "legr", "l\xd0\xb5gr");
+    check("kōgaku hōshū", "kogaku hoshu", "hoshu", "hōshū");
+}
+
+Test(fold, letters_spelled_out_one_by_one)
+{
+    check("T e l e g r a m で", "Telegram で", "Telegram", "T e l e g r a m");
+    check("詳細はD M", "詳細はDM", "DM", "D M");
+    check("T.e.l.e.g.r.a.m", "Telegram", "Tele", "T.e.l.e");
+    folded f = fold("I am a boy, t.me/x");
+    cr_assert_str_eq(f.text, "I am a boy, t.me/x");
+}
+
+Test(fold, masks_are_separators)
+{
+    check("闇バ×ト", "闇バト", "バト", "バ×ト");
+    check("ホワ○ト", "ホワト", "ワト", "ワ○ト");
+}

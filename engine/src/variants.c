@@ -387,11 +387,15 @@ static int romanize(const char *rd, size_t len, const unsigned char *word, int k
             sokuon = 0;
         }
         strcat(s, r);
-        /* long vowels: ou, oo, uu left as one vowel when not written */
-        if (!long_written && cur && cl >= 1 && strlen(r) == 1 &&
+        /* long vowels (ou, oo, uu): one vowel when not written, else part
+         * of the syllable before (kou shuu, not ko u shu u) */
+        if (cur && cl >= 1 && !word[i] && strlen(r) == 1 &&
             ((r[0] == 'u' && (cur[cl - 1] == 'o' || cur[cl - 1] == 'u')) ||
-             (r[0] == 'o' && cur[cl - 1] == 'o')))
+             (r[0] == 'o' && cur[cl - 1] == 'o'))) {
+            if (long_written && cl + 2 <= sizeof out->s[0])
+                strcat(cur, r);
             continue;
+        }
         out->word[out->n++] = word[i];
     }
     return out->n > 0 && !sokuon;
