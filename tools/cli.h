@@ -55,5 +55,7 @@ int parse_threshold(const char *s, const char *cmd);
 int cmd_explain(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 extern const char usage_explain[], usage_eval[];
+int cmd_tune(int argc, char **argv); /* cmd_tune.c: fit a lexicon's weights */
+extern const char usage_tune[];
 
 #endif

@@ -27,6 +27,7 @@ static const char usage_main[] =
     "  compile   compile lexicon files into a database file for scan --db\n"
     "  explain   show how one post is folded, matched and scored\n"
     "  eval      precision and recall on a labeled JSONL file\n"
+    "  tune      fit a lexicon's weights and threshold to a labeled JSONL file\n"
     "  help CMD  show the options of CMD\n"
     "\n"
     "  yamiscan --version   print versions\n"
@@ -642,6 +643,8 @@ int main(int argc, char **argv)
             printf(usage_explain, usage_lexicon);
         else if (!strcmp(topic, "eval"))
             printf(usage_eval, usage_lexicon);
+        else if (!strcmp(topic, "tune"))
+            fputs(usage_tune, stdout);
         else
             fputs(usage_main, stdout);
         return 0;
@@ -654,6 +657,8 @@ int main(int argc, char **argv)
         return cmd_explain(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tune"))
+        return cmd_tune(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage_main);
     return 2;
 }

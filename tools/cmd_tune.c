@@ -1,0 +1,1522 @@
+/* yamiscan tune: fits a TSV lexicon's weights to a labeled JSONL file
+ * (issue 13, "weights fitted, not hand-tuned").
+ *
+ * Each post is scored once by the lexicon as written (every structural rule
+ * switched on with weight 1, @window from a small grid), which gives its
+ * features: per category, the contribution as the lexicon weighs it now;
+ * per @combo and per rule, 1 if it fired. An L2-regularized logistic
+ * regression (projected accelerated gradient descent) fits a factor a_c >= 0
+ * per category, a bonus b_k >= 0 per combo and a weight r_j per rule,
+ * shrunk towards the lexicon's own weighting (its score, scaled by a 1-D
+ * logistic fit). Everything is then scaled by one factor so that the
+ * threshold is about 15, rounded to integers, written into the lexicon's
+ * text and compiled; the threshold is the integer that maximizes F1 on the
+ * training posts with those integer scores. Every figure printed comes from
+ * the compiled integer lexicon, scanned and scored as `yamiscan eval` does.
+ *
+ * Posts whose verdict no weight can change (no positive hit: never flagged;
+ * a term of category "default": always flagged) are left out of the fit
+ * but counted in every figure. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAX_TEXT (1u << 20) /* longest post text, as yamiscan eval */
+#define GRID_N 5
+static const int window_grid[GRID_N] = {0, 10, 20, 40, 80};
+#define TARGET_THRESHOLD 15.0
+#define TUNE_HEADER "# fitted by: yamiscan tune" /* how the line tune writes first begins */
+
+const char usage_tune[] =
+    "Usage: yamiscan tune [OPTIONS] LABELED.jsonl\n"
+    "Fit the weights of a lexicon to a labeled JSONL file (\"text\", \"label\" 1 or\n"
+    "0, as for 'yamiscan eval'): a factor per category (>= 0, so context stays\n"
+    "negative), a bonus per @combo (>= 0), a weight per @rule, @window (chosen\n"
+    "from 0, 10, 20, 40, 80 by cross-validation) and @threshold (the integer that\n"
+    "maximizes F1 on the training posts), by L2-regularized logistic regression\n"
+    "shrunk towards the lexicon's current weighting, scaled so that the\n"
+    "threshold is about 15 and rounded. Prints per-fold and pooled precision,\n"
+    "recall and F1 of stratified k-fold cross-validation (each fold scored by\n"
+    "the integer weights fitted on the other folds; the figures of the chosen\n"
+    "window, so slightly optimistic), the fitted weights, and the figures of the\n"
+    "weights fitted on all posts, on those posts. Every figure is that of the\n"
+    "rounded integer lexicon, compiled and scored as 'yamiscan eval' does.\n"
+    "\n"
+    "  -l, --lexicon FILE     a TSV lexicon (default: the bundled one); repeatable\n"
+    "                         without -o\n"
+    "      --engine hs|ac     the matcher used to score the posts\n"
+    "  -o, --output OUT.tsv   write the lexicon with the fitted weights: each\n"
+    "                         pattern weight w becomes round(a_c * w) (never 0 for\n"
+    "                         w != 0), @combo bonuses, @rule, @window and\n"
+    "                         @threshold lines replaced (added after @threshold if\n"
+    "                         missing), everything else byte for byte, under a\n"
+    "                         first comment line with the command and the CV\n"
+    "                         figures (replacing one an earlier tune wrote). One\n"
+    "                         -l only. Written to a temporary file and renamed;\n"
+    "                         OUT must be a regular file if it exists\n"
+    "      --folds K          cross-validation folds (default 5; 2 to 100, at\n"
+    "                         most the number of positive and of negative posts)\n"
+    "      --seed S           seed of the fold assignment (default 1): the same\n"
+    "                         seed gives the same folds and figures\n"
+    "      --window N         use @window N instead of choosing it (0 to 1000)\n"
+    "      --l2 X             strength of the L2 penalty (default 0.01; larger:\n"
+    "                         closer to the lexicon's current weighting)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 when fitted (and OUT written), 2 on error (a malformed line\n"
+    "of the labeled file is one: FILE:LINE: what is wrong).\n";
+
+/* ---- small helpers ---- */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} buf;
+
+static void put(buf *b, const void *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->cap - b->n < n + 1) {
+        size_t cap = 2 * b->cap + n + 64;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p, b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static int read_all(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    buf b = {0};
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        put(&b, chunk, got);
+    int bad = ferror(f), e = errno;
+    fclose(f);
+    if (bad || b.oom) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, b.oom ? "out of memory" : strerror(e));
+        free(b.p);
+        return -1;
+    }
+    *data = b.p ? b.p : calloc(1, 1);
+    *len = b.n;
+    return *data ? 0 : -1;
+}
+
+/* The bundled lexicon, as cli_patterns.c finds it: beside the binary in the
+ * build tree, or in ../share/yamiscan/ once installed. */
+static int bundled_lexicon(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    const char *rel[] = {"/ja-recruitment.tsv", "/../share/yamiscan/ja-recruitment.tsv"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, cap, "%s%s", exe, rel[i]);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+typedef struct {
+    unsigned tp, fp, fn, tn;
+} conf;
+
+static void conf_add(conf *c, int label, int flagged)
+{
+    if (label)
+        flagged ? c->tp++ : c->fn++;
+    else
+        flagged ? c->fp++ : c->tn++;
+}
+
+static double precision(const conf *c) { return c->tp + c->fp ? (double)c->tp / (c->tp + c->fp) : 0; }
+static double recall(const conf *c) { return c->tp + c->fn ? (double)c->tp / (c->tp + c->fn) : 0; }
+static double f1(const conf *c)
+{
+    unsigned d = 2 * c->tp + c->fp + c->fn;
+    return d ? 2.0 * c->tp / d : 0;
+}
+
+static void print_conf(const char *what, const conf *c)
+{
+    printf("%s: tp %u fp %u fn %u tn %u  precision %.3f  recall %.3f  F1 %.3f\n", what, c->tp,
+           c->fp, c->fn, c->tn, precision(c), recall(c), f1(c));
+}
+
+/* ---- the tuner's state ---- */
+
+typedef struct {
+    char *path; /* as given (or the bundled lexicon's path) */
+    char *data;
+    size_t len;
+} lexfile;
+
+typedef struct {
+    char *text;
+    size_t len;
+    int label;
+    int fold;
+} post;
+
+/* Per window: what the lexicon as written says of each post. */
+typedef struct {
+    double *x;          /* npost × d features */
+    double *s0;         /* the post's score with the lexicon's own weights */
+    signed char *fixed; /* -1: up to the score; 0: never flagged; 1: always */
+} features;
+
+/* A fitted lexicon in integers (what is written). */
+typedef struct {
+    double *mult; /* per category: factor on its pattern weights ("default": 1) */
+    int *bonus;   /* per combo */
+    int rule[YS_RULES];
+    int window, threshold;
+} imodel;
+
+typedef struct {
+    lexfile *files;
+    int nfiles;
+    const char *engine;
+    ys_db *db0; /* the lexicon as written */
+    size_t ncats, ncombos, nfc, d;
+    unsigned def_cat;
+    unsigned *fit_cat;  /* feature j < nfc: its category */
+    int *cat_strong;    /* per category: its pattern weight largest in absolute value */
+    int *combo_bonus0;  /* the lexicon's bonuses */
+    int rule0[YS_RULES];
+    int window0, threshold0, has_threshold0;
+    double l2;
+    post *posts;
+    size_t nposts;
+    ys_batch *batch;
+} tuner;
+
+/* ---- scanning ---- */
+
+typedef void (*post_fn)(void *ctx, size_t i, const ys_db *db, ys_scorer *s, const ys_hit *h,
+                        size_t n, const ys_verdict *v);
+
+/* Scans and scores every post with `db` (threshold: the db's own unless
+ * `threshold` is not INT_MIN) and calls fn for each. */
+static int for_each_post(tuner *t, const ys_db *db, int threshold, post_fn fn, void *ctx)
+{
+    ys_error err = {0};
+    ys_scanner *sc;
+    ys_scorer *s;
+    if (ys_scanner_new(db, &sc, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        return -1;
+    }
+    if (ys_scorer_new(db, &s, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        ys_scanner_free(sc);
+        return -1;
+    }
+    if (threshold != INT_MIN)
+        ys_scorer_set_threshold(s, threshold);
+    int rc = 0;
+    for (size_t i = 0; i < t->nposts && rc == 0; i++) {
+        const post *p = &t->posts[i];
+        ys_batch_clear(t->batch);
+        const ys_hit *hits;
+        size_t n;
+        if (ys_batch_add(t->batch, p->text, p->len, "", 0, i + 1) != YS_OK ||
+            ys_scan_batch(sc, t->batch, &hits, &n, &err) != YS_OK) {
+            fprintf(stderr, "%s: %s\n", prog,
+                    err.message[0] ? ys_error_message(&err) : "out of memory");
+            rc = -1;
+            break;
+        }
+        ys_verdict v;
+        ys_score_text(s, p->text, p->len, hits, n, &v);
+        fn(ctx, i, db, s, hits, n, &v);
+    }
+    ys_scorer_free(s);
+    ys_scanner_free(sc);
+    return rc;
+}
+
+/* -1 when the weights decide; 0 no positive hit (never flagged); 1 a
+ * "default" term (always flagged). */
+static signed char fixed_verdict(const tuner *t, const ys_db *db, const ys_scorer *s,
+                                 const ys_hit *h, size_t n)
+{
+    int dummy;
+    if (ys_scorer_category(s, t->def_cat, &dummy))
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!ys_scorer_hit_ignored(s, i) && ys_db_pattern(db, h[i].pattern)->weight > 0)
+            return -1;
+    return 0;
+}
+
+/* ---- lexicon text ---- */
+
+static int compile_texts(tuner *t, char *const *texts, const size_t *lens, const char *name0,
+                         int set_rules, int window, ys_db **out)
+{
+    ys_error err = {0};
+    ys_lexicon *lex = ys_lexicon_new();
+    int rc = lex ? YS_OK : YS_ENOMEM;
+    for (int i = 0; rc == YS_OK && i < t->nfiles; i++)
+        rc = ys_lexicon_parse_tsv(lex, i == 0 && name0 ? name0 : t->files[i].path,
+                                  texts ? texts[i] : t->files[i].data,
+                                  texts ? lens[i] : t->files[i].len, &err);
+    for (unsigned r = 0; rc == YS_OK && set_rules && r < YS_RULES; r++)
+        rc = ys_lexicon_set_rule(lex, r, 1);
+    if (rc == YS_OK && window >= 0)
+        rc = ys_lexicon_set_window(lex, window);
+    if (rc == YS_OK)
+        rc = ys_db_compile_with(lex, t->engine, out, &err);
+    ys_lexicon_free(lex);
+    if (rc != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog,
+                err.message[0] ? ys_error_message(&err) : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int category_index(const tuner *t, const char *name, size_t len)
+{
+    for (size_t c = 0; c < t->ncats; c++) {
+        const char *s = ys_db_category_name(t->db0, (unsigned)c);
+        if (strlen(s) == len && memcmp(s, name, len) == 0)
+            return (int)c;
+    }
+    return -1;
+}
+
+static int rule_index(const char *name, size_t len)
+{
+    for (unsigned r = 0; r < YS_RULES; r++)
+        if (strlen(ys_rule_name(r)) == len && memcmp(ys_rule_name(r), name, len) == 0)
+            return (int)r;
+    return -1;
+}
+
+#define MAX_FIELDS 7
+
+typedef struct {
+    const char *s;    /* the line, without its end */
+    size_t len;       /* without "\n" or "\r\n" */
+    const char *next; /* the next line */
+    const char *eol;  /* "\n", "\r\n" or "" (the last line without one) */
+    int nf;
+    const char *f[MAX_FIELDS];
+    size_t fl[MAX_FIELDS];
+    int kind; /* 0 blank or comment, 1 pattern, else a directive */
+} tsv_line;
+
+enum { L_NONE, L_PATTERN, L_CATEGORY, L_COMBO, L_THRESHOLD, L_RULE, L_WINDOW };
+
+/* Splits the line at p as the lexicon parser does (engine/src/lexicon.c). */
+static void next_tsv_line(const char *p, const char *end, tsv_line *l)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    l->s = p;
+    l->len = (size_t)((nl ? nl : end) - p);
+    l->next = nl ? nl + 1 : end;
+    l->eol = nl ? "\n" : "";
+    if (l->len && p[l->len - 1] == '\r' && nl)
+        l->len--, l->eol = "\r\n";
+    else if (l->len && p[l->len - 1] == '\r') /* a last line ending in \r alone */
+        l->len--, l->eol = "\r";
+    l->nf = 0;
+    l->kind = L_NONE;
+    int blank = 1;
+    for (size_t i = 0; i < l->len && blank; i++)
+        blank = p[i] == ' ' || p[i] == '\t';
+    if (blank || p[0] == '#')
+        return;
+    const char *q = p, *e = p + l->len;
+    for (;;) {
+        const char *tab = memchr(q, '\t', (size_t)(e - q));
+        if (l->nf < MAX_FIELDS) {
+            l->f[l->nf] = q;
+            l->fl[l->nf] = (size_t)((tab ? tab : e) - q);
+        }
+        l->nf++;
+        if (!tab)
+            break;
+        q = tab + 1;
+    }
+    static const struct {
+        const char *name;
+        int kind;
+    } dir[] = {{"@category", L_CATEGORY}, {"@combo", L_COMBO}, {"@threshold", L_THRESHOLD},
+               {"@rule", L_RULE},         {"@window", L_WINDOW}};
+    l->kind = L_PATTERN;
+    for (size_t k = 0; k < sizeof dir / sizeof *dir; k++)
+        if (l->fl[0] == strlen(dir[k].name) && memcmp(l->f[0], dir[k].name, l->fl[0]) == 0)
+            l->kind = dir[k].kind;
+}
+
+/* Copies line l to out with field `field` replaced by the number v. */
+static void put_replaced(buf *out, const tsv_line *l, int field, long v)
+{
+    const char *a = l->f[field], *b = l->f[field] + l->fl[field];
+    put(out, l->s, (size_t)(a - l->s));
+    putf(out, "%ld", v);
+    put(out, b, (size_t)(l->s + l->len - b));
+    put(out, l->eol, strlen(l->eol));
+}
+
+static long scaled_weight(double mult, long w)
+{
+    if (w == 0)
+        return 0;
+    double v = nearbyint(mult * (double)w);
+    if (v > 1000)
+        v = 1000;
+    if (v < -1000)
+        v = -1000;
+    long r = (long)v;
+    if (r == 0) /* keep the sign: a positive term stays one, context stays context */
+        r = w > 0 ? 1 : -1;
+    return r;
+}
+
+/* Which of @threshold, @window and each @rule some file has. */
+static void directives_present(const tuner *t, int *thr, int *win, int rule[YS_RULES])
+{
+    *thr = *win = 0;
+    memset(rule, 0, YS_RULES * sizeof *rule);
+    for (int i = 0; i < t->nfiles; i++) {
+        const char *p = t->files[i].data, *end = p + t->files[i].len;
+        tsv_line l;
+        for (; p < end; p = l.next) {
+            next_tsv_line(p, end, &l);
+            if (l.kind == L_THRESHOLD)
+                *thr = 1;
+            else if (l.kind == L_WINDOW)
+                *win = 1;
+            else if (l.kind == L_RULE && l.nf == 3 && rule_index(l.f[1], l.fl[1]) >= 0)
+                rule[rule_index(l.f[1], l.fl[1])] = 1;
+        }
+    }
+}
+
+static void put_missing(buf *out, const imodel *m, int thr, int win, const int rule[YS_RULES],
+                        const char *eol)
+{
+    if (!thr)
+        putf(out, "@threshold\t%d%s", m->threshold, eol);
+    if (!win)
+        putf(out, "@window\t%d%s", m->window, eol);
+    for (unsigned r = 0; r < YS_RULES; r++)
+        if (!rule[r])
+            putf(out, "@rule\t%s\t%d%s", ys_rule_name(r), m->rule[r], eol);
+}
+
+/* File `fi` with the weights of m. The directives no file has are added to
+ * the first file: after its last @threshold line, or before its first line
+ * that is not blank or a comment. *combo counts the @combo lines so far. */
+static int rewrite(const tuner *t, int fi, const imodel *m, size_t *combo, int drop_header,
+                   buf *out)
+{
+    int thr, win, rule[YS_RULES];
+    directives_present(t, &thr, &win, rule);
+    int missing = !thr || !win;
+    for (unsigned r = 0; r < YS_RULES; r++)
+        missing |= !rule[r];
+    const char *begin = t->files[fi].data, *p = begin, *end = p + t->files[fi].len;
+    /* Where the missing directives go: after the last @threshold line, else
+     * before the first content line, else at the end. */
+    const char *insert_after = NULL, *insert_before = NULL;
+    tsv_line l;
+    if (fi == 0 && missing) {
+        for (const char *q = p; q < end; q = l.next) {
+            next_tsv_line(q, end, &l);
+            if (l.kind == L_THRESHOLD)
+                insert_after = q;
+            if (l.kind != L_NONE && !insert_before)
+                insert_before = q;
+        }
+        if (insert_after)
+            insert_before = NULL;
+    }
+    int inserted = !(fi == 0 && missing);
+    for (; p < end; p = l.next) {
+        next_tsv_line(p, end, &l);
+        if (drop_header && p == begin && l.len >= strlen(TUNE_HEADER) &&
+            memcmp(p, TUNE_HEADER, strlen(TUNE_HEADER)) == 0)
+            continue; /* an earlier tune's line: the new one replaces it */
+        if (!inserted && p == insert_before) {
+            put_missing(out, m, thr, win, rule, l.eol[0] ? l.eol : "\n");
+            inserted = 1;
+        }
+        int c, r;
+        switch (l.kind) {
+        case L_PATTERN:
+            c = category_index(t, l.f[1], l.fl[1]);
+            if (c < 0 || l.nf < 5)
+                return -1;
+            put_replaced(out, &l, 2, scaled_weight(m->mult[c], strtol(l.f[2], NULL, 10)));
+            break;
+        case L_COMBO:
+            if (*combo >= t->ncombos)
+                return -1;
+            put_replaced(out, &l, 2, m->bonus[(*combo)++]);
+            break;
+        case L_THRESHOLD: put_replaced(out, &l, 1, m->threshold); break;
+        case L_WINDOW: put_replaced(out, &l, 1, m->window); break;
+        case L_RULE:
+            if ((r = rule_index(l.f[1], l.fl[1])) < 0)
+                return -1;
+            put_replaced(out, &l, 2, m->rule[r]);
+            break;
+        default: put(out, l.s, (size_t)(l.next - l.s)); break;
+        }
+        if (!inserted && p == insert_after) {
+            if (!l.eol[0])
+                put(out, "\n", 1);
+            put_missing(out, m, thr, win, rule, l.eol[0] ? l.eol : "\n");
+            inserted = 1;
+        }
+    }
+    if (!inserted) { /* no content line at all */
+        if (out->n && out->p[out->n - 1] != '\n')
+            put(out, "\n", 1);
+        put_missing(out, m, thr, win, rule, "\n");
+    }
+    return out->oom ? -1 : 0;
+}
+
+/* Compiles the lexicon with the integer weights of m. With `header`, the
+ * first file is header + its rewritten text, and *first gets that text. */
+static int compile_model(tuner *t, const imodel *m, const char *name0, const char *header,
+                         ys_db **db, buf *first)
+{
+    buf *texts = calloc((size_t)t->nfiles, sizeof *texts);
+    char **ptrs = calloc((size_t)t->nfiles, sizeof *ptrs);
+    size_t *lens = calloc((size_t)t->nfiles, sizeof *lens);
+    int rc = texts && ptrs && lens ? 0 : -1;
+    size_t combo = 0;
+    for (int i = 0; rc == 0 && i < t->nfiles; i++) {
+        if (i == 0 && header)
+            put(&texts[i], header, strlen(header));
+        rc = rewrite(t, i, m, &combo, i == 0 && header, &texts[i]);
+        if (!texts[i].p)
+            put(&texts[i], "", 0);
+        rc = rc || texts[i].oom ? -1 : 0;
+        ptrs[i] = texts[i].p, lens[i] = texts[i].n;
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s: cannot write the fitted lexicon (out of memory)\n", prog);
+    else
+        rc = compile_texts(t, ptrs, lens, name0, 0, -1, db);
+    for (int i = 0; texts && i < t->nfiles; i++) {
+        if (i == 0 && first && rc == 0)
+            *first = texts[i];
+        else
+            free(texts[i].p);
+    }
+    free(texts);
+    free(ptrs);
+    free(lens);
+    return rc;
+}
+
+/* ---- features ---- */
+
+typedef struct {
+    tuner *t;
+    features *F;
+} feat_ctx;
+
+static void collect_features(void *ctx, size_t i, const ys_db *db, ys_scorer *s, const ys_hit *h,
+                             size_t n, const ys_verdict *v)
+{
+    (void)v;
+    feat_ctx *fc = ctx;
+    tuner *t = fc->t;
+    double *x = fc->F->x + i * t->d;
+    double s0 = 0;
+    for (size_t j = 0; j < t->nfc; j++) {
+        int w;
+        x[j] = ys_scorer_category(s, t->fit_cat[j], &w) ? w : 0;
+        s0 += x[j];
+    }
+    for (size_t k = 0; k < t->ncombos; k++) {
+        x[t->nfc + k] = ys_scorer_combo(s, k);
+        s0 += x[t->nfc + k] * t->combo_bonus0[k];
+    }
+    for (unsigned r = 0; r < YS_RULES; r++) {
+        x[t->nfc + t->ncombos + r] = ys_scorer_rule(s, r);
+        s0 += x[t->nfc + t->ncombos + r] * t->rule0[r];
+    }
+    fc->F->s0[i] = s0;
+    fc->F->fixed[i] = fixed_verdict(t, db, s, h, n);
+}
+
+static int make_features(tuner *t, int window, features *F)
+{
+    F->x = calloc(t->nposts * t->d + 1, sizeof *F->x);
+    F->s0 = calloc(t->nposts + 1, sizeof *F->s0);
+    F->fixed = calloc(t->nposts + 1, 1);
+    if (!F->x || !F->s0 || !F->fixed) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    ys_db *db;
+    if (compile_texts(t, NULL, NULL, NULL, 1, window, &db) != 0)
+        return -1;
+    feat_ctx fc = {t, F};
+    int rc = for_each_post(t, db, INT_MIN, collect_features, &fc);
+    ys_db_free(db);
+    return rc;
+}
+
+static void free_features(features *F)
+{
+    free(F->x);
+    free(F->s0);
+    free(F->fixed);
+}
+
+/* ---- logistic regression ---- */
+
+/* Distinct feature vectors of the training posts, with their label counts. */
+typedef struct {
+    size_t m, d;
+    double *x; /* m × d */
+    double *pos, *neg;
+    double total;
+} rows;
+
+typedef struct {
+    const double *x;
+    size_t d;
+    int label;
+} row_ref;
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row_ref *p = a, *q = b;
+    for (size_t j = 0; j < p->d; j++)
+        if (p->x[j] != q->x[j])
+            return p->x[j] < q->x[j] ? -1 : 1;
+    return 0;
+}
+
+/* rows of the posts with use[i] and no fixed verdict; features from x
+ * (stride `stride`, the first d of each). */
+static int make_rows(const tuner *t, const features *F, const unsigned char *use,
+                     const double *x, size_t stride, size_t d, rows *R)
+{
+    memset(R, 0, sizeof *R);
+    R->d = d;
+    row_ref *refs = malloc((t->nposts + 1) * sizeof *refs);
+    R->x = malloc((t->nposts * d + 1) * sizeof *R->x);
+    R->pos = calloc(t->nposts + 1, sizeof *R->pos);
+    R->neg = calloc(t->nposts + 1, sizeof *R->neg);
+    if (!refs || !R->x || !R->pos || !R->neg) {
+        free(refs);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && F->fixed[i] < 0)
+            refs[n++] = (row_ref){x + i * stride, d, t->posts[i].label};
+    qsort(refs, n, sizeof *refs, cmp_row);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || cmp_row(&refs[i - 1], &refs[i]) != 0)
+            memcpy(R->x + R->m++ * d, refs[i].x, d * sizeof *R->x);
+        (refs[i].label ? R->pos : R->neg)[R->m - 1]++;
+        R->total++;
+    }
+    free(refs);
+    return 0;
+}
+
+static void free_rows(rows *R)
+{
+    free(R->x);
+    free(R->pos);
+    free(R->neg);
+}
+
+static double sigmoid(double z)
+{
+    if (z >= 0)
+        return 1 / (1 + exp(-z));
+    double e = exp(z);
+    return e / (1 + e);
+}
+
+/* The gradient at w (d weights, then the bias) of
+ *   (1/total) sum of the log-losses + l2/2 |w - prior|^2 (bias not penalized). */
+static void gradient(const rows *R, const double *w, const double *prior, double l2, double *g)
+{
+    size_t d = R->d;
+    memset(g, 0, (d + 1) * sizeof *g);
+    for (size_t r = 0; r < R->m; r++) {
+        const double *x = R->x + r * d;
+        double z = w[d];
+        for (size_t j = 0; j < d; j++)
+            z += w[j] * x[j];
+        double e = ((R->pos[r] + R->neg[r]) * sigmoid(z) - R->pos[r]) / R->total;
+        for (size_t j = 0; j < d; j++)
+            g[j] += e * x[j];
+        g[d] += e;
+    }
+    for (size_t j = 0; j < d; j++)
+        g[j] += l2 * (w[j] - prior[j]);
+}
+
+/* Minimizes it with w[j] >= lb[j] (lb: 0 or -HUGE_VAL) by projected
+ * accelerated gradient descent (FISTA with adaptive restart). The step is
+ * 1/L, L bounding the Hessian: a quarter of the largest eigenvalue of the
+ * rows' second moment (power iteration), plus l2. */
+static int fit_logistic(const rows *R, const double *prior, const double *lb, double l2, double *w)
+{
+    size_t d = R->d, n = d + 1;
+    double *v = malloc(n * sizeof *v), *u = malloc(n * sizeof *u), *y = malloc(n * sizeof *y),
+           *g = malloc(n * sizeof *g), *prev = malloc(n * sizeof *prev);
+    if (!v || !u || !y || !g || !prev) {
+        free(v), free(u), free(y), free(g), free(prev);
+        return -1;
+    }
+    for (size_t j = 0; j < n; j++)
+        v[j] = 1;
+    double lambda = 1;
+    for (int it = 0; it < 200 && R->total > 0; it++) {
+        memset(u, 0, n * sizeof *u);
+        for (size_t r = 0; r < R->m; r++) {
+            const double *x = R->x + r * d;
+            double dot = v[d];
+            for (size_t j = 0; j < d; j++)
+                dot += x[j] * v[j];
+            double c = (R->pos[r] + R->neg[r]) / R->total * dot;
+            for (size_t j = 0; j < d; j++)
+                u[j] += c * x[j];
+            u[d] += c;
+        }
+        double norm = 0;
+        for (size_t j = 0; j < n; j++)
+            norm += u[j] * u[j];
+        norm = sqrt(norm);
+        if (norm == 0)
+            break;
+        lambda = norm;
+        for (size_t j = 0; j < n; j++)
+            v[j] = u[j] / norm;
+    }
+    double L = 0.25 * lambda * 1.05 + l2 + 1e-12;
+    for (size_t j = 0; j < d; j++)
+        w[j] = prior[j] > lb[j] ? prior[j] : lb[j];
+    w[d] = 0;
+    memcpy(y, w, n * sizeof *y);
+    double tk = 1;
+    for (int it = 0; it < 200000; it++) {
+        gradient(R, y, prior, l2, g);
+        memcpy(prev, w, n * sizeof *prev);
+        double step = 0;
+        for (size_t j = 0; j < n; j++) {
+            double z = y[j] - g[j] / L;
+            w[j] = j < d && z < lb[j] ? lb[j] : z;
+            step = fmax(step, fabs(w[j] - y[j]));
+        }
+        if (step * L < 1e-9)
+            break;
+        double restart = 0;
+        for (size_t j = 0; j < n; j++)
+            restart += (y[j] - w[j]) * (w[j] - prev[j]);
+        if (restart > 0) /* momentum against the descent: start it again */
+            tk = 1;
+        double tn = (1 + sqrt(1 + 4 * tk * tk)) / 2;
+        for (size_t j = 0; j < n; j++)
+            y[j] = w[j] + (tk - 1) / tn * (w[j] - prev[j]);
+        tk = tn;
+    }
+    free(v), free(u), free(y), free(g), free(prev);
+    return 0;
+}
+
+/* ---- thresholds ---- */
+
+typedef struct {
+    double s;
+    int label;
+} scored;
+
+static int cmp_scored_desc(const void *a, const void *b)
+{
+    double x = ((const scored *)a)->s, y = ((const scored *)b)->s;
+    return x > y ? -1 : x < y;
+}
+
+/* Sorts v (descending) and returns how many of its top posts to flag for
+ * the best F1 together with the fixed verdicts' counts in c (ties: the
+ * widest gap between the flagged and the rest). */
+static size_t best_cut(scored *v, size_t m, const conf *c)
+{
+    qsort(v, m, sizeof *v, cmp_scored_desc);
+    unsigned tp = c->tp, fp = c->fp, fn = c->fn;
+    for (size_t i = 0; i < m; i++)
+        fn += (unsigned)v[i].label;
+    size_t best = 0;
+    double best_f = -1, best_gap = -1;
+    for (size_t j = 0;; j++) {
+        if (j == 0 || j == m || v[j - 1].s != v[j].s) {
+            double f = 2.0 * tp + fp + fn > 0 ? 2.0 * tp / (2.0 * tp + fp + fn) : 0;
+            double gap = j == 0 || j == m ? 0 : v[j - 1].s - v[j].s;
+            if (f > best_f + 1e-12 || (f > best_f - 1e-12 && gap > best_gap)) {
+                best = j, best_f = f, best_gap = gap;
+            }
+        }
+        if (j == m)
+            break;
+        if (v[j].label)
+            tp++, fn--;
+        else
+            fp++;
+    }
+    return best;
+}
+
+/* The fixed verdicts of the posts with use[i], as counts. */
+static conf fixed_counts(const tuner *t, const signed char *fixed, const unsigned char *use)
+{
+    conf c = {0};
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && fixed[i] >= 0)
+            conf_add(&c, t->posts[i].label, fixed[i]);
+    return c;
+}
+
+/* ---- one fit: features of the posts with use[i] -> an integer lexicon ---- */
+
+typedef struct {
+    double kappa;  /* the 1-D fit of the current score */
+    double *theta; /* d: category factors, combo bonuses, rule weights (logit units) */
+    double scale;  /* to lexicon units */
+} fitted;
+
+typedef struct {
+    int *score;
+    signed char *fixed;
+    int *flagged;
+} int_scores;
+
+static void collect_scores(void *ctx, size_t i, const ys_db *db, ys_scorer *s, const ys_hit *h,
+                           size_t n, const ys_verdict *v)
+{
+    (void)db, (void)h, (void)n, (void)s;
+    int_scores *is = ctx;
+    is->score[i] = v->score;
+    is->flagged[i] = v->flagged;
+}
+
+/* Fits m to the posts with use[i]; *dbp gets m's compiled lexicon (score it
+ * with threshold m->threshold: the threshold is read by the scorer only). */
+static int fit(tuner *t, const features *F, const unsigned char *use, int window, imodel *m,
+               fitted *out, ys_db **dbp)
+{
+    size_t d = t->d;
+    int rc = -1;
+    double *prior = calloc(d + 1, sizeof *prior), *lb = calloc(d + 1, sizeof *lb),
+           *w = calloc(d + 2, sizeof *w), w1[2], prior1 = 0, lb1 = 0;
+    scored *v = malloc((t->nposts + 1) * sizeof *v);
+    int_scores is = {calloc(t->nposts + 1, sizeof(int)), NULL,
+                     calloc(t->nposts + 1, sizeof(int))};
+    rows R1 = {0}, R = {0};
+    ys_db *db = NULL;
+    if (!prior || !lb || !w || !v || !is.score || !is.flagged)
+        goto oom;
+    /* 1. How the current score predicts the labels: logit = kappa s0 + beta. */
+    if (make_rows(t, F, use, F->s0, 1, 1, &R1) != 0 ||
+        fit_logistic(&R1, &prior1, &lb1, t->l2, w1) != 0)
+        goto oom;
+    out->kappa = w1[0];
+    /* 2. The full fit, shrunk towards that weighting. */
+    for (size_t j = 0; j < d; j++) {
+        double now = j < t->nfc                ? 1
+                     : j < t->nfc + t->ncombos ? t->combo_bonus0[j - t->nfc]
+                                               : t->rule0[j - t->nfc - t->ncombos];
+        prior[j] = out->kappa * now;
+        lb[j] = j < t->nfc + t->ncombos ? 0 : -HUGE_VAL;
+    }
+    if (make_rows(t, F, use, F->x, d, d, &R) != 0 || fit_logistic(&R, prior, lb, t->l2, w) != 0)
+        goto oom;
+    memcpy(out->theta, w, d * sizeof *w);
+    /* 3. The threshold on the fitted scores, which sets the scale. */
+    conf c = fixed_counts(t, F->fixed, use);
+    size_t mm = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && F->fixed[i] < 0) {
+            double s = 0;
+            for (size_t j = 0; j < d; j++)
+                s += w[j] * F->x[i * d + j];
+            v[mm++] = (scored){s, t->posts[i].label};
+        }
+    size_t cut = best_cut(v, mm, &c);
+    double T = mm == 0 ? 0 : cut == 0 ? v[0].s + 1 : cut == mm ? v[mm - 1].s
+                                                               : (v[cut - 1].s + v[cut].s) / 2;
+    double maxabs = 0;
+    for (size_t j = 0; j < d; j++)
+        maxabs = fmax(maxabs, fabs(w[j]) * (j < t->nfc ? abs(t->cat_strong[t->fit_cat[j]]) : 1));
+    double scale = T > 1e-9 ? TARGET_THRESHOLD / T : maxabs > 0 ? TARGET_THRESHOLD / maxabs : 1;
+    if (maxabs * scale > 1000)
+        scale = 1000 / maxabs;
+    out->scale = scale;
+    /* 4. Integers. */
+    for (size_t c2 = 0; c2 < t->ncats; c2++)
+        m->mult[c2] = 1;
+    for (size_t j = 0; j < t->nfc; j++)
+        m->mult[t->fit_cat[j]] = scale * w[j];
+    for (size_t k = 0; k < t->ncombos; k++)
+        m->bonus[k] = (int)fmin(1000, nearbyint(scale * w[t->nfc + k]));
+    for (unsigned r = 0; r < YS_RULES; r++)
+        m->rule[r] = (int)fmax(-1000, fmin(1000, nearbyint(scale * w[t->nfc + t->ncombos + r])));
+    m->window = window;
+    m->threshold = 1;
+    /* 5. The integer threshold: the best F1 with the integer scores. */
+    if (compile_model(t, m, NULL, NULL, &db, NULL) != 0 ||
+        for_each_post(t, db, INT_MIN, collect_scores, &is) != 0)
+        goto done;
+    mm = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && F->fixed[i] < 0)
+            v[mm++] = (scored){is.score[i], t->posts[i].label};
+    cut = best_cut(v, mm, &c);
+    double ti = mm == 0 ? nearbyint(TARGET_THRESHOLD)
+                : cut == 0 ? v[0].s + 1
+                : cut == mm ? v[mm - 1].s
+                            : floor((v[cut - 1].s + v[cut].s + 1) / 2);
+    m->threshold = (int)fmax(-1000, fmin(1000, ti));
+    *dbp = db;
+    db = NULL;
+    rc = 0;
+    goto done;
+oom:
+    fprintf(stderr, "%s: out of memory\n", prog);
+done:
+    ys_db_free(db);
+    free_rows(&R1);
+    free_rows(&R);
+    free(prior), free(lb), free(w), free(v), free(is.score), free(is.flagged);
+    return rc;
+}
+
+/* The verdicts of a fitted lexicon's db on every post, with its threshold. */
+static int verdicts(tuner *t, const ys_db *db, int threshold, int *flagged)
+{
+    int_scores is = {calloc(t->nposts + 1, sizeof(int)), NULL, flagged};
+    int rc = is.score ? for_each_post(t, db, threshold, collect_scores, &is) : -1;
+    free(is.score);
+    return rc;
+}
+
+static int imodel_init(const tuner *t, imodel *m)
+{
+    m->mult = calloc(t->ncats + 1, sizeof *m->mult);
+    m->bonus = calloc(t->ncombos + 1, sizeof *m->bonus);
+    return m->mult && m->bonus ? 0 : -1;
+}
+
+static void imodel_free(imodel *m)
+{
+    free(m->mult);
+    free(m->bonus);
+}
+
+/* k-fold cross-validation at one window: each fold scored by the lexicon
+ * fitted on the others; per fold its counts and threshold, and the sums. */
+static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *thresholds,
+                          conf *pooled)
+{
+    features F = {0};
+    imodel m = {0};
+    fitted fr = {0};
+    unsigned char *use = malloc(t->nposts + 1);
+    int *flagged = calloc(t->nposts + 1, sizeof *flagged);
+    fr.theta = calloc(t->d + 1, sizeof *fr.theta);
+    int rc = use && flagged && fr.theta && imodel_init(t, &m) == 0 ? 0 : -1;
+    if (rc != 0)
+        fprintf(stderr, "%s: out of memory\n", prog);
+    if (rc == 0)
+        rc = make_features(t, window, &F);
+    memset(pooled, 0, sizeof *pooled);
+    for (int f = 0; rc == 0 && f < folds; f++) {
+        for (size_t i = 0; i < t->nposts; i++)
+            use[i] = t->posts[i].fold != f;
+        ys_db *db = NULL;
+        rc = fit(t, &F, use, window, &m, &fr, &db);
+        if (rc == 0)
+            rc = verdicts(t, db, m.threshold, flagged);
+        ys_db_free(db);
+        if (rc != 0)
+            break;
+        conf c = {0};
+        for (size_t i = 0; i < t->nposts; i++)
+            if (!use[i])
+                conf_add(&c, t->posts[i].label, flagged[i]);
+        pooled->tp += c.tp, pooled->fp += c.fp, pooled->fn += c.fn, pooled->tn += c.tn;
+        per_fold[f] = c;
+        thresholds[f] = m.threshold;
+    }
+    free_features(&F);
+    imodel_free(&m);
+    free(fr.theta);
+    free(use);
+    free(flagged);
+    return rc;
+}
+
+/* ---- reading the labeled posts ---- */
+
+static int load_posts(tuner *t, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    static const char *const text_field[] = {"text"};
+    char *line = NULL, *text = malloc(MAX_TEXT);
+    size_t cap = 0, nalloc = 0;
+    ssize_t got;
+    unsigned lineno = 0;
+    int rc = text ? 0 : -1;
+    ys_error err = {0};
+    while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        size_t len = (size_t)got;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len == 0)
+            continue;
+        size_t tl, ll;
+        const char *label;
+        memset(&err, 0, sizeof err);
+        if (ys_json_extract(line, len, text_field, 1, "label", text, MAX_TEXT, &tl, &label, &ll,
+                            &err) != YS_OK) {
+            fprintf(stderr, "%s:%u: %s\n", path, lineno,
+                    err.message[0] ? err.message : "no \"text\" string");
+            rc = -1;
+            break;
+        }
+        if (!label || ll != 1 || (label[0] != '0' && label[0] != '1')) {
+            fprintf(stderr, "%s:%u: \"label\" must be 1 or 0\n", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (t->nposts == nalloc) {
+            nalloc = nalloc ? 2 * nalloc : 256;
+            post *p = realloc(t->posts, nalloc * sizeof *p);
+            if (!p) {
+                rc = -1;
+                fprintf(stderr, "%s: out of memory\n", prog);
+                break;
+            }
+            t->posts = p;
+        }
+        post *p = &t->posts[t->nposts];
+        p->text = malloc(tl + 1);
+        if (!p->text) {
+            rc = -1;
+            fprintf(stderr, "%s: out of memory\n", prog);
+            break;
+        }
+        memcpy(p->text, text, tl);
+        p->text[tl] = 0;
+        p->len = tl;
+        p->label = label[0] == '1';
+        p->fold = 0;
+        t->nposts++;
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+/* Stratified folds: the positives and the negatives each shuffled (by the
+ * seed) and dealt round-robin. */
+static void assign_folds(tuner *t, int folds, uint64_t seed)
+{
+    size_t *idx = malloc((t->nposts + 1) * sizeof *idx);
+    if (!idx)
+        return; /* all in fold 0: checked by the caller through npos */
+    for (int label = 1; label >= 0; label--) {
+        size_t n = 0;
+        for (size_t i = 0; i < t->nposts; i++)
+            if (t->posts[i].label == label)
+                idx[n++] = i;
+        uint64_t s = seed * 2 + (uint64_t)label;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)(splitmix64(&s) % i);
+            size_t tmp = idx[i - 1];
+            idx[i - 1] = idx[j], idx[j] = tmp;
+        }
+        for (size_t i = 0; i < n; i++)
+            t->posts[idx[i]].fold = (int)(i % (size_t)folds);
+    }
+    free(idx);
+}
+
+/* ---- writing ---- */
+
+/* The command's arguments after "yamiscan tune", quoted for a shell where
+ * needed. */
+static void put_command(buf *b, int argc, char *const *argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c && plain; c++)
+            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                           "-_./=:,+@%", *c) != NULL ||
+                    (unsigned char)*c >= 0x80;
+        put(b, " ", 1);
+        if (plain) {
+            put(b, a, strlen(a));
+            continue;
+        }
+        put(b, "'", 1);
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'')
+                put(b, "'\\''", 4);
+            else if (*c == '\n' || *c == '\r')
+                put(b, "'$'\\n''", 7); /* keeps the comment on one line */
+            else
+                put(b, c, 1);
+        }
+        put(b, "'", 1);
+    }
+}
+
+/* Writes data to path through a temporary file in the same directory and
+ * rename(2); an existing path must be a regular file (its mode is kept). */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+    struct stat st;
+    mode_t mode;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr, "%s: %s: not a regular file (a link, directory or device); "
+                    "refusing to replace it\n", prog, path);
+            return -1;
+        }
+        mode = st.st_mode & 07777;
+    } else if (errno == ENOENT) {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666 & ~mask;
+    } else {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 32);
+    if (!tmp) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    snprintf(tmp, pl + 32, "%.*s.%s.tune-XXXXXX", (int)dl, path, path + dl);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s: cannot create a temporary file beside it: %s\n", prog, path,
+                strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    int e = 0;
+    for (size_t off = 0; off < len && !e;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            e = w < 0 ? errno : EIO;
+        else
+            off += (size_t)w;
+    }
+    if (!e && fchmod(fd, mode) != 0)
+        e = errno;
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(e));
+        unlink(tmp);
+    }
+    free(tmp);
+    return e ? -1 : 0;
+}
+
+/* ---- the command ---- */
+
+static void print_model(const tuner *t, const imodel *m)
+{
+    printf("fitted lexicon (in lexicon units; the lexicon's own values before '->'):\n");
+    for (size_t j = 0; j < t->nfc; j++) {
+        unsigned c = t->fit_cat[j];
+        int w = t->cat_strong[c];
+        printf("  %-20s factor %7.3f", ys_db_category_name(t->db0, c), m->mult[c]);
+        if (w)
+            printf("  strongest weight %d -> %ld", w, scaled_weight(m->mult[c], w));
+        putchar('\n');
+    }
+    for (size_t k = 0; k < t->ncombos; k++) {
+        unsigned a, b;
+        int bonus;
+        ys_db_combo(t->db0, k, &a, &b, &bonus);
+        char name[160];
+        snprintf(name, sizeof name, "%s+%s", ys_db_category_name(t->db0, a),
+                 ys_db_category_name(t->db0, b));
+        printf("  @combo %-30s %d -> %d\n", name, bonus, m->bonus[k]);
+    }
+    for (unsigned r = 0; r < YS_RULES; r++)
+        printf("  @rule %-31s %d -> %d\n", ys_rule_name(r), t->rule0[r], m->rule[r]);
+    printf("  @window %-29s %d -> %d\n", "", t->window0, m->window);
+    if (t->has_threshold0)
+        printf("  @threshold %-26s %d -> %d\n", "", t->threshold0, m->threshold);
+    else
+        printf("  @threshold %-26s (none) -> %d\n", "", m->threshold);
+}
+
+static long parse_long(const char *s, long lo, long hi, const char *what)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || end == s || errno || v < lo || v > hi) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "bad %s '%%s' (an integer from %ld to %ld)", what, lo, hi);
+        die_usage("tune", msg, s);
+    }
+    return v;
+}
+
+static void free_tuner(tuner *t)
+{
+    for (int i = 0; t->files && i < t->nfiles; i++)
+        free(t->files[i].data);
+    free(t->files);
+    for (size_t i = 0; i < t->nposts; i++)
+        free(t->posts[i].text);
+    free(t->posts);
+    free(t->fit_cat);
+    free(t->cat_strong);
+    free(t->combo_bonus0);
+    ys_db_free(t->db0);
+    ys_batch_free(t->batch);
+}
+
+/* What the lexicon as written gives: categories, combos, rules, strongest weights. */
+static int describe_lexicon(tuner *t)
+{
+    if (compile_texts(t, NULL, NULL, NULL, 0, -1, &t->db0) != 0)
+        return -1;
+    ys_db_stats st;
+    ys_db_get_stats(t->db0, &st);
+    t->ncats = ys_db_category_count(t->db0);
+    t->ncombos = ys_db_combo_count(t->db0);
+    int def = category_index(t, "default", 7);
+    t->def_cat = def < 0 ? UINT_MAX : (unsigned)def;
+    t->fit_cat = calloc(t->ncats + 1, sizeof *t->fit_cat);
+    t->cat_strong = calloc(t->ncats + 1, sizeof *t->cat_strong);
+    t->combo_bonus0 = calloc(t->ncombos + 1, sizeof *t->combo_bonus0);
+    if (!t->fit_cat || !t->cat_strong || !t->combo_bonus0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    for (size_t c = 0; c < t->ncats; c++)
+        if (c != t->def_cat)
+            t->fit_cat[t->nfc++] = (unsigned)c;
+    for (size_t i = 0; i < st.patterns; i++) {
+        int w = ys_db_pattern(t->db0, (unsigned)i)->weight;
+        int *s = &t->cat_strong[ys_db_pattern_category(t->db0, (unsigned)i)];
+        if (abs(w) > abs(*s) || (abs(w) == abs(*s) && w > *s))
+            *s = w;
+    }
+    for (size_t k = 0; k < t->ncombos; k++) {
+        unsigned a, b;
+        ys_db_combo(t->db0, k, &a, &b, &t->combo_bonus0[k]);
+    }
+    for (unsigned r = 0; r < YS_RULES; r++)
+        t->rule0[r] = ys_db_rule_weight(t->db0, r);
+    t->window0 = ys_db_window(t->db0);
+    int thr, win, rule[YS_RULES];
+    directives_present(t, &thr, &win, rule);
+    t->has_threshold0 = thr;
+    ys_scorer *s;
+    ys_error err = {0};
+    if (ys_scorer_new(t->db0, &s, &err) != YS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        return -1;
+    }
+    t->threshold0 = ys_scorer_threshold(s);
+    ys_scorer_free(s);
+    t->d = t->nfc + t->ncombos + YS_RULES;
+    return 0;
+}
+
+int cmd_tune(int argc, char **argv)
+{
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_DB, O_THRESHOLD };
+    static const struct option opts[] = {
+        {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
+        {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
+        {"seed", required_argument, 0, O_SEED},     {"window", required_argument, 0, O_WINDOW},
+        {"l2", required_argument, 0, O_L2},         {"file", required_argument, 0, 'f'},
+        {"term", required_argument, 0, 'e'},        {"db", required_argument, 0, O_DB},
+        {"threshold", required_argument, 0, O_THRESHOLD},
+        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    lexicon_args la = {0};
+    const char *out = NULL;
+    int folds = 5, window = -1, c;
+    uint64_t seed = 1;
+    double l2 = 0.01;
+    char *end;
+    /* The command as given, for the written file (getopt reorders argv). */
+    char **given = malloc((size_t)argc * sizeof *given);
+    if (!given) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return 2;
+    }
+    memcpy(given, argv, (size_t)argc * sizeof *given);
+    while ((c = getopt_long(argc, argv, "l:o:f:e:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': add_item(la.tsv, &la.ntsv, optarg, "tune"); break;
+        case 'o': out = optarg; break;
+        case O_ENGINE: la.engine = parse_engine(optarg, "tune"); break;
+        case O_FOLDS: folds = (int)parse_long(optarg, 2, 100, "--folds"); break;
+        case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window"); break;
+        case O_SEED:
+            errno = 0;
+            seed = strtoull(optarg, &end, 10);
+            if (*end || end == optarg || errno || optarg[0] == '-')
+                die_usage("tune", "bad --seed '%s' (a non-negative integer)", optarg);
+            break;
+        case O_L2:
+            errno = 0;
+            l2 = strtod(optarg, &end);
+            if (*end || end == optarg || errno || !(l2 > 0) || l2 > 1e6)
+                die_usage("tune", "bad --l2 '%s' (a positive number)", optarg);
+            break;
+        case 'f':
+        case 'e':
+        case O_DB:
+            die_usage("tune", "%s", "tune fits the weights of TSV lexicons (-l); -f/-e terms "
+                      "and --db databases have none to fit");
+        case O_THRESHOLD:
+            die_usage("tune", "%s", "tune fits the threshold itself (try one with "
+                      "'yamiscan eval --threshold N')");
+        case 'h':
+            fputs(usage_tune, stdout);
+            free(given);
+            return 0;
+        default: die_usage("tune", "%s", "bad option");
+        }
+    }
+    if (optind != argc - 1)
+        die_usage("tune", "%s", "expected one labeled JSONL file");
+    if (out && la.ntsv > 1) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "-o writes one lexicon file, and %d -l files were given: "
+                 "their weights are fitted together, with no one file to write them into "
+                 "(merge them into one file, or leave out -o to see the figures)%%s", la.ntsv);
+        die_usage("tune", msg, "");
+    }
+    const char *labeled = argv[optind];
+
+    tuner t = {0};
+    t.engine = la.engine;
+    t.l2 = l2;
+    int rc = 2;
+    char bundled[PATH_MAX + 64];
+    t.nfiles = la.ntsv ? la.ntsv : 1;
+    t.files = calloc((size_t)t.nfiles, sizeof *t.files);
+    t.batch = ys_batch_new(MAX_TEXT);
+    if (!t.files || !t.batch) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        goto done;
+    }
+    if (!la.ntsv && bundled_lexicon(bundled, sizeof bundled) != 0) {
+        fprintf(stderr, "%s: cannot find the bundled lexicon ja-recruitment.tsv beside the "
+                "program; give -l FILE\n", prog);
+        goto done;
+    }
+    for (int i = 0; i < t.nfiles; i++) {
+        t.files[i].path = la.ntsv ? (char *)la.tsv[i] : bundled;
+        if (read_all(t.files[i].path, &t.files[i].data, &t.files[i].len) != 0)
+            goto done;
+    }
+    if (describe_lexicon(&t) != 0 || load_posts(&t, labeled) != 0)
+        goto done;
+    size_t npos = 0;
+    for (size_t i = 0; i < t.nposts; i++)
+        npos += (size_t)t.posts[i].label;
+    if (npos < (size_t)folds || t.nposts - npos < (size_t)folds) {
+        fprintf(stderr, "%s: %s: %zu positive and %zu negative posts: %d-fold "
+                "cross-validation needs at least %d of each (--folds)\n", prog, labeled, npos,
+                t.nposts - npos, folds, folds);
+        goto done;
+    }
+    assign_folds(&t, folds, seed);
+    printf("%zu posts (%zu positive, %zu negative), %zu categories, %zu combos, %d rules; "
+           "%d-fold cross-validation, seed %llu\n", t.nposts, npos, t.nposts - npos, t.nfc,
+           t.ncombos, YS_RULES, folds, (unsigned long long)seed);
+
+    /* The window: the best pooled F1 of cross-validation over the grid. */
+    conf cv = {0}, per_fold[100], best_fold[100];
+    int thr[100], best_thr[100];
+    int grid1[1] = {window};
+    const int *grid = window < 0 ? window_grid : grid1;
+    int ngrid = window < 0 ? GRID_N : 1;
+    double best = -1;
+    for (int g = 0; g < ngrid; g++) {
+        conf pooled;
+        if (cross_validate(&t, grid[g], folds, per_fold, thr, &pooled) != 0)
+            goto done;
+        if (ngrid > 1) {
+            char what[64];
+            snprintf(what, sizeof what, "window %d, pooled", grid[g]);
+            print_conf(what, &pooled);
+        }
+        if (f1(&pooled) > best + 1e-12) {
+            best = f1(&pooled);
+            window = grid[g];
+            cv = pooled;
+            memcpy(best_fold, per_fold, sizeof per_fold);
+            memcpy(best_thr, thr, sizeof thr);
+        }
+    }
+    if (ngrid > 1)
+        printf("chosen: @window %d (the best pooled F1)\n", window);
+    printf("cross-validation at @window %d (each fold scored by the lexicon fitted on the "
+           "others):\n", window);
+    for (int f = 0; f < folds; f++) {
+        char what[64];
+        const conf *c = &best_fold[f];
+        snprintf(what, sizeof what, "  fold %d (%u posts, threshold %d)", f + 1,
+                 c->tp + c->fp + c->fn + c->tn, best_thr[f]);
+        print_conf(what, c);
+    }
+    print_conf("  pooled", &cv);
+
+    /* The lexicon fitted on every post. */
+    features F = {0};
+    imodel m = {0};
+    fitted fr = {0};
+    unsigned char *use = malloc(t.nposts + 1);
+    int *flagged = calloc(t.nposts + 1, sizeof *flagged);
+    fr.theta = calloc(t.d + 1, sizeof *fr.theta);
+    buf header = {0}, written = {0};
+    ys_db *db = NULL;
+    int ok = use && flagged && fr.theta && imodel_init(&t, &m) == 0;
+    if (!ok)
+        fprintf(stderr, "%s: out of memory\n", prog);
+    if (ok) {
+        memset(use, 1, t.nposts + 1);
+        ys_db *fitdb = NULL;
+        ok = make_features(&t, window, &F) == 0 && fit(&t, &F, use, window, &m, &fr, &fitdb) == 0;
+        ys_db_free(fitdb); /* scored again below from the text written */
+    }
+    if (ok) {
+        const char *eol = "\n";
+        const char *nl = memchr(t.files[0].data, '\n', t.files[0].len);
+        if (nl && nl > t.files[0].data && nl[-1] == '\r')
+            eol = "\r\n";
+        put(&header, TUNE_HEADER, strlen(TUNE_HEADER));
+        put_command(&header, argc, given);
+        putf(&header, "; @window %d; %d-fold CV (seed %llu): precision %.3f recall %.3f "
+             "F1 %.3f (tp %u fp %u fn %u tn %u)%s", window, folds, (unsigned long long)seed,
+             precision(&cv), recall(&cv), f1(&cv), cv.tp, cv.fp, cv.fn, cv.tn, eol);
+        ok = !header.oom &&
+             compile_model(&t, &m, out, out ? header.p : NULL, &db, out ? &written : NULL) == 0;
+    }
+    if (ok && out)
+        ok = write_atomic(out, written.p, written.n) == 0;
+    if (ok) {
+        int_scores is = {calloc(t.nposts + 1, sizeof(int)), NULL, flagged};
+        ok = is.score && for_each_post(&t, db, INT_MIN, collect_scores, &is) == 0;
+        free(is.score);
+    }
+    if (ok) {
+        print_model(&t, &m);
+        conf train = {0};
+        for (size_t i = 0; i < t.nposts; i++)
+            conf_add(&train, t.posts[i].label, flagged[i]);
+        printf("fitted on all %zu posts, scored on them%s%s:\n", t.nposts,
+               out ? " by the written " : "", out ? out : "");
+        print_conf("  training", &train);
+        rc = 0;
+    }
+    free_features(&F);
+    imodel_free(&m);
+    free(fr.theta);
+    free(use);
+    free(flagged);
+    free(header.p);
+    free(written.p);
+    ys_db_free(db);
+done:
+    free_tuner(&t);
+    free(given);
+    return rc;
+}
