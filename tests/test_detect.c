@@ -222,8 +222,9 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     const char *a[] = {"受けこ", "うけ子", "ウケ子", "受ケコ"};
     for (size_t i = 0; i < sizeof a / sizeof *a; i++)
         cr_assert(matches(db, a[i], "a"), "%s", a[i]);
-    const char *b[] = {"やみバイト", "ヤミばいと", "闇ばいと", "闇バ○ト", "闇バ×ト", "闇🌙バ〇イト"};
-    for (size_t i = 0; i < sizeof b / sizeof *b - 1; i++)
+    const char *b[] = {"やみバイト", "ヤミばいと", "闇ばいと", "闇バ○ト", "闇バ×ト", "闇バ☆ト",
+                       "◯バイト", "闇バイ●"};
+    for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         cr_assert(matches(db, b[i], "b"), "%s", b[i]);
     /* 口 before katakana folds to ロ, which the look-alike spelling matches */
     cr_assert(matches(db, "レンタル口座買取", "c"));

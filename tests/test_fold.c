@@ -189,8 +189,16 @@ Test(fold, letters_spelled_out_one_by_one)
     cr_assert_str_eq(f.text, "I am a boy, t.me/x");
 }
 
-Test(fold, masks_are_separators)
+Test(fold, masks_become_one_mask)
 {
-    check("闇バ×ト", "闇バト", "バト", "バ×ト");
-    check("ホワ○ト", "ホワト", "ワト", "ワ○ト");
+    check("闇バ×ト", "闇バ○ト", "バ○ト", "バ×ト");
+    check("受け◯募集", "受け○募集", "け○", "け◯");
+    check("ホワ☆ト", "ホワト", "ワト", "ワ☆ト"); /* a decoration, not a mask */
+}
+
+Test(fold, digits_between_letters_are_letters)
+{
+    check("S1gnalで", "Signalで", "Signal", "S1gnal");
+    folded f = fold("ABC123 x1 5万");
+    cr_assert_str_eq(f.text, "ABC123 x1 5万");
 }

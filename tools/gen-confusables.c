@@ -7,7 +7,8 @@
  *   kana_twins   a character that looks like a katakana letter (工 エ,
  *                力 カ, 口 ロ, 二 ニ, 卜 ト, 夕 タ, 八 ハ, へ ヘ, 一 ー …),
  *                with that katakana; folding applies it only next to
- *                katakana (fold.c)
+ *                katakana (fold.c). A few pairs that posts use and UTS #39
+ *                does not list (儿 ル, 厶 ム …) are added from extra_kana.
  *   latin_twins  a Greek, Cyrillic or other letter that looks like an ASCII
  *                letter (Cyrillic е for e, Greek Ο for O), with that letter;
  *                folded wherever it stands
@@ -57,6 +58,29 @@ static const uint32_t ranges[][2] = {
 
 #define MAXCP 0x10000
 
+/* Look-alikes of katakana that posts use and UTS #39 does not list (its
+ * skeletons keep 儿 and ル apart); yamiscan's own additions, kept in the
+ * same table and marked as such in the output. */
+static const uint32_t extra_kana[][2] = {
+    {0x513F, 0x30EB}, /* 儿 ル */
+    {0x53B6, 0x30E0}, /* 厶 ム */
+    {0x5315, 0x30D2}, /* 匕 ヒ */
+    {0x624D, 0x30AA}, /* 才 オ */
+    {0x5343, 0x30C1}, /* 千 チ */
+    {0x5341, 0x30CA}, /* 十 ナ */
+    {0x4E42, 0x30E1}, /* 乂 メ */
+    {0x5F50, 0x30E8}, /* 彐 ヨ */
+    {0x5DDB, 0x30B7}, /* 巛 (as ミ/シ strokes): シ */
+};
+
+static uint32_t extra_of(uint32_t c)
+{
+    for (size_t i = 0; i < sizeof extra_kana / sizeof *extra_kana; i++)
+        if (extra_kana[i][0] == c)
+            return extra_kana[i][1];
+    return 0;
+}
+
 int main(void)
 {
     UErrorCode e = U_ZERO_ERROR;
@@ -89,7 +113,7 @@ int main(void)
            "static const uint32_t kana_twins[][2] = {\n");
     size_t nk = 0;
     for (uint32_t c = 0xA0; c < MAXCP; c++) {
-        if (!skel[c] || is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
+        if ((!skel[c] && !extra_of(c)) || is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
             continue; /* half-width katakana are folded by width */
         uint32_t k = 0;
         int many = 0;
@@ -99,6 +123,9 @@ int main(void)
         if (k && !many) {
             printf("    {0x%04X, 0x%04X},\n", c, k);
             nk++;
+        } else if (extra_of(c)) {
+            printf("    {0x%04X, 0x%04X}, /* yamiscan's addition */\n", c, extra_of(c));
+            nk++;
         }
     }
     printf("};\n\n");
@@ -106,14 +133,14 @@ int main(void)
      * macro: fold.c's fast path must stop at these. */
     printf("/* the look-alikes of U+3000..U+9FFF */\n#define YS_CJK_TWINS(X)");
     for (uint32_t c = 0x3000; c <= 0x9FFF; c++) {
-        if (!skel[c] || is_katakana(c))
+        if ((!skel[c] && !extra_of(c)) || is_katakana(c))
             continue;
         uint32_t k = 0;
         int many = 0;
         for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
             if (is_katakana(t) && skel[t] == skel[c])
                 many += k != 0, k = t;
-        if (k && !many)
+        if ((k && !many) || extra_of(c))
             printf(" X(0x%04X)", c);
     }
     printf("\n\n");

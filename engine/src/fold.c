@@ -21,7 +21,10 @@
  *              letter (Cyrillic е in Теlеgram) becomes that letter anywhere,
  *              and so do vowels with a macron or circumflex (romaji kōgaku)
  *   spelled   1 to 3 separators between single Latin letters are dropped:
- *              D M, T e l e g r a m → DM, Telegram
+ *              D M, T e l e g r a m → DM, Telegram; a digit between two
+ *              letters is the letter it stands for: S1gnal → Signal
+ *   masks     symbols that take a character's place (○ ◯ ● 〇 □ × ※ …)
+ *              become ○: 闇バ◯ト → 闇バ○ト
  *
  * Every folded byte remembers the original bytes it came from, so that a hit
  * in folded text is reported at its place in the original post. */
@@ -105,14 +108,28 @@ static int is_invisible(uint32_t cp)
            (cp >= 0xE0100 && cp <= 0xE01EF);
 }
 
+/* Symbols that stand for a character they mask (闇バ○ト, 受け◯): folded
+ * to ○ U+25CB, which masked spellings of the terms hold. */
+static int is_mask(uint32_t cp)
+{
+    switch (cp) {
+    case 0x25CB: case 0x25EF: case 0x25CF: case 0x3007: case 0x25CE: case 0x25A1:
+    case 0x25A0: case 0x00D7: case 0x2715: case 0x2716: case 0x203B:
+        return 1;
+    }
+    return 0;
+}
+
 /* What may be put between the characters of a word to hide it. Sentence
- * punctuation (。、！？) is not: dropping it would join sentences. */
+ * punctuation (。、！？) is not: dropping it would join sentences; nor are
+ * masks, which take a character's place. */
 static int is_separator(uint32_t cp)
 {
+    if (is_mask(cp))
+        return 0;
     switch (cp) {
     case ' ': case '.': case '_': case '-': case '*': case '/': case '+': case '|':
     case '=': case '^': case '#': case '@': case '~': case '\n': case '\r':
-    case 0x00D7: case 0x203B: /* × ※, also masks: 闇バ×ト */
     case 0x3000: case 0x30FB: case 0xFF65: /* ideographic space, ・, ･ */
     case 0xFF0E: case 0xFF3F: case 0xFF0A: case 0xFF0F: case 0xFF0B: case 0xFF5C:
     case 0xFF0D: case 0x2010: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
@@ -158,7 +175,7 @@ static uint32_t twin(const uint32_t (*t)[2], size_t n, uint32_t cp)
 /* The katakana letter cp looks like (kana_twins), or 0. */
 static uint32_t kana_twin(uint32_t cp)
 {
-    if (cp < 0x2014 || (cp > 0x3078 && cp < 0x4E00) || (cp > 0x5DE5 && cp < 0xF98A) ||
+    if (cp < 0x2014 || (cp > 0x3078 && cp < 0x4E00) || (cp > 0x624D && cp < 0xF98A) ||
         cp > 0xFF0D)
         return 0;
     return twin(kana_twins, sizeof kana_twins / sizeof *kana_twins, cp);
@@ -232,8 +249,22 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
         return 0x30FC;
     if (cp == 0x4E00 && is_katakana(prev))
         return 0x30FC;
+    if (is_mask(cp))
+        return 0x25CB;
     uint32_t l = latin_twin(cp);
     return l ? l : cp;
+}
+
+/* A digit standing for a letter between two letters (S1gnal, Te1egram):
+ * the letter, or 0. */
+static uint32_t leet(uint32_t prev, const unsigned char *s, size_t len, size_t i)
+{
+    static const char letter[10] = {'o', 'i', 0, 'e', 'a', 's', 0, 't', 'b', 0};
+    unsigned d = s[i] - '0';
+    return d < 10 && letter[d] && is_ascii_letter(prev) && i + 1 < len &&
+                   is_ascii_letter(s[i + 1])
+               ? (uint32_t)letter[d]
+               : 0;
 }
 
 /* The character at s[i..len) as far as its neighbours need to know: half-width
@@ -253,7 +284,23 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
                                uint32_t cp, uint32_t prev)
 {
     uint32_t t = kana_twin(cp);
-    return t && (is_katakana(prev) || is_katakana(peek(s, len, i + k))) ? t : 0;
+    if (!t)
+        return 0;
+    if (is_katakana(prev))
+        return t;
+    /* look-alikes in a row (夕夕キ, 口一ン): what follows them decides */
+    for (int run = 0; run < 8 && i + k < len; run++) {
+        uint32_t next = peek(s, len, i + k);
+        if (is_katakana(next))
+            return t;
+        if (!kana_twin(next))
+            return 0;
+        size_t kk;
+        decode(s + i + k, len - i - k, &kk);
+        i += k;
+        k = kk;
+    }
+    return 0;
 }
 
 /* Single Latin letters spelled out with separators (D M, T.e.l.e.g.r.a.m):
@@ -362,6 +409,19 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     while (i < len) {
         size_t k;
         uint32_t cp;
+        uint32_t lt = s[i] - '0' < 10 ? leet(prev, s, len, i) : 0;
+        if (lt) {
+            prev_n = n;
+            o[n] = (unsigned char)lt;
+            from[n] = (uint32_t)i;
+            to[n++] = (uint32_t)(i + 1);
+            before = prev;
+            prev = lt;
+            joined = 0;
+            changed = 1;
+            i++;
+            continue;
+        }
         if ((k = plain_char(s, len, i, &cp)) != 0) { /* most of the text: copied */
             prev_n = n;
             for (size_t b = 0; b < k; b++, n++) {
@@ -449,6 +509,11 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
              * separator or non-ASCII character, keeping the last two (a
              * letter standing alone may be spelled out: D M). */
             do {
+                if (s[i] - '0' < 10 && leet(prev, s, len, i)) {
+                    if (!valid_utf8)
+                        return 1;
+                    needed = 1;
+                }
                 before = prev;
                 prev = s[i++];
             } while (i < len && s[i] < 0x80 && !is_ascii_separator(s[i]));
@@ -463,7 +528,8 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
                  (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
                  (is_separator(cp) && (gap_end(s, len, i, k, cp, prev) ||
                                        spelled_gap(s, len, i, k, prev, !is_ascii_alnum(before)))) ||
-                 latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev))
+                 latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
+                 (is_mask(cp) && cp != 0x25CB))
             needed = 1;
         if (needed && !valid_utf8)
             return 1;

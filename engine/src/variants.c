@@ -16,8 +16,10 @@
  *              not (kougaku, kogaku), joined, or with spaces or hyphens
  *              between words or between syllables (yamibaito, yami baito,
  *              ya-mi-ba-i-to); any case is the matcher's caseless flag;
- *   masked     one inner character left out (闇バイト → 闇バト), as a
- *              symbol masking it (闇バ○ト) is a separator folding drops;
+ *   masked     one character masked by ○, which folding makes of the
+ *              symbols that mask one (闇バ◯ト, 受け×); and, for strong
+ *              terms, one inner character left out (闇バイト → 闇バト), as
+ *              a decoration folding drops may stand in its place (闇バ☆ト);
  *   lookalike  a first or last kanji that looks like katakana written as
  *              that katakana (口座買取 → ロ座買取): folding turns the
  *              look-alike into katakana only next to katakana, which may be
@@ -440,7 +442,29 @@ static void romaji(list *v, const char *rd, size_t len, const unsigned char *wor
 
 /* ---- masks and look-alikes ---- */
 
-/* Each inner character left out, for terms of 4 to 12 characters. */
+/* Each character masked by ○ (what folding makes of ◯ ● × ※ …), for
+ * terms of 3 to 12 characters. */
+static void mask_symbol(list *v, const char *s, size_t len)
+{
+    size_t pos[13], n = 0;
+    for (size_t i = 0; i < len && n < 13; i += clen((unsigned char)s[i]))
+        pos[n++] = i;
+    if (n < 3 || n > 12)
+        return;
+    char out[256];
+    if (len + 3 > sizeof out)
+        return;
+    for (size_t c = 0; c < n; c++) {
+        size_t a = pos[c], b = c + 1 < n ? pos[c + 1] : len;
+        memcpy(out, s, a);
+        put3(out + a, 0x25CB);
+        memcpy(out + a + 3, s + b, len - b);
+        put(v, out, len - (b - a) + 3, YS_GEN_MASKED);
+    }
+}
+
+/* Each inner character left out (a decoration folding drops stood in its
+ * place: 闇バ☆ト), for terms of 4 to 12 characters. */
 static void masked(list *v, const char *s, size_t len)
 {
     size_t pos[13], n = 0;
@@ -569,6 +593,8 @@ int ys_variants_counted(const ys_pattern *p,
             }
             if (p->weight >= 4) /* strong terms only: 誰でもできる → 誰もできる */
                 masked(&v, p->expr, p->expr_len);
+            if (p->weight >= 3)
+                mask_symbol(&v, p->expr, p->expr_len);
             lookalike(&v, p->expr, p->expr_len);
         }
     }
