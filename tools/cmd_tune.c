@@ -1418,7 +1418,7 @@ int cmd_tune(int argc, char **argv)
         goto done;
     }
     assign_folds(&t, folds, seed);
-    printf("%zu posts (%zu positive, %zu negative), %zu categories, %zu combos, %d rules; "
+    printf("%zu posts (%zu positive, %zu negative); fitting %zu categories, %zu @combo, %d @rule; "
            "%d-fold cross-validation, seed %llu\n", t.nposts, npos, t.nposts - npos, t.nfc,
            t.ncombos, YS_RULES, folds, (unsigned long long)seed);
 

@@ -1,0 +1,412 @@
+/* yamiscan tune end to end: a tiny lexicon and labeled file with a known
+ * optimum, the written lexicon (reloaded by eval, bytes kept), errors. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* ---- a temporary directory per test, removed also when the test fails ---- */
+
+static char dir[512];
+
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_tree(sub);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void make_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/yamiscan-tune-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+    if (dir[0])
+        rm_tree(dir);
+}
+
+TestSuite(tune, .init = make_dir, .fini = remove_dir);
+
+static const char *in_dir(const char *name)
+{
+    static char paths[8][1024];
+    static unsigned next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 1024, "%s/%s", dir, name);
+    return p;
+}
+
+typedef struct {
+    int status;
+    char *out, *err;
+} result;
+
+/* Runs a shell command in the test's directory, $YAMISCAN set by meson. */
+static result sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static result sh(const char *fmt, ...)
+{
+    cr_assert_not_null(getenv("YAMISCAN"), "run the tune tests through meson test");
+    char cmd[4096], full[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "cd '%s' && (%s) >run.out 2>run.err", dir, cmd);
+    int st = system(full);
+    result r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL};
+    r.out = read_file(in_dir("run.out"), NULL);
+    r.err = read_file(in_dir("run.err"), NULL);
+    return r;
+}
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* ---- the fixtures ---- */
+
+/* "offer" is in every positive, and alone it does not reach the threshold
+ * as written (2 < 3): the fit must raise it. "news" is only in negatives
+ * that also have an offer term: it must keep them below the threshold.
+ * "noise" is in posts of both labels. Comments, a blank line with spaces,
+ * a reading, CRLF line ends and a last line without one must survive
+ * byte for byte. */
+static const char lexicon[] =
+    "# a tiny lexicon for tune's tests\n"
+    "#\tcomment with a tab, kept as it is   \n"
+    "@threshold\t3\n"
+    "\n"
+    "@category\toffer\tjob offers  (two spaces kept)\n"
+    "@category\tnews\tnews\r\n"
+    "@category\tnoise\twords of both kinds\n"
+    "   \n"
+    "@combo\toffer+noise\t1\n"
+    "# --- offers\n"
+    "offer.1\toffer\t2\tlit\t闇バイト\tやみばいと\n"
+    "offer.2\toffer\t1\tlit\t高収入\r\n"
+    "news.1\tnews\t-1\tlit\t逮捕\n"
+    "noise.1\tnoise\t2\texact\t今日";
+
+static const char labeled[] =
+    "{\"id\":1,\"label\":1,\"text\":\"闇バイト募集中です\"}\n"
+    "{\"id\":2,\"label\":1,\"text\":\"今日も闇バイトの案件\"}\n"
+    "{\"id\":3,\"label\":1,\"text\":\"闇バイト、連絡ください\"}\n"
+    "\n"
+    "{\"id\":4,\"label\":1,\"text\":\"高収入の闇バイト\"}\n"
+    "{\"id\":5,\"label\":1,\"text\":\"闇バイトで稼ごう\"}\n"
+    "{\"id\":6,\"label\":1,\"text\":\"今日は闇バイト\"}\n"
+    "{\"id\":7,\"label\":0,\"text\":\"闇バイトの犯人を逮捕\"}\n"
+    "{\"id\":8,\"label\":0,\"text\":\"逮捕された闇バイトの受け子\"}\n"
+    "{\"id\":9,\"label\":0,\"text\":\"今日は晴れ\"}\n"
+    "{\"id\":10,\"label\":0,\"text\":\"今日の天気\"}\n"
+    "{\"id\":11,\"label\":0,\"text\":\"闇バイトで逮捕されます\"}\n"
+    "{\"id\":12,\"label\":0,\"text\":\"高収入の求人\"}\n";
+
+static void write_fixtures(void)
+{
+    write_file(in_dir("lex.tsv"), lexicon, strlen(lexicon));
+    write_file(in_dir("posts.jsonl"), labeled, strlen(labeled));
+}
+
+/* The "precision … F1 …" part of the line of `s` that contains `tag`. */
+static void figures(const char *s, const char *tag, char *out, size_t cap)
+{
+    const char *line = strstr(s, tag);
+    cr_assert_not_null(line, "no '%s' line in:\n%s", tag, s);
+    const char *p = strstr(line, "precision ");
+    cr_assert_not_null(p, "no figures after '%s'", tag);
+    size_t n = strcspn(p, "\n");
+    cr_assert_lt(n, cap);
+    memcpy(out, p, n);
+    out[n] = 0;
+}
+
+/* The integer in field `field` (tab-separated) of the line starting with
+ * `start` in s. */
+static long field_of(const char *s, const char *start, int field)
+{
+    size_t k = strlen(start);
+    for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, start, k) == 0) {
+            const char *f = p;
+            for (int i = 0; i < field; i++) {
+                f = strchr(f, '\t');
+                cr_assert_not_null(f);
+                f++;
+            }
+            return strtol(f, NULL, 10);
+        }
+    cr_assert_fail("no line starting with '%s' in:\n%s", start, s);
+    return 0;
+}
+
+/* ---- tests ---- */
+
+Test(tune, finds_the_known_optimum_and_prints_cross_validation)
+{
+    write_fixtures();
+    /* As written, the lexicon misses the positives with an offer alone. */
+    result e = sh("\"$YAMISCAN\" eval -l lex.tsv posts.jsonl");
+    cr_assert(strstr(e.out, "recall 0.333"), "%s", e.out);
+    result_free(&e);
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 posts.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    /* Fitted, every post is decided right. */
+    cr_assert(strstr(r.out, "training: tp 6 fp 0 fn 0 tn 6"), "%s", r.out);
+    cr_assert(strstr(r.out, "precision 1.000  recall 1.000  F1 1.000"), "%s", r.out);
+    const char *want[] = {"fold 1 ", "fold 2 ", "  pooled: tp ", "window 0, pooled: ",
+                          "window 80, pooled: ", "chosen: @window "};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(r.out, want[i]), "no '%s' in:\n%s", want[i], r.out);
+    char *out = read_file(in_dir("out.tsv"), NULL);
+    long thr = field_of(out, "@threshold\t", 1), offer = field_of(out, "offer.1\t", 2),
+         offer2 = field_of(out, "offer.2\t", 2), news = field_of(out, "news.1\t", 2),
+         noise = field_of(out, "noise.1\t", 2);
+    cr_assert(thr >= 10 && thr <= 20, "threshold %ld, not scaled to about 15", thr);
+    cr_assert_geq(offer, thr, "闇バイト alone must flag: %ld < %ld", offer, thr);
+    cr_assert_lt(offer2, thr, "高収入 alone is a negative");
+    cr_assert_lt(news, 0, "context stays negative");
+    cr_assert_lt(offer + news, thr, "闇バイト with 逮捕 must stay unflagged");
+    cr_assert_lt(noise, thr, "今日 alone is a negative");
+    cr_assert_gt(noise, 0, "a positive term stays positive");
+    free(out);
+    result_free(&r);
+}
+
+Test(tune, written_lexicon_reloads_and_scores_as_reported)
+{
+    write_fixtures();
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 3 posts.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    char want[256], got[256];
+    figures(r.out, "training:", want, sizeof want);
+    result e = sh("\"$YAMISCAN\" eval -l out.tsv posts.jsonl");
+    cr_assert_eq(e.status, 0, "%s", e.err);
+    figures(e.out, "\nprecision ", got, sizeof got);
+    cr_assert_str_eq(got, want, "eval of the written lexicon: %s; tune said: %s", got, want);
+    /* The header records the exact command (in the order given) and the
+     * pooled CV figures. */
+    char *out = read_file(in_dir("out.tsv"), NULL);
+    const char *cmd = "# fitted by: yamiscan tune -l lex.tsv --folds 3 posts.jsonl -o out.tsv; "
+                      "@window ";
+    cr_assert(strncmp(out, cmd, strlen(cmd)) == 0, "header: %.200s", out);
+    figures(r.out, "  pooled:", want, sizeof want);
+    char *nl = strchr(out, '\n');
+    *nl = 0;
+    cr_assert(strstr(out, "-fold CV (seed 1): precision "), "%s", out);
+    /* the pooled figures, in the header's words */
+    double p, rc, f;
+    cr_assert_eq(sscanf(want, "precision %lf  recall %lf  F1 %lf", &p, &rc, &f), 3);
+    char hdr[128];
+    snprintf(hdr, sizeof hdr, "precision %.3f recall %.3f F1 %.3f", p, rc, f);
+    cr_assert(strstr(out, hdr), "header '%s' lacks '%s'", out, hdr);
+    free(out);
+    result_free(&e);
+    /* Tuning the written file again replaces the header line, not stacks it. */
+    result r2 = sh("\"$YAMISCAN\" tune -l out.tsv --folds 3 posts.jsonl -o out2.tsv");
+    cr_assert_eq(r2.status, 0, "%s", r2.err);
+    char *out2 = read_file(in_dir("out2.tsv"), NULL);
+    cr_assert_eq(count_str(out2, "# fitted by: yamiscan tune"), 1, "%s", out2);
+    free(out2);
+    result_free(&r2);
+    result_free(&r);
+}
+
+/* Masks the number in tab-separated field `field` of a line. */
+static void mask_field(char *line, int field)
+{
+    char *f = line;
+    for (int i = 0; i < field; i++)
+        f = strchr(f, '\t') + 1;
+    char *e = f;
+    while (*e == '-' || (*e >= '0' && *e <= '9'))
+        e++;
+    *f = '#';
+    memmove(f + 1, e, strlen(e) + 1);
+}
+
+/* Splits s into lines with their ends kept; returns the count. */
+static size_t split_lines(char *s, char **lines, size_t max)
+{
+    size_t n = 0;
+    while (*s && n < max) {
+        lines[n++] = s;
+        char *nl = strchr(s, '\n');
+        if (!nl)
+            break;
+        s = nl + 1;
+    }
+    return n;
+}
+
+Test(tune, everything_but_the_weights_is_kept_byte_for_byte)
+{
+    write_fixtures();
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 --window 10 posts.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    char *out = read_file(in_dir("out.tsv"), NULL), in[sizeof lexicon];
+    memcpy(in, lexicon, sizeof lexicon);
+    /* Lines are compared with their ends ("\n", "\r\n", none). */
+    char *ol[64], *il[64];
+    size_t no = split_lines(out, ol, 64), ni = split_lines(in, il, 64);
+    cr_assert(strncmp(ol[0], "# fitted by: yamiscan tune ", 27) == 0, "%s", ol[0]);
+    /* The added directives: right after @threshold, in the file's order. */
+    cr_assert(strncmp(ol[4], "@window\t10\n", 11) == 0, "%.40s", ol[4]);
+    cr_assert(strncmp(ol[5], "@rule\tquoted\t", 13) == 0, "%.40s", ol[5]);
+    cr_assert(strncmp(ol[6], "@rule\tquestion\t", 15) == 0, "%.40s", ol[6]);
+    cr_assert_eq(no, ni + 4, "%zu lines written for %zu", no, ni);
+    for (size_t i = 0; i < ni; i++) {
+        size_t o = i <= 2 ? i + 1 : i + 4; /* the header; 3 lines after @threshold (line 3) */
+        size_t li = (i + 1 < ni ? (size_t)(il[i + 1] - il[i]) : strlen(il[i]));
+        size_t lo = (o + 1 < no ? (size_t)(ol[o + 1] - ol[o]) : strlen(ol[o]));
+        char a[512], b[512];
+        cr_assert_lt(li, sizeof a);
+        cr_assert_lt(lo, sizeof b);
+        memcpy(a, il[i], li), a[li] = 0;
+        memcpy(b, ol[o], lo), b[lo] = 0;
+        int field = !strncmp(a, "@threshold\t", 11) ? 1
+                    : a[0] == '#' || a[0] == ' ' || a[0] == '\n' || !strncmp(a, "@category", 9)
+                        ? -1
+                        : 2; /* patterns and @combo */
+        if (field >= 0) {
+            if (field == 2 && strncmp(a, "@combo", 6) != 0)
+                cr_assert_eq(strtol(strchr(strchr(a, '\t') + 1, '\t') + 1, NULL, 10) > 0,
+                             strtol(strchr(strchr(b, '\t') + 1, '\t') + 1, NULL, 10) > 0,
+                             "sign changed: %s -> %s", a, b);
+            mask_field(a, field);
+            mask_field(b, field);
+        }
+        cr_assert_str_eq(b, a, "line %zu changed beyond its weight", i + 1);
+    }
+    /* The last line had no newline, and still has none; CRLF kept. */
+    cr_assert_null(strchr(ol[no - 1], '\n'));
+    cr_assert(strstr(out, "\tnews\r\n") && strstr(out, "\t高収入\r\n"));
+    free(out);
+    result_free(&r);
+}
+
+Test(tune, same_seed_same_figures)
+{
+    write_fixtures();
+    result a = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 3 --seed 7 posts.jsonl");
+    result b = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 3 --seed 7 posts.jsonl");
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_str_eq(a.out, b.out);
+    cr_assert(strstr(a.out, "seed 7"));
+    result_free(&a);
+    result_free(&b);
+}
+
+Test(tune, a_bad_label_line_is_an_error_with_its_place)
+{
+    write_fixtures();
+    const char bad[] = "{\"id\":1,\"label\":1,\"text\":\"闇バイト\"}\n"
+                       "\n"
+                       "{\"id\":2,\"label\":2,\"text\":\"今日\"}\n";
+    write_file(in_dir("bad.jsonl"), bad, strlen(bad));
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv bad.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad.jsonl:3: \"label\" must be 1 or 0"), "%s", r.err);
+    cr_assert_neq(access(in_dir("out.tsv"), F_OK), 0, "nothing may be written");
+    result_free(&r);
+
+    const char broken[] = "{\"id\":1,\"label\":1,\"text\":\"闇バイト\"}\n{\"id\":2,\"label\":\n";
+    write_file(in_dir("broken.jsonl"), broken, strlen(broken));
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv broken.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "broken.jsonl:2: "), "%s", r.err);
+    result_free(&r);
+
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 7 posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "6 positive and 6 negative posts"), "%s", r.err);
+    result_free(&r);
+}
+
+Test(tune, usage_errors_and_refused_outputs)
+{
+    write_fixtures();
+    write_file(in_dir("lex2.tsv"), "", 0);
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv -l lex2.tsv -o out.tsv posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "-o writes one lexicon file, and 2 -l files were given"), "%s", r.err);
+    result_free(&r);
+
+    /* Only regular files are replaced: not a link (its target is kept)… */
+    cr_assert_eq(symlink("lex.tsv", in_dir("link.tsv")), 0);
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 posts.jsonl -o link.tsv");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "link.tsv: not a regular file"), "%s", r.err);
+    char *kept = read_file(in_dir("lex.tsv"), NULL);
+    cr_assert_str_eq(kept, lexicon);
+    free(kept);
+    result_free(&r);
+    /* …nor a directory; and no temporary file is left behind. */
+    cr_assert_eq(mkdir(in_dir("d.tsv"), 0755), 0);
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 posts.jsonl -o d.tsv");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "d.tsv: not a regular file"), "%s", r.err);
+    result_free(&r);
+    r = sh("ls -a | grep -c tune- || true");
+    cr_assert_str_eq(r.out, "0\n");
+    result_free(&r);
+
+    r = sh("\"$YAMISCAN\" tune -e 闇バイト posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "-f/-e terms"), "%s", r.err);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 1 posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad --folds '1'"), "%s", r.err);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv");
+    cr_assert_eq(r.status, 2);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" tune -l missing.tsv posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "missing.tsv"), "%s", r.err);
+    result_free(&r);
+}
+
+Test(tune, help_documents_it)
+{
+    result r = sh("\"$YAMISCAN\" help tune");
+    cr_assert_eq(r.status, 0);
+    const char *opts[] = {"--lexicon", "--output", "--folds", "--seed", "--window", "--l2",
+                          "--engine", "Exit status", "cross-validation"};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        cr_assert(strstr(r.out, opts[i]), "help tune lacks %s", opts[i]);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" help");
+    cr_assert(strstr(r.out, "  tune "), "%s", r.out);
+    result_free(&r);
+}
