@@ -137,8 +137,8 @@ int cmd_explain(int argc, char **argv)
             if (ys_scorer_combo(scorer, k))
                 printf("  %-22s %+5d  @combo\n", both, bonus);
             else
-                printf("  %-22s %+5d  @combo not counted: no hits within @window %d characters\n",
-                       both, 0, ys_db_window(db));
+                printf("  %-22s %+5d  @combo not counted: no hits within %d characters\n",
+                       both, 0, ys_db_combo_window(db, k));
         }
     }
     for (unsigned r = 0; r < YS_RULES; r++)

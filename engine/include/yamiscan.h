@@ -212,6 +212,9 @@ unsigned ys_db_pattern_category(const ys_db *db, unsigned index);
 /* The lexicon's @combo lines: categories a and b together add `bonus`. */
 size_t ys_db_combo_count(const ys_db *db);
 void ys_db_combo(const ys_db *db, size_t i, unsigned *a, unsigned *b, int *bonus);
+/* The window combo i needs (its own `@combo A+B BONUS WINDOW`, else the
+ * lexicon's @window): hits at most that many characters apart; 0: anywhere. */
+int ys_db_combo_window(const ys_db *db, size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Source: a byte stream from a file or stdin, zstd decoded transparently   */

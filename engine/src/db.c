@@ -6,7 +6,7 @@
  *   u32 patterns, then each: u32 category, i32 weight, u32 is_regex,
  *       u32 exact, u32 line, u32 col, and four strings (id, expression,
  *       file, reading) as u32 length + bytes
- *   u32 combos, then each: u32 category, u32 category, i32 bonus
+ *   u32 combos, then each: u32 category, u32 category, i32 bonus, i32 window
  *   i32 threshold, i32 window, u32 rules, then each: i32 weight
  *   u32 literal spellings, then each: u32 pattern index, u32 length
  *   u64 length + the engine's image of the literals (length 0: none)
@@ -292,7 +292,8 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
     for (size_t i = 0; i < n && rc == YS_OK; i++)
         rc = ys_table_add(&db->t, &lt->pat[i], lt->cat_of[i]);
     for (size_t i = 0; i < lt->ncombos && rc == YS_OK; i++)
-        rc = ys_table_add_combo(&db->t, lt->combos[i].a, lt->combos[i].b, lt->combos[i].bonus);
+        rc = ys_table_add_combo(&db->t, lt->combos[i].a, lt->combos[i].b, lt->combos[i].bonus,
+                                lt->combos[i].window);
     db->t.threshold = lt->threshold;
     db->t.window = lt->window;
     memcpy(db->t.rule_weight, lt->rule_weight, sizeof db->t.rule_weight);
@@ -353,6 +354,11 @@ int ys_db_rule_weight(const ys_db *db, unsigned rule)
     return rule < YS_RULES ? db->t.rule_weight[rule] : 0;
 }
 int ys_db_window(const ys_db *db) { return db->t.window; }
+int ys_db_combo_window(const ys_db *db, size_t i)
+{
+    return i >= db->t.ncombos ? 0 : db->t.combos[i].window >= 0 ? db->t.combos[i].window
+                                                                : db->t.window;
+}
 size_t ys_db_generated(const ys_db *db, unsigned gen)
 {
     return gen < YS_GENERATORS ? db->generated[gen] : 0;
@@ -445,6 +451,7 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_u32(&w, db->t.combos[i].a);
         put_u32(&w, db->t.combos[i].b);
         put_u32(&w, (uint32_t)db->t.combos[i].bonus);
+        put_u32(&w, (uint32_t)db->t.combos[i].window);
     }
     put_u32(&w, (uint32_t)db->t.threshold);
     put_u32(&w, (uint32_t)db->t.window);
@@ -568,9 +575,10 @@ static int parse_table(reader *r, ys_table *t)
     if (get_u32(r, &ncombos) || ncombos > 1u << 20)
         return -1;
     for (uint32_t i = 0; i < ncombos; i++) {
-        uint32_t a, b, bonus;
-        if (get_u32(r, &a) || get_u32(r, &b) || get_u32(r, &bonus) || a >= ncats ||
-            b >= ncats || ys_table_add_combo(t, a, b, (int32_t)bonus) != YS_OK)
+        uint32_t a, b, bonus, window;
+        if (get_u32(r, &a) || get_u32(r, &b) || get_u32(r, &bonus) || get_u32(r, &window) ||
+            a >= ncats || b >= ncats || (int32_t)window < -1 || (int32_t)window > 1000 ||
+            ys_table_add_combo(t, a, b, (int32_t)bonus, (int32_t)window) != YS_OK)
             return -1;
     }
     uint32_t window, nrules;

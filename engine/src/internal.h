@@ -45,6 +45,7 @@ size_t ys_utf8_chars(const char *s, size_t len);
 typedef struct ys_combo {
     unsigned a, b;
     int bonus;
+    int window; /* hits at most this many characters apart; -1: @window */
 } ys_combo;
 
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
@@ -66,9 +67,9 @@ typedef struct ys_table {
 /* Bumped whenever folding or spelling generation changes what a lexicon
  * compiles to; part of the lexicon hash, so that cached databases compiled
  * by older rules are not reused. */
-#define YS_SPELLING_RULES "spelling-rules 6"
+#define YS_SPELLING_RULES "spelling-rules 7"
 
-int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus);
+int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int window);
 
 int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *idx);
 int ys_table_find_category(const ys_table *t, const char *name, size_t len);

@@ -256,14 +256,16 @@ static int parse_weight(const char *s, size_t len, int *w)
     return 0;
 }
 
-/* @combo CAT+CAT BONUS: both categories hit (with a positive contribution)
- * add BONUS to a post's score. */
+/* @combo CAT+CAT BONUS [WINDOW]: both categories hit (with a positive
+ * contribution; within WINDOW characters when given, else @window's) add
+ * BONUS to a post's score. */
 static int parse_combo(ys_lexicon *lex, const lines *it, const char *line, const char **f,
                        const size_t *fl, int n, ys_error *err)
 {
-    const char *plus = n == 3 ? memchr(f[1], '+', fl[1]) : NULL;
+    const char *plus = n == 3 || n == 4 ? memchr(f[1], '+', fl[1]) : NULL;
     if (!plus)
-        return lex_error(err, it, line, line, "@combo takes CATEGORY+CATEGORY and a bonus");
+        return lex_error(err, it, line, line,
+                         "@combo takes CATEGORY+CATEGORY, a bonus and an optional window");
     int a = ys_table_find_category(&lex->t, f[1], (size_t)(plus - f[1]));
     int b = ys_table_find_category(&lex->t, plus + 1, (size_t)(f[1] + fl[1] - plus - 1));
     if (a < 0 || b < 0 || a == b)
@@ -274,7 +276,12 @@ static int parse_combo(ys_lexicon *lex, const lines *it, const char *line, const
         return lex_error(err, it, line, f[2],
                          "bad bonus '%.*s': expected an integer from -1000 to 1000",
                          (int)fl[2], f[2]);
-    if (ys_table_add_combo(&lex->t, (unsigned)a, (unsigned)b, bonus) != YS_OK)
+    int window = -1;
+    if (n == 4 && (parse_weight(f[3], fl[3], &window) != 0 || window < 0))
+        return lex_error(err, it, line, f[3],
+                         "bad window '%.*s': expected a number of characters from 0 to 1000",
+                         (int)fl[3], f[3]);
+    if (ys_table_add_combo(&lex->t, (unsigned)a, (unsigned)b, bonus, window) != YS_OK)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     return YS_OK;
 }

@@ -52,7 +52,8 @@ static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
         while (j < nhits && hits[j].post == hits[i].post)
             j++;
         ys_verdict v;
-        ys_score_post(scorer, hits + i, j - i, &v);
+        const ys_batch_entry *pr = &b->posts[hits[i].post];
+        ys_score_text(scorer, b->text + pr->off, pr->len, hits + i, j - i, &v);
         for (size_t k = i; k < j; k++)
             t->cat_hits[db->t.cat_of[hits[k].pattern]]++;
         if (v.flagged) {
@@ -576,6 +577,8 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
                          ys_error *err)
 {
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
+    if (opt->frame.max_post > batch) /* a post of any allowed size fits an empty batch */
+        batch = opt->frame.max_post;
     run r = {db, opt, c, err, NULL, NULL, 0, sc, NULL, {0}, NULL};
     ys_feed feed = {&r};
     int rc = YS_ENOMEM;

@@ -304,8 +304,9 @@ void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hit
         const ys_combo *c = &t->combos[k];
         if (s->cat_seen[c->a] == s->gen && s->cat_seen[c->b] == s->gen &&
             s->contrib[c->a] > 0 && s->contrib[c->b] > 0 &&
-            (t->window == 0 || !use_text ||
-             near(s, text, hits, n, c->a, c->b, (size_t)t->window))) {
+            ((c->window >= 0 ? c->window : t->window) == 0 || !use_text ||
+             near(s, text, hits, n, c->a, c->b,
+                  (size_t)(c->window >= 0 ? c->window : t->window)))) {
             s->combo_on[k] = 1;
             score += c->bonus;
         }

@@ -95,13 +95,13 @@ void ys_table_free(ys_table *t)
     t->threshold = YS_NO_THRESHOLD;
 }
 
-int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus)
+int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int window)
 {
     ys_combo *c = realloc(t->combos, (t->ncombos + 1) * sizeof *c);
     if (!c)
         return YS_ENOMEM;
     t->combos = c;
-    c[t->ncombos++] = (ys_combo){a, b, bonus};
+    c[t->ncombos++] = (ys_combo){a, b, bonus, window};
     return YS_OK;
 }
 
@@ -125,8 +125,8 @@ uint64_t ys_table_hash(const ys_table *t)
     }
     for (size_t i = 0; i < t->ncombos; i++) {
         char num[48];
-        int k = snprintf(num, sizeof num, "combo %u %u %d", t->combos[i].a, t->combos[i].b,
-                         t->combos[i].bonus);
+        int k = snprintf(num, sizeof num, "combo %u %u %d %d", t->combos[i].a, t->combos[i].b,
+                         t->combos[i].bonus, t->combos[i].window);
         h = ys_fnv1a(h, num, (size_t)k + 1);
     }
     char num[64];

@@ -10,7 +10,9 @@
  *              ほわいと案件) and all-hiragana spellings in katakana;
  *   mixed      every mix of scripts, part by part, when the reading can be
  *              aligned with the term's kanji and kana parts (受け子 → 受けこ,
- *              うけ子, ウケ子; 闇バイト → やみバイト, ヤミばいと);
+ *              うけ子, ウケ子; 闇バイト → やみバイト, ヤミばいと), with a
+ *              particle の/を between parts written or not (口座を売 →
+ *              こうざ売);
  *   romaji     the reading in Latin letters, Hepburn and Kunrei (shi/si,
  *              chi/ti, tsu/tu, fu/hu, ji/zi, sha/sya), long vowels written or
  *              not (kougaku, kogaku), joined, or with spaces or hyphens
@@ -252,8 +254,16 @@ static size_t split_runs(const char *s, size_t len, run *runs)
     return n;
 }
 
+/* A particle の or を between two other parts: a mix may leave it out. */
+static int is_particle(const char *expr, const run *runs, size_t nruns, size_t i)
+{
+    return i > 0 && i + 1 < nruns && runs[i].script == HIRA && runs[i].len == 3 &&
+           (memcmp(expr + runs[i].off, "の", 3) == 0 || memcmp(expr + runs[i].off, "を", 3) == 0);
+}
+
 /* Every mix of scripts: each kanji run as kanji, hiragana or katakana
- * reading, each kana run in either kana script (at most 81 mixes). */
+ * reading, each kana run in either kana script, a particle written or left
+ * out (at most 81 mixes). */
 static void mixed(list *v, const char *expr, const run *runs, size_t nruns, const char *rd)
 {
     size_t choices = 1;
@@ -273,6 +283,11 @@ static void mixed(list *v, const char *expr, const run *runs, size_t nruns, cons
             if (r->script == KANJI && pick == 0) {
                 memcpy(out + n, expr + r->off, r->len);
                 n += r->len;
+            } else if (is_particle(expr, runs, nruns, i)) {
+                if (pick == 0) {
+                    memcpy(out + n, expr + r->off, r->len);
+                    n += r->len;
+                }
             } else {
                 int kata = r->script == KANJI ? pick == 2 : pick == (r->script == HIRA);
                 convert_kana(rd + r->roff, r->rlen, kata, out + n);
