@@ -179,16 +179,18 @@ static uint32_t decode_at(const unsigned char *s, size_t len, size_t i, size_t *
     return cp;
 }
 
-/* "quoted": every positive hit starts inside quotation marks or on a line
- * quoted with > (as replies and reports quote an ad). One pass over the
- * text up to the last positive hit, with the depth of 「」『』“”〝〟 and the
- * parity of "…". */
+/* "quoted": at least two thirds of the positive hits start inside
+ * quotation marks or on a line quoted with > (as replies and reports quote
+ * an ad, then comment on it in the same words). One pass over the text up
+ * to the last positive hit, with the depth of 「」『』“”〝〟 and the parity
+ * of "…". */
 static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
                       size_t n)
 {
     const unsigned char *u = (const unsigned char *)text;
     const ys_pattern *pat = s->db->t.pat;
-    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1, any = 0;
+    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1;
+    size_t inside = 0, all = 0;
     size_t i = 0;
     for (size_t k = 0; k < n; k++) {
         if (s->ignored[k] || pat[h[k].pattern].weight <= 0)
@@ -214,11 +216,10 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
                 ascii ^= 1;
             i += w;
         }
-        if (!(depth > 0 || ascii || line_quoted))
-            return 0;
-        any = 1;
+        inside += depth > 0 || ascii || line_quoted;
+        all++;
     }
-    return any;
+    return all > 0 && 3 * inside >= 2 * all;
 }
 
 /* "question": the sentence of every positive hit ends with ? or ？. */
