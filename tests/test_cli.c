@@ -103,7 +103,8 @@ Test(cli, error_in_one_file_still_scans_the_others)
     run_result r = sh("\"$YAMISCAN\" scan -c /nonexistent %s", posts_file());
     cr_assert_eq(r.status, 2);
     char want[1024];
-    snprintf(want, sizeof want, "%s:2\n", posts_file());
+    /* the bundled lexicon flags the ad, not the bare word 闇バイト */
+    snprintf(want, sizeof want, "%s:1\n", posts_file());
     cr_assert_str_eq(r.out, want);
     run_free(&r);
 }
@@ -305,7 +306,8 @@ Test(cli, malformed_lines_are_reported_once_and_counted)
 {
     need_hyperscan();
     const char *p = tmp_path("mixed.jsonl");
-    const char *in = "{\"text\":\"闇バイト\"}\n{broken\n{also broken\n{\"text\":\"ok\"}\n";
+    const char *in = "{\"text\":\"闇バイト募集、日給5万、詳細はテレグラムで\"}\n{broken\n{also broken\n"
+                     "{\"text\":\"ok\"}\n";
     write_file(p, in, strlen(in));
     run_result r = sh("\"$YAMISCAN\" scan --stats %s", p);
     cr_assert_eq(r.status, 0);
@@ -346,9 +348,9 @@ Test(cli, max_post_bytes_above_the_batch_size)
     need_hyperscan();
     const char *p = tmp_path("long.txt");
     size_t n = 3 << 20;
-    char *line = malloc(n + 32);
+    char *line = malloc(n + 128);
     memset(line, 'a', n);
-    strcpy(line + n, "闇バイト\nok\n");
+    strcpy(line + n, "闇バイト募集、日給5万、詳細はテレグラムで\nok\n");
     write_file(p, line, strlen(line));
     free(line);
     run_result r = sh("\"$YAMISCAN\" scan -c --input-format lines %s", p);

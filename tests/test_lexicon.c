@@ -107,7 +107,10 @@ Test(lexicon, readings_combos_and_threshold)
     expect_error("x\tdefault\t1\tre\ta\tか\n", "t.tsv:1:18: only 'lit' patterns take a reading");
     expect_error("@combo\tdefault+nope\t3\n",
                  "t.tsv:1:16: @combo needs two different declared categories");
-    expect_error("@combo\tdefault\t3\n", "t.tsv:1:1: @combo takes CATEGORY+CATEGORY and a bonus");
+    expect_error("@combo\tdefault\t3\n",
+                 "t.tsv:1:1: @combo takes CATEGORY+CATEGORY, a bonus and an optional window");
+    expect_error("@category\tpay\tp\n@combo\tdefault+pay\t3\t-2\n",
+                 "t.tsv:2:22: bad window '-2': expected a number of characters from 0 to 1000");
     expect_error("@threshold\tlots\n", "t.tsv:1:12: @threshold takes an integer from -1000 to 1000");
     ys_error err;
     ys_lexicon *a = ys_lexicon_new(), *b = ys_lexicon_new();

@@ -552,6 +552,7 @@ static int check_unmatchable(lint *L, sink *k, uint32_t i)
         return emit(k, &w, "pattern '%s': '%.*s' folds to nothing (folding drops every "
                     "character of it): it can never match", p->id, (int)p->expr_len, p->expr);
     }
+    int written_failed = 0;
     for (size_t j = L->first[i]; j < L->first[i + 1]; j++) {
         const spelling *sp = &L->sp[j];
         const char *s = L->arena + sp->off;
@@ -582,6 +583,10 @@ static int check_unmatchable(lint *L, sink *k, uint32_t i)
             return rc;
         if (japanese)
             continue;
+        /* the term as written failing says it for the spellings made from it */
+        if (sp->generated && written_failed)
+            continue;
+        written_failed |= !sp->generated;
         ys_lint_warning w = {.kind = anywhere ? YS_LINT_NOT_IN_JAPANESE : YS_LINT_NEVER_MATCHES,
                              .pattern = p, .spelling = s, .spelling_len = sp->len,
                              .generated = sp->generated};
