@@ -48,6 +48,7 @@ typedef struct {
     unsigned char assigned[MAX_PARTS], at_end[MAX_PARTS];
     int nassigned;
     uint64_t messages, bytes, bad, produced, delivery_failed;
+    ys_counters *counters;     /* over-long messages are counted here */
     char *text;                /* JSON text decoded here */
     size_t text_cap;
     FILE *mem;                 /* --kafka-out-topic: the written output */
@@ -153,8 +154,9 @@ static int produce_written(kafka *k)
         ys_error e;
         (void)ys_json_extract(line, len, no_field, 1, "id", scratch, sizeof scratch, &tl, &id,
                               &idl, &e);
+        rd_kafka_resp_err_t r;
         for (;;) {
-            rd_kafka_resp_err_t r = rd_kafka_producev(
+            r = rd_kafka_producev(
                 k->prod, RD_KAFKA_V_TOPIC(k->ko->out_topic), RD_KAFKA_V_VALUE(line, len),
                 RD_KAFKA_V_KEY(id, id ? idl : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
@@ -162,12 +164,27 @@ static int produce_written(kafka *k)
                 break;
             rd_kafka_poll(k->prod, POLL_MS);
         }
+        if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            /* Not produced (a verdict over message.max.bytes, say): the run
+             * stops here, and neither this post's offset nor any later one
+             * is committed, so a restart scans it again. */
+            fail(&k->err, YS_EIO,
+                 "kafka: a flagged post (id %.*s, %zu bytes of verdict) cannot be produced to "
+                 "%s: %s; its input offset and later ones are not committed (a larger "
+                 "--kafka-conf message.max.bytes=N lets it through)",
+                 id ? (int)(idl < 64 ? idl : 64) : 4, id ? id : "null", len, k->ko->out_topic,
+                 rd_kafka_err2str(r));
+            k->failed = 1;
+            break;
+        }
         line += len + 1;
     }
     rewind(k->mem);
     k->memlen = 0;
     uint64_t failed = k->delivery_failed;
     rd_kafka_resp_err_t r = rd_kafka_flush(k->prod, 60 * 1000);
+    if (k->failed)
+        return -1; /* the produce error above */
     if (r != RD_KAFKA_RESP_ERR_NO_ERROR || k->delivery_failed != failed) {
         snprintf(k->err.message, sizeof k->err.message,
                  "kafka: flagged posts not acknowledged by the brokers of %s (%s); their "
@@ -285,10 +302,20 @@ static int add(kafka *k, ys_batch *b, const rd_kafka_message_t *m)
     const char *text = v, *id = m->key;
     size_t tl = len, idl = m->key ? m->key_len : 0;
     const ys_frame_options *fo = &k->po->frame;
-    size_t s = 0;
+    size_t max = fo->max_post ? fo->max_post : (1u << 20), s = 0;
     while (s < len && (v[s] == ' ' || v[s] == '\t'))
         s++;
     int json = fo->format == YS_INPUT_JSONL || (fo->format == YS_INPUT_AUTO && s < len && v[s] == '{');
+    if (len > max) { /* as a file's over-long line: JSON skipped, text cut */
+        if (k->counters->problems[YS_PROBLEM_TOO_LONG]++ == 0)
+            fprintf(stderr, "%s: kafka: %s [%d] offset %lld: message of %zu bytes is longer than "
+                    "--max-post-bytes (%zu): %s (further over-long messages are only counted)\n",
+                    prog, k->ko->topic, (int)m->partition, (long long)m->offset, len, max,
+                    json ? "skipped" : "only its start is scanned");
+        if (json)
+            return YS_OK; /* counted, acknowledged with its batch */
+        len = tl = max;
+    }
     if (json) {
         static const char *const dflt[] = {"text"};
         if (k->text_cap < len + 16) {
@@ -385,14 +412,8 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
             rc = YS_OK;
             break;
         }
-        if (rc == YS_EINVAL) { /* longer than a whole batch: its start */
-            rd_kafka_message_t cut = *msg;
-            cut.len = ys_batch_capacity(b) / 2;
-            fprintf(stderr, "%s: kafka: %s [%d] offset %lld: message longer than a batch: only "
-                    "its start is scanned\n", prog, k->ko->topic, (int)msg->partition,
-                    (long long)msg->offset);
-            rc = add(k, b, &cut);
-        }
+        /* An empty batch holds --max-post-bytes (ys_pipeline_run_feed), and
+         * add() refuses longer messages: YS_EINVAL cannot come back here. */
         if (ys_batch_count(b) == 1)
             first = now();
         if (k->messages == 0)
@@ -502,7 +523,7 @@ static long long lag(kafka *k)
 int kafka_scan(const ys_db *db, ys_scanner *sc, ys_pipeline_options *po,
                const kafka_options *ko, ys_counters *c, ys_error *err)
 {
-    kafka k = {.ko = ko, .po = po, .start = now(), .first_unwritten = 1};
+    kafka k = {.ko = ko, .po = po, .start = now(), .first_unwritten = 1, .counters = c};
     char errstr[512];
     rd_kafka_conf_t *conf = make_conf(&k, ko->group, err);
     if (!conf)
