@@ -446,18 +446,49 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
     return rc;
 }
 
+/* librdkafka's log lines, as its default logger prints them, less the
+ * warnings that a --kafka-conf setting meant for the other client (the
+ * consumer's session.timeout.ms on the producer) is ignored: --kafka-conf
+ * goes to both. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (!strcmp(fac, "CONFWARN") && strstr(buf, " property and will be ignored by this "))
+        return;
+    fprintf(stderr, "%%%d|%s|%s\n", level, fac, buf);
+}
+
+/* Settings the at-least-once guarantee rests on, which --kafka-conf may not
+ * change: offsets are stored by yamiscan once output is written
+ * (enable.auto.offset.store), and the output topic's brokers must all have
+ * a flagged post before its offset is committed (acks). */
+static const char *unsafe_setting(const char *key, const char *value)
+{
+    if (!strcmp(key, "enable.auto.offset.store"))
+        return "offsets are stored by yamiscan once their verdicts are written";
+    if ((!strcmp(key, "acks") || !strcmp(key, "request.required.acks")) &&
+        strcmp(value, "all") && strcmp(value, "-1"))
+        return "--kafka-out-topic needs every in-sync replica's acknowledgement (acks=all)";
+    if (!strcmp(key, "enable.idempotence") && strcmp(value, "true"))
+        return "--kafka-out-topic produces with enable.idempotence=true (acks=all, no "
+               "reordering on retries)";
+    return NULL;
+}
+
 static rd_kafka_conf_t *make_conf(kafka *k, const char *group, ys_error *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[512];
     const char *set[][2] = {
         {"bootstrap.servers", k->ko->brokers},
+        /* the consumer's own settings (group NULL: the producer) */
         {"group.id", group},
-        {"enable.auto.offset.store", "false"}, /* stored after output: on_written */
-        {"enable.auto.commit", "true"},
-        {"auto.offset.reset", "earliest"},
-        {"enable.partition.eof", "true"},
+        {"enable.auto.offset.store", group ? "false" : NULL}, /* stored after output */
+        {"enable.auto.commit", group ? "true" : NULL},
+        {"auto.offset.reset", group ? "earliest" : NULL},
+        {"enable.partition.eof", group ? "true" : NULL},
     };
+    rd_kafka_conf_set_log_cb(conf, on_log);
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         if (set[i][1] && rd_kafka_conf_set(conf, set[i][0], set[i][1], why, sizeof why)) {
             fail(err, YS_EINVAL, "kafka: %s: %s", set[i][0], why);
@@ -468,6 +499,13 @@ static rd_kafka_conf_t *make_conf(kafka *k, const char *group, ys_error *err)
         char key[256];
         const char *eq = strchr(k->ko->conf[i], '=');
         snprintf(key, sizeof key, "%.*s", (int)(eq - k->ko->conf[i]), k->ko->conf[i]);
+        const char *unsafe = unsafe_setting(key, eq + 1);
+        if (unsafe) {
+            fail(err, YS_EINVAL, "kafka: --kafka-conf %s is refused: %s (at-least-once "
+                 "delivery, README \"Scaling out\")", k->ko->conf[i], unsafe);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
         if (rd_kafka_conf_set(conf, key, eq + 1, why, sizeof why)) {
             fail(err, YS_EINVAL, "kafka: --kafka-conf %s: %s", k->ko->conf[i], why);
             rd_kafka_conf_destroy(conf);
