@@ -36,6 +36,7 @@
 #define GRID_N 5
 static const int window_grid[GRID_N] = {0, 10, 20, 40, 80};
 #define TARGET_THRESHOLD 15.0
+#define TUNE_PASSES 2 /* fits, the second from the first one's hits (see fit) */
 #define TUNE_HEADER "# fitted by: yamiscan tune" /* how the line tune writes first begins */
 
 const char usage_tune[] =
@@ -215,6 +216,8 @@ typedef struct {
     double *x;          /* npost × d features */
     double *s0;         /* the post's score with the lexicon's own weights */
     signed char *fixed; /* -1: up to the score; 0: never flagged; 1: always */
+    int *strong;        /* per category: its weight largest in absolute value */
+    int *bonus;         /* per combo: its bonus */
 } features;
 
 /* A fitted lexicon in integers (what is written). */
@@ -429,13 +432,33 @@ static long scaled_weight(double mult, long w)
     return r;
 }
 
+/* The text of file i: src[i] (a rewritten lexicon), or as read (src NULL). */
+static const char *src_data(const tuner *t, const buf *src, int i, size_t *len)
+{
+    if (src) {
+        *len = src[i].n;
+        return src[i].p ? src[i].p : "";
+    }
+    *len = t->files[i].len;
+    return t->files[i].data;
+}
+
+static void free_texts(const tuner *t, buf *b)
+{
+    for (int i = 0; b && i < t->nfiles; i++)
+        free(b[i].p);
+    free(b);
+}
+
 /* Which of @threshold, @window and each @rule some file has. */
-static void directives_present(const tuner *t, int *thr, int *win, int rule[YS_RULES])
+static void directives_present(const tuner *t, const buf *src, int *thr, int *win,
+                               int rule[YS_RULES])
 {
     *thr = *win = 0;
     memset(rule, 0, YS_RULES * sizeof *rule);
     for (int i = 0; i < t->nfiles; i++) {
-        const char *p = t->files[i].data, *end = p + t->files[i].len;
+        size_t len;
+        const char *p = src_data(t, src, i, &len), *end = p + len;
         tsv_line l;
         for (; p < end; p = l.next) {
             next_tsv_line(p, end, &l);
@@ -461,18 +484,21 @@ static void put_missing(buf *out, const imodel *m, int thr, int win, const int r
             putf(out, "@rule\t%s\t%d%s", ys_rule_name(r), m->rule[r], eol);
 }
 
-/* File `fi` with the weights of m. The directives no file has are added to
- * the first file: after its last @threshold line, or before its first line
- * that is not blank or a comment. *combo counts the @combo lines so far. */
-static int rewrite(const tuner *t, int fi, const imodel *m, size_t *combo, int drop_header,
+/* File `fi` of src with the weights of m (each weight w: round(m->mult * w)).
+ * The directives no file has are added to the first file: after its last
+ * @threshold line, or before its first line that is not blank or a comment.
+ * A first line an earlier tune wrote is left out. *combo counts the @combo
+ * lines so far. */
+static int rewrite(const tuner *t, const buf *src, int fi, const imodel *m, size_t *combo,
                    buf *out)
 {
     int thr, win, rule[YS_RULES];
-    directives_present(t, &thr, &win, rule);
+    directives_present(t, src, &thr, &win, rule);
     int missing = !thr || !win;
     for (unsigned r = 0; r < YS_RULES; r++)
         missing |= !rule[r];
-    const char *begin = t->files[fi].data, *p = begin, *end = p + t->files[fi].len;
+    size_t len;
+    const char *begin = src_data(t, src, fi, &len), *p = begin, *end = p + len;
     /* Where the missing directives go: after the last @threshold line, else
      * before the first content line, else at the end. */
     const char *insert_after = NULL, *insert_before = NULL;
@@ -491,7 +517,7 @@ static int rewrite(const tuner *t, int fi, const imodel *m, size_t *combo, int d
     int inserted = !(fi == 0 && missing);
     for (; p < end; p = l.next) {
         next_tsv_line(p, end, &l);
-        if (drop_header && p == begin && l.len >= strlen(TUNE_HEADER) &&
+        if (fi == 0 && p == begin && l.len >= strlen(TUNE_HEADER) &&
             memcmp(p, TUNE_HEADER, strlen(TUNE_HEADER)) == 0)
             continue; /* an earlier tune's line: the new one replaces it */
         if (!inserted && p == insert_before) {
@@ -535,36 +561,41 @@ static int rewrite(const tuner *t, int fi, const imodel *m, size_t *combo, int d
     return out->oom ? -1 : 0;
 }
 
-/* Compiles the lexicon with the integer weights of m. With `header`, the
- * first file is header + its rewritten text, and *first gets that text. */
-static int compile_model(tuner *t, const imodel *m, const char *name0, const char *header,
-                         ys_db **db, buf *first)
+/* Every file of src rewritten with m, into *out (nfiles texts). */
+static int rewrite_all(const tuner *t, const buf *src, const imodel *m, buf **out)
 {
     buf *texts = calloc((size_t)t->nfiles, sizeof *texts);
-    char **ptrs = calloc((size_t)t->nfiles, sizeof *ptrs);
-    size_t *lens = calloc((size_t)t->nfiles, sizeof *lens);
-    int rc = texts && ptrs && lens ? 0 : -1;
+    int rc = texts ? 0 : -1;
     size_t combo = 0;
     for (int i = 0; rc == 0 && i < t->nfiles; i++) {
-        if (i == 0 && header)
-            put(&texts[i], header, strlen(header));
-        rc = rewrite(t, i, m, &combo, i == 0 && header, &texts[i]);
-        if (!texts[i].p)
-            put(&texts[i], "", 0);
+        rc = rewrite(t, src, i, m, &combo, &texts[i]);
+        put(&texts[i], "", 0); /* never NULL */
         rc = rc || texts[i].oom ? -1 : 0;
-        ptrs[i] = texts[i].p, lens[i] = texts[i].n;
     }
-    if (rc != 0)
+    if (rc != 0) {
         fprintf(stderr, "%s: cannot write the fitted lexicon (out of memory)\n", prog);
-    else
-        rc = compile_texts(t, ptrs, lens, name0, 0, -1, db);
-    for (int i = 0; texts && i < t->nfiles; i++) {
-        if (i == 0 && first && rc == 0)
-            *first = texts[i];
-        else
-            free(texts[i].p);
+        free_texts(t, texts);
+        return -1;
     }
-    free(texts);
+    *out = texts;
+    return 0;
+}
+
+/* Compiles texts (NULL: the files as read); with set_rules every rule
+ * weighs 1, and a window >= 0 replaces @window. */
+static int compile_src(tuner *t, const buf *src, const char *name0, int set_rules, int window,
+                       ys_db **db)
+{
+    char **ptrs = calloc((size_t)t->nfiles, sizeof *ptrs);
+    size_t *lens = calloc((size_t)t->nfiles, sizeof *lens);
+    int rc = -1;
+    if (ptrs && lens) {
+        for (int i = 0; i < t->nfiles; i++)
+            ptrs[i] = (char *)src_data(t, src, i, &lens[i]);
+        rc = compile_texts(t, ptrs, lens, name0, set_rules, window, db);
+    } else {
+        fprintf(stderr, "%s: out of memory\n", prog);
+    }
     free(ptrs);
     free(lens);
     return rc;
@@ -575,6 +606,7 @@ static int compile_model(tuner *t, const imodel *m, const char *name0, const cha
 typedef struct {
     tuner *t;
     features *F;
+    const int *rule0; /* the source's rule weights (for s0) */
 } feat_ctx;
 
 static void collect_features(void *ctx, size_t i, const ys_db *db, ys_scorer *s, const ys_hit *h,
@@ -592,29 +624,45 @@ static void collect_features(void *ctx, size_t i, const ys_db *db, ys_scorer *s,
     }
     for (size_t k = 0; k < t->ncombos; k++) {
         x[t->nfc + k] = ys_scorer_combo(s, k);
-        s0 += x[t->nfc + k] * t->combo_bonus0[k];
+        s0 += x[t->nfc + k] * fc->F->bonus[k];
     }
     for (unsigned r = 0; r < YS_RULES; r++) {
         x[t->nfc + t->ncombos + r] = ys_scorer_rule(s, r);
-        s0 += x[t->nfc + t->ncombos + r] * t->rule0[r];
+        s0 += x[t->nfc + t->ncombos + r] * fc->rule0[r];
     }
     fc->F->s0[i] = s0;
     fc->F->fixed[i] = fixed_verdict(t, db, s, h, n);
 }
 
-static int make_features(tuner *t, int window, features *F)
+/* What the lexicon src (NULL: as read) says of each post at `window`,
+ * scored with every rule on (weight 1); rule0: src's own rule weights. */
+static int make_features(tuner *t, const buf *src, int window, const int *rule0, features *F)
 {
     F->x = calloc(t->nposts * t->d + 1, sizeof *F->x);
     F->s0 = calloc(t->nposts + 1, sizeof *F->s0);
     F->fixed = calloc(t->nposts + 1, 1);
-    if (!F->x || !F->s0 || !F->fixed) {
+    F->strong = calloc(t->ncats + 1, sizeof *F->strong);
+    F->bonus = calloc(t->ncombos + 1, sizeof *F->bonus);
+    if (!F->x || !F->s0 || !F->fixed || !F->strong || !F->bonus) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return -1;
     }
     ys_db *db;
-    if (compile_texts(t, NULL, NULL, NULL, 1, window, &db) != 0)
+    if (compile_src(t, src, NULL, 1, window, &db) != 0)
         return -1;
-    feat_ctx fc = {t, F};
+    ys_db_stats st;
+    ys_db_get_stats(db, &st);
+    for (size_t i = 0; i < st.patterns; i++) {
+        int w = ys_db_pattern(db, (unsigned)i)->weight;
+        int *sw = &F->strong[ys_db_pattern_category(db, (unsigned)i)];
+        if (abs(w) > abs(*sw) || (abs(w) == abs(*sw) && w > *sw))
+            *sw = w;
+    }
+    for (size_t k = 0; k < t->ncombos; k++) {
+        unsigned a, b;
+        ys_db_combo(db, k, &a, &b, &F->bonus[k]);
+    }
+    feat_ctx fc = {t, F, rule0};
     int rc = for_each_post(t, db, INT_MIN, collect_features, &fc);
     ys_db_free(db);
     return rc;
@@ -625,6 +673,9 @@ static void free_features(features *F)
     free(F->x);
     free(F->s0);
     free(F->fixed);
+    free(F->strong);
+    free(F->bonus);
+    memset(F, 0, sizeof *F);
 }
 
 /* ---- logistic regression ---- */
@@ -800,23 +851,25 @@ static int cmp_scored_desc(const void *a, const void *b)
 }
 
 /* Sorts v (descending) and returns how many of its top posts to flag for
- * the best F1 together with the fixed verdicts' counts in c (ties: the
- * widest gap between the flagged and the rest). */
-static size_t best_cut(scored *v, size_t m, const conf *c)
+ * the best F1 together with the fixed verdicts' counts in c. Ties: with a
+ * target, the cut whose middle is closest to it; without (NAN), the widest
+ * gap between the flagged and the rest. */
+static size_t best_cut(scored *v, size_t m, const conf *c, double target)
 {
     qsort(v, m, sizeof *v, cmp_scored_desc);
     unsigned tp = c->tp, fp = c->fp, fn = c->fn;
     for (size_t i = 0; i < m; i++)
         fn += (unsigned)v[i].label;
     size_t best = 0;
-    double best_f = -1, best_gap = -1;
+    double best_f = -1, best_pref = -HUGE_VAL;
     for (size_t j = 0;; j++) {
         if (j == 0 || j == m || v[j - 1].s != v[j].s) {
             double f = 2.0 * tp + fp + fn > 0 ? 2.0 * tp / (2.0 * tp + fp + fn) : 0;
-            double gap = j == 0 || j == m ? 0 : v[j - 1].s - v[j].s;
-            if (f > best_f + 1e-12 || (f > best_f - 1e-12 && gap > best_gap)) {
-                best = j, best_f = f, best_gap = gap;
-            }
+            double mid = j == 0 ? v[0].s + 1 : j == m ? v[m - 1].s : (v[j - 1].s + v[j].s) / 2;
+            double pref = isnan(target) ? (j == 0 || j == m ? 0 : v[j - 1].s - v[j].s)
+                                        : -fabs(mid - target);
+            if (f > best_f + 1e-12 || (f > best_f - 1e-12 && pref > best_pref))
+                best = j, best_f = f, best_pref = pref;
         }
         if (j == m)
             break;
@@ -841,124 +894,20 @@ static conf fixed_counts(const tuner *t, const signed char *fixed, const unsigne
 /* ---- one fit: features of the posts with use[i] -> an integer lexicon ---- */
 
 typedef struct {
-    double kappa;  /* the 1-D fit of the current score */
-    double *theta; /* d: category factors, combo bonuses, rule weights (logit units) */
-    double scale;  /* to lexicon units */
-} fitted;
-
-typedef struct {
+    tuner *t;
     int *score;
-    signed char *fixed;
     int *flagged;
+    signed char *fixed; /* may be NULL */
 } int_scores;
 
 static void collect_scores(void *ctx, size_t i, const ys_db *db, ys_scorer *s, const ys_hit *h,
                            size_t n, const ys_verdict *v)
 {
-    (void)db, (void)h, (void)n, (void)s;
     int_scores *is = ctx;
     is->score[i] = v->score;
     is->flagged[i] = v->flagged;
-}
-
-/* Fits m to the posts with use[i]; *dbp gets m's compiled lexicon (score it
- * with threshold m->threshold: the threshold is read by the scorer only). */
-static int fit(tuner *t, const features *F, const unsigned char *use, int window, imodel *m,
-               fitted *out, ys_db **dbp)
-{
-    size_t d = t->d;
-    int rc = -1;
-    double *prior = calloc(d + 1, sizeof *prior), *lb = calloc(d + 1, sizeof *lb),
-           *w = calloc(d + 2, sizeof *w), w1[2], prior1 = 0, lb1 = 0;
-    scored *v = malloc((t->nposts + 1) * sizeof *v);
-    int_scores is = {calloc(t->nposts + 1, sizeof(int)), NULL,
-                     calloc(t->nposts + 1, sizeof(int))};
-    rows R1 = {0}, R = {0};
-    ys_db *db = NULL;
-    if (!prior || !lb || !w || !v || !is.score || !is.flagged)
-        goto oom;
-    /* 1. How the current score predicts the labels: logit = kappa s0 + beta. */
-    if (make_rows(t, F, use, F->s0, 1, 1, &R1) != 0 ||
-        fit_logistic(&R1, &prior1, &lb1, t->l2, w1) != 0)
-        goto oom;
-    out->kappa = w1[0];
-    /* 2. The full fit, shrunk towards that weighting. */
-    for (size_t j = 0; j < d; j++) {
-        double now = j < t->nfc                ? 1
-                     : j < t->nfc + t->ncombos ? t->combo_bonus0[j - t->nfc]
-                                               : t->rule0[j - t->nfc - t->ncombos];
-        prior[j] = out->kappa * now;
-        lb[j] = j < t->nfc + t->ncombos ? 0 : -HUGE_VAL;
-    }
-    if (make_rows(t, F, use, F->x, d, d, &R) != 0 || fit_logistic(&R, prior, lb, t->l2, w) != 0)
-        goto oom;
-    memcpy(out->theta, w, d * sizeof *w);
-    /* 3. The threshold on the fitted scores, which sets the scale. */
-    conf c = fixed_counts(t, F->fixed, use);
-    size_t mm = 0;
-    for (size_t i = 0; i < t->nposts; i++)
-        if (use[i] && F->fixed[i] < 0) {
-            double s = 0;
-            for (size_t j = 0; j < d; j++)
-                s += w[j] * F->x[i * d + j];
-            v[mm++] = (scored){s, t->posts[i].label};
-        }
-    size_t cut = best_cut(v, mm, &c);
-    double T = mm == 0 ? 0 : cut == 0 ? v[0].s + 1 : cut == mm ? v[mm - 1].s
-                                                               : (v[cut - 1].s + v[cut].s) / 2;
-    double maxabs = 0;
-    for (size_t j = 0; j < d; j++)
-        maxabs = fmax(maxabs, fabs(w[j]) * (j < t->nfc ? abs(t->cat_strong[t->fit_cat[j]]) : 1));
-    double scale = T > 1e-9 ? TARGET_THRESHOLD / T : maxabs > 0 ? TARGET_THRESHOLD / maxabs : 1;
-    if (maxabs * scale > 1000)
-        scale = 1000 / maxabs;
-    out->scale = scale;
-    /* 4. Integers. */
-    for (size_t c2 = 0; c2 < t->ncats; c2++)
-        m->mult[c2] = 1;
-    for (size_t j = 0; j < t->nfc; j++)
-        m->mult[t->fit_cat[j]] = scale * w[j];
-    for (size_t k = 0; k < t->ncombos; k++)
-        m->bonus[k] = (int)fmin(1000, nearbyint(scale * w[t->nfc + k]));
-    for (unsigned r = 0; r < YS_RULES; r++)
-        m->rule[r] = (int)fmax(-1000, fmin(1000, nearbyint(scale * w[t->nfc + t->ncombos + r])));
-    m->window = window;
-    m->threshold = 1;
-    /* 5. The integer threshold: the best F1 with the integer scores. */
-    if (compile_model(t, m, NULL, NULL, &db, NULL) != 0 ||
-        for_each_post(t, db, INT_MIN, collect_scores, &is) != 0)
-        goto done;
-    mm = 0;
-    for (size_t i = 0; i < t->nposts; i++)
-        if (use[i] && F->fixed[i] < 0)
-            v[mm++] = (scored){is.score[i], t->posts[i].label};
-    cut = best_cut(v, mm, &c);
-    double ti = mm == 0 ? nearbyint(TARGET_THRESHOLD)
-                : cut == 0 ? v[0].s + 1
-                : cut == mm ? v[mm - 1].s
-                            : floor((v[cut - 1].s + v[cut].s + 1) / 2);
-    m->threshold = (int)fmax(-1000, fmin(1000, ti));
-    *dbp = db;
-    db = NULL;
-    rc = 0;
-    goto done;
-oom:
-    fprintf(stderr, "%s: out of memory\n", prog);
-done:
-    ys_db_free(db);
-    free_rows(&R1);
-    free_rows(&R);
-    free(prior), free(lb), free(w), free(v), free(is.score), free(is.flagged);
-    return rc;
-}
-
-/* The verdicts of a fitted lexicon's db on every post, with its threshold. */
-static int verdicts(tuner *t, const ys_db *db, int threshold, int *flagged)
-{
-    int_scores is = {calloc(t->nposts + 1, sizeof(int)), NULL, flagged};
-    int rc = is.score ? for_each_post(t, db, threshold, collect_scores, &is) : -1;
-    free(is.score);
-    return rc;
+    if (is->fixed)
+        is->fixed[i] = fixed_verdict(is->t, db, s, h, n);
 }
 
 static int imodel_init(const tuner *t, imodel *m)
@@ -974,6 +923,168 @@ static void imodel_free(imodel *m)
     free(m->bonus);
 }
 
+/* One pass: the logistic fit on features F of the posts with use[i], in
+ * integers relative to the lexicon F was made from (m->mult: the factor on
+ * its weights), scaled so that the fitted threshold is about 15. rule0:
+ * that lexicon's rule weights. */
+static int fit_pass(tuner *t, const features *F, const unsigned char *use, const int *rule0,
+                    int window, imodel *m)
+{
+    size_t d = t->d;
+    int rc = -1;
+    double *prior = calloc(d + 1, sizeof *prior), *lb = calloc(d + 1, sizeof *lb),
+           *w = calloc(d + 2, sizeof *w), w1[2], prior1 = 0, lb1 = 0;
+    scored *v = malloc((t->nposts + 1) * sizeof *v);
+    rows R1 = {0}, R = {0};
+    if (!prior || !lb || !w || !v)
+        goto done;
+    /* 1. How the lexicon's own score predicts the labels: kappa s0 + beta. */
+    if (make_rows(t, F, use, F->s0, 1, 1, &R1) != 0 ||
+        fit_logistic(&R1, &prior1, &lb1, t->l2, w1) != 0)
+        goto done;
+    /* 2. The full fit, shrunk towards that weighting. */
+    for (size_t j = 0; j < d; j++) {
+        double now = j < t->nfc                ? 1
+                     : j < t->nfc + t->ncombos ? F->bonus[j - t->nfc]
+                                               : rule0[j - t->nfc - t->ncombos];
+        prior[j] = w1[0] * now;
+        lb[j] = j < t->nfc + t->ncombos ? 0 : -HUGE_VAL;
+    }
+    if (make_rows(t, F, use, F->x, d, d, &R) != 0 || fit_logistic(&R, prior, lb, t->l2, w) != 0)
+        goto done;
+    /* 3. The threshold on the fitted scores, which sets the scale. */
+    conf c = fixed_counts(t, F->fixed, use);
+    size_t mm = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && F->fixed[i] < 0) {
+            double sc = 0;
+            for (size_t j = 0; j < d; j++)
+                sc += w[j] * F->x[i * d + j];
+            v[mm++] = (scored){sc, t->posts[i].label};
+        }
+    size_t cut = best_cut(v, mm, &c, NAN);
+    double T = mm == 0 ? 0 : cut == 0 ? v[0].s + 1 : cut == mm ? v[mm - 1].s
+                                                               : (v[cut - 1].s + v[cut].s) / 2;
+    double maxabs = 0;
+    for (size_t j = 0; j < d; j++)
+        maxabs = fmax(maxabs, fabs(w[j]) * (j < t->nfc ? abs(F->strong[t->fit_cat[j]]) : 1));
+    double scale = T > 1e-9 ? TARGET_THRESHOLD / T : maxabs > 0 ? TARGET_THRESHOLD / maxabs : 1;
+    if (maxabs * scale > 1000)
+        scale = 1000 / maxabs;
+    /* 4. Integers. */
+    for (size_t k = 0; k < t->ncats; k++)
+        m->mult[k] = 1;
+    for (size_t j = 0; j < t->nfc; j++)
+        m->mult[t->fit_cat[j]] = scale * w[j];
+    for (size_t k = 0; k < t->ncombos; k++)
+        m->bonus[k] = (int)fmin(1000, nearbyint(scale * w[t->nfc + k]));
+    for (unsigned r = 0; r < YS_RULES; r++)
+        m->rule[r] = (int)fmax(-1000, fmin(1000, nearbyint(scale * w[t->nfc + t->ncombos + r])));
+    m->window = window;
+    m->threshold = (int)fmax(-1000, fmin(1000, nearbyint(TARGET_THRESHOLD)));
+    rc = 0;
+done:
+    if (rc != 0)
+        fprintf(stderr, "%s: out of memory\n", prog);
+    free_rows(&R1);
+    free_rows(&R);
+    free(prior), free(lb), free(w), free(v);
+    return rc;
+}
+
+/* Fits a lexicon to the posts with use[i], from F0 (the features of the
+ * lexicon as read, at `window`). The engine compiles more spellings for
+ * terms of larger weight (engine/src/variants.c: weight 3 and 4 and up), so
+ * scaled weights can hit posts the lexicon as read did not: each pass after
+ * the first fits again from the hits of the lexicon the previous pass
+ * wrote. Then the threshold is the integer with the best F1 on those posts,
+ * scored by the last lexicon compiled. Gives m (mult: the factor on each
+ * category's weights as read, all passes together), *textsp (the lexicon's
+ * files, @threshold written) and *dbp (compiled from them: the scorer's
+ * threshold must be set to m->threshold, the only difference). */
+static int fit(tuner *t, const features *F0, const unsigned char *use, int window, imodel *m,
+               ys_db **dbp, buf **textsp)
+{
+    const features *F = F0;
+    features Fk = {0};
+    imodel step = {0};
+    buf *cur = NULL;
+    ys_db *db = NULL;
+    scored *v = malloc((t->nposts + 1) * sizeof *v);
+    int_scores is = {t, calloc(t->nposts + 1, sizeof(int)), calloc(t->nposts + 1, sizeof(int)),
+                     calloc(t->nposts + 1, 1)};
+    int rule0[YS_RULES], rc = -1;
+    memcpy(rule0, t->rule0, sizeof rule0);
+    if (!v || !is.score || !is.flagged || !is.fixed || imodel_init(t, &step) != 0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        goto done;
+    }
+    for (size_t c = 0; c < t->ncats; c++)
+        m->mult[c] = 1;
+    for (int pass = 0; pass < TUNE_PASSES; pass++) {
+        if (pass > 0) {
+            memcpy(rule0, step.rule, sizeof rule0);
+            free_features(&Fk);
+            if (make_features(t, cur, window, rule0, &Fk) != 0)
+                goto done;
+            F = &Fk;
+        }
+        buf *next;
+        if (fit_pass(t, F, use, rule0, window, &step) != 0 ||
+            rewrite_all(t, cur, &step, &next) != 0)
+            goto done;
+        free_texts(t, cur);
+        cur = next;
+        for (size_t c = 0; c < t->ncats; c++)
+            m->mult[c] *= step.mult[c];
+    }
+    /* The integer threshold: the best F1 with the last lexicon's scores. */
+    if (compile_src(t, cur, NULL, 0, -1, &db) != 0 ||
+        for_each_post(t, db, INT_MIN, collect_scores, &is) != 0)
+        goto done;
+    conf c = fixed_counts(t, is.fixed, use);
+    size_t mm = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        if (use[i] && is.fixed[i] < 0)
+            v[mm++] = (scored){is.score[i], t->posts[i].label};
+    size_t cut = best_cut(v, mm, &c, TARGET_THRESHOLD);
+    double ti = mm == 0 ? nearbyint(TARGET_THRESHOLD)
+                : cut == 0 ? v[0].s + 1
+                : cut == mm ? v[mm - 1].s
+                            : floor((v[cut - 1].s + v[cut].s + 1) / 2);
+    memcpy(m->bonus, step.bonus, t->ncombos * sizeof *m->bonus);
+    memcpy(m->rule, step.rule, sizeof m->rule);
+    m->window = window;
+    m->threshold = (int)fmax(-1000, fmin(1000, ti));
+    /* The threshold into the text: the same weights (factor 1). */
+    for (size_t k = 0; k < t->ncats; k++)
+        step.mult[k] = 1;
+    step.threshold = m->threshold;
+    buf *final;
+    if (rewrite_all(t, cur, &step, &final) != 0)
+        goto done;
+    *textsp = final;
+    *dbp = db;
+    db = NULL;
+    rc = 0;
+done:
+    ys_db_free(db);
+    free_texts(t, cur);
+    free_features(&Fk);
+    imodel_free(&step);
+    free(v), free(is.score), free(is.flagged), free(is.fixed);
+    return rc;
+}
+
+/* The verdicts of a fitted lexicon's db on every post, with its threshold. */
+static int verdicts(tuner *t, const ys_db *db, int threshold, int *flagged)
+{
+    int_scores is = {t, calloc(t->nposts + 1, sizeof(int)), flagged, NULL};
+    int rc = is.score ? for_each_post(t, db, threshold, collect_scores, &is) : -1;
+    free(is.score);
+    return rc;
+}
+
 /* k-fold cross-validation at one window: each fold scored by the lexicon
  * fitted on the others; per fold its counts and threshold, and the sums. */
 static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *thresholds,
@@ -981,24 +1092,24 @@ static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *
 {
     features F = {0};
     imodel m = {0};
-    fitted fr = {0};
     unsigned char *use = malloc(t->nposts + 1);
     int *flagged = calloc(t->nposts + 1, sizeof *flagged);
-    fr.theta = calloc(t->d + 1, sizeof *fr.theta);
-    int rc = use && flagged && fr.theta && imodel_init(t, &m) == 0 ? 0 : -1;
+    int rc = use && flagged && imodel_init(t, &m) == 0 ? 0 : -1;
     if (rc != 0)
         fprintf(stderr, "%s: out of memory\n", prog);
     if (rc == 0)
-        rc = make_features(t, window, &F);
+        rc = make_features(t, NULL, window, t->rule0, &F);
     memset(pooled, 0, sizeof *pooled);
     for (int f = 0; rc == 0 && f < folds; f++) {
         for (size_t i = 0; i < t->nposts; i++)
             use[i] = t->posts[i].fold != f;
         ys_db *db = NULL;
-        rc = fit(t, &F, use, window, &m, &fr, &db);
+        buf *texts = NULL;
+        rc = fit(t, &F, use, window, &m, &db, &texts);
         if (rc == 0)
             rc = verdicts(t, db, m.threshold, flagged);
         ys_db_free(db);
+        free_texts(t, texts);
         if (rc != 0)
             break;
         conf c = {0};
@@ -1011,7 +1122,6 @@ static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *
     }
     free_features(&F);
     imodel_free(&m);
-    free(fr.theta);
     free(use);
     free(flagged);
     return rc;
@@ -1209,17 +1319,27 @@ static int write_atomic(const char *path, const char *data, size_t len)
 
 /* ---- the command ---- */
 
-static void print_model(const tuner *t, const imodel *m)
+/* The fitted lexicon against the one read; db: the fitted one compiled. */
+static void print_model(const tuner *t, const imodel *m, const ys_db *db)
 {
-    printf("fitted lexicon (in lexicon units; the lexicon's own values before '->'):\n");
+    int *strong = calloc(t->ncats + 1, sizeof *strong);
+    ys_db_stats st;
+    ys_db_get_stats(db, &st);
+    for (size_t i = 0; strong && i < st.patterns; i++) {
+        int w = ys_db_pattern(db, (unsigned)i)->weight;
+        int *sw = &strong[ys_db_pattern_category(db, (unsigned)i)];
+        if (abs(w) > abs(*sw) || (abs(w) == abs(*sw) && w > *sw))
+            *sw = w;
+    }
+    printf("fitted lexicon (lexicon units; the values as read before '->'):\n");
     for (size_t j = 0; j < t->nfc; j++) {
         unsigned c = t->fit_cat[j];
-        int w = t->cat_strong[c];
         printf("  %-20s factor %7.3f", ys_db_category_name(t->db0, c), m->mult[c]);
-        if (w)
-            printf("  strongest weight %d -> %ld", w, scaled_weight(m->mult[c], w));
+        if (t->cat_strong[c] && strong)
+            printf("  strongest weight %d -> %d", t->cat_strong[c], strong[c]);
         putchar('\n');
     }
+    free(strong);
     for (size_t k = 0; k < t->ncombos; k++) {
         unsigned a, b;
         int bonus;
@@ -1301,7 +1421,7 @@ static int describe_lexicon(tuner *t)
         t->rule0[r] = ys_db_rule_weight(t->db0, r);
     t->window0 = ys_db_window(t->db0);
     int thr, win, rule[YS_RULES];
-    directives_present(t, &thr, &win, rule);
+    directives_present(t, NULL, &thr, &win, rule);
     t->has_threshold0 = thr;
     ys_scorer *s;
     ys_error err = {0};
@@ -1462,43 +1582,51 @@ int cmd_tune(int argc, char **argv)
     /* The lexicon fitted on every post. */
     features F = {0};
     imodel m = {0};
-    fitted fr = {0};
     unsigned char *use = malloc(t.nposts + 1);
     int *flagged = calloc(t.nposts + 1, sizeof *flagged);
-    fr.theta = calloc(t.d + 1, sizeof *fr.theta);
-    buf header = {0}, written = {0};
+    buf header = {0}, *texts = NULL;
     ys_db *db = NULL;
-    int ok = use && flagged && fr.theta && imodel_init(&t, &m) == 0;
+    int ok = use && flagged && imodel_init(&t, &m) == 0;
     if (!ok)
         fprintf(stderr, "%s: out of memory\n", prog);
     if (ok) {
         memset(use, 1, t.nposts + 1);
         ys_db *fitdb = NULL;
-        ok = make_features(&t, window, &F) == 0 && fit(&t, &F, use, window, &m, &fr, &fitdb) == 0;
-        ys_db_free(fitdb); /* scored again below from the text written */
+        ok = make_features(&t, NULL, window, t.rule0, &F) == 0 &&
+             fit(&t, &F, use, window, &m, &fitdb, &texts) == 0;
+        ys_db_free(fitdb); /* scored again below from the very text written */
     }
-    if (ok) {
+    if (ok && out) { /* the header line, then the first (only) file */
         const char *eol = "\n";
-        const char *nl = memchr(t.files[0].data, '\n', t.files[0].len);
-        if (nl && nl > t.files[0].data && nl[-1] == '\r')
+        const char *nl = memchr(texts[0].p, '\n', texts[0].n);
+        if (nl && nl > texts[0].p && nl[-1] == '\r')
             eol = "\r\n";
         put(&header, TUNE_HEADER, strlen(TUNE_HEADER));
         put_command(&header, argc, given);
         putf(&header, "; @window %d; %d-fold CV (seed %llu): precision %.3f recall %.3f "
              "F1 %.3f (tp %u fp %u fn %u tn %u)%s", window, folds, (unsigned long long)seed,
              precision(&cv), recall(&cv), f1(&cv), cv.tp, cv.fp, cv.fn, cv.tn, eol);
-        ok = !header.oom &&
-             compile_model(&t, &m, out, out ? header.p : NULL, &db, out ? &written : NULL) == 0;
+        put(&header, texts[0].p, texts[0].n);
+        ok = !header.oom;
+        if (!ok)
+            fprintf(stderr, "%s: out of memory\n", prog);
+        else {
+            free(texts[0].p);
+            texts[0] = header;
+            header = (buf){0};
+        }
     }
+    if (ok)
+        ok = compile_src(&t, texts, out, 0, -1, &db) == 0;
     if (ok && out)
-        ok = write_atomic(out, written.p, written.n) == 0;
+        ok = write_atomic(out, texts[0].p, texts[0].n) == 0;
     if (ok) {
-        int_scores is = {calloc(t.nposts + 1, sizeof(int)), NULL, flagged};
+        int_scores is = {&t, calloc(t.nposts + 1, sizeof(int)), flagged, NULL};
         ok = is.score && for_each_post(&t, db, INT_MIN, collect_scores, &is) == 0;
         free(is.score);
     }
     if (ok) {
-        print_model(&t, &m);
+        print_model(&t, &m, db);
         conf train = {0};
         for (size_t i = 0; i < t.nposts; i++)
             conf_add(&train, t.posts[i].label, flagged[i]);
@@ -1509,11 +1637,10 @@ int cmd_tune(int argc, char **argv)
     }
     free_features(&F);
     imodel_free(&m);
-    free(fr.theta);
     free(use);
     free(flagged);
     free(header.p);
-    free(written.p);
+    free_texts(&t, texts);
     ys_db_free(db);
 done:
     free_tuner(&t);
