@@ -156,3 +156,93 @@ Test(faults, nothing_is_written_after_a_write_error)
     }
     free(full);
 }
+
+/* Item 6: compile -o replaces a regular file, and nothing else. */
+Test(faults, compile_o_refuses_what_is_not_a_regular_file)
+{
+    const char *fifo = tmp_path("db.fifo"), *link = tmp_path("db.link"), *reg = tmp_path("db.ysdb");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(symlink(reg, link), 0);
+    const char *bad[] = {fifo, link};
+    for (int i = 0; i < 2; i++) {
+        run_result r = sh("timeout 20 \"$YAMISCAN\" compile -e 闇バイト -o '%s'", bad[i]);
+        cr_assert_eq(r.status, 2, "%s", r.err);
+        cr_assert(strstr(r.err, "is not a regular file"), "%s", r.err);
+        run_free(&r);
+    }
+    struct stat st;
+    cr_assert(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+    cr_assert(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
+    run_result r = sh("\"$YAMISCAN\" compile -e 闇バイト -o '%s' && \"$YAMISCAN\" compile -e x "
+                      "-o '%s' && ls '%s'* | wc -l", reg, reg, reg);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "1\n", "a temporary file was left beside it");
+    run_free(&r);
+}
+
+/* The one file in `dir`. */
+static void only_file(const char *dir, char *out, size_t cap)
+{
+    run_result r = sh("ls '%s'", dir);
+    cr_assert_eq(count_str(r.out, "\n"), 1, "%s", r.out);
+    r.out[strlen(r.out) - 1] = 0;
+    snprintf(out, cap, "%s/%s", dir, r.out);
+    run_free(&r);
+}
+
+/* Items 7 and 8: a FIFO where the cache file should be does not hang the
+ * run; a cache file under another lexicon's name is not used. */
+Test(faults, cache_files_are_checked)
+{
+    char dir[600], a_file[1200], b_file[1200];
+    snprintf(dir, sizeof dir, "%s", tmp_path("cache"));
+    mkdir(dir, 0700);
+    const char *a = tmp_path("a.txt");
+    write_file(a, "闇バイト\n", strlen("闇バイト\n"));
+    run_result r = sh("echo '{\"text\":\"受け子\"}' | YAMISCAN_CACHE_DIR='%s' \"$YAMISCAN\" scan -c "
+                      "-f '%s' -", dir, a);
+    cr_assert_str_eq(r.out, "0\n", "%s", r.err);
+    run_free(&r);
+    only_file(dir, a_file, sizeof a_file);
+    /* Lexicon b, with a's database under b's name. */
+    const char *b = tmp_path("b.txt");
+    write_file(b, "受け子\n", strlen("受け子\n"));
+    r = sh("YAMISCAN_CACHE_DIR='%s' \"$YAMISCAN\" compile -f '%s' -o '%s/b.ysdb' && "
+           "mv '%s' '%s/a.ysdb'", dir, b, dir, a_file, dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = sh("echo '{\"text\":\"受け子\"}' | YAMISCAN_CACHE_DIR='%s/sub' \"$YAMISCAN\" scan -c -f '%s' -",
+           dir, b);
+    run_free(&r);
+    char sub[700];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    only_file(sub, b_file, sizeof b_file);
+    r = sh("cp '%s/a.ysdb' '%s'", dir, b_file); /* a's database under b's key */
+    run_free(&r);
+    r = sh("echo '{\"text\":\"受け子\"}' | YAMISCAN_CACHE_DIR='%s' \"$YAMISCAN\" scan -c -f '%s' -",
+           sub, b);
+    cr_assert_str_eq(r.out, "1\n", "another lexicon's cache entry was used: %s", r.err);
+    run_free(&r);
+    /* A FIFO in its place. */
+    r = sh("rm '%s' && mkfifo '%s'", b_file, b_file);
+    run_free(&r);
+    r = sh("echo '{\"text\":\"受け子\"}' | YAMISCAN_CACHE_DIR='%s' timeout 20 \"$YAMISCAN\" scan -c "
+           "-f '%s' -", sub, b);
+    cr_assert_eq(r.status, 0, "status %d (124: it hung): %s", r.status, r.err);
+    cr_assert_str_eq(r.out, "1\n");
+    run_free(&r);
+    struct stat st;
+    cr_assert(lstat(b_file, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+}
+
+/* Item 10: no cache directory is made under a $HOME that does not exist. */
+Test(faults, no_cache_tree_under_a_missing_home)
+{
+    char home[700];
+    snprintf(home, sizeof home, "%s/no-such-home", tmp_path("h"));
+    run_result r = sh("echo x | env -u YAMISCAN_CACHE_DIR -u XDG_CACHE_HOME HOME='%s' "
+                      "\"$YAMISCAN\" scan -c -e x -", home);
+    cr_assert_str_eq(r.out, "1\n", "%s", r.err);
+    run_free(&r);
+    cr_assert_neq(access(home, F_OK), 0, "%s was created", home);
+}

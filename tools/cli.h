@@ -45,6 +45,12 @@ void add_item(const char **v, int *n, const char *s, const char *cmd);
  * through the compiled-database cache unless a->no_cache. */
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err);
 
+/* Saves `db` to `path` atomically: written to a new file beside it, synced,
+ * renamed over it, the directory synced. Refuses (YS_EINVAL) when `path`
+ * exists and is not a regular file (a device such as /dev/null, a FIFO, a
+ * directory, a symbolic link); YS_EIO when writing fails. */
+int save_db_file(const ys_db *db, const char *path, ys_error *err);
+
 /* get_db, a scanner and a scorer (with --threshold applied), for commands
  * that score posts themselves; prints the error and returns -1 on failure. */
 int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer **scorer);

@@ -2,6 +2,8 @@
  * choose the patterns, and usage errors. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -144,11 +146,21 @@ static int cache_path(uint64_t hash, const char *engine, char *out, size_t cap)
                      YS_VERSION_STRING, engine, ver);
     if (n < 0 || (size_t)n >= cap)
         return -1;
-    /* mkdir -p the directory part; failures show up when saving. */
-    for (char *p = out + 1; *p; p++)
+    /* $YAMISCAN_CACHE_DIR is made as asked (mkdir -p); under $HOME (or
+     * $XDG_CACHE_HOME) directories are made only if it exists: a
+     * nonexistent $HOME means no cache, not a tree made from /. */
+    size_t from = dir ? 0 : strlen(base);
+    char keep = out[from];
+    out[from] = 0;
+    struct stat st;
+    int ok = from == 0 || (stat(out, &st) == 0 && S_ISDIR(st.st_mode));
+    out[from] = keep;
+    if (!ok)
+        return -1;
+    for (char *p = out + from + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            mkdir(out, 0755);
+            mkdir(out, 0755); /* failures show up when saving */
             *p = '/';
         }
     return 0;
@@ -225,6 +237,95 @@ static int input_key(const lexicon_args *a, uint64_t *key)
     return rc ? -1 : 0;
 }
 
+int save_db_file(const ys_db *db, const char *path, ys_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err->message, sizeof err->message,
+                 "%.900s: exists and is not a regular file (a %s): not replaced", path,
+                 S_ISDIR(st.st_mode) ? "directory" : S_ISLNK(st.st_mode) ? "symbolic link"
+                 : S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
+                 : "device");
+        return err->code = YS_EINVAL;
+    }
+    char tmp[PATH_MAX + 16];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
+        snprintf(err->message, sizeof err->message, "%.900s: path too long", path);
+        return err->code = YS_EINVAL;
+    }
+    int fd = mkstemp(tmp); /* a name of our own beside PATH, made with O_EXCL */
+    if (fd < 0) {
+        snprintf(err->message, sizeof err->message, "%.900s: %s", tmp, strerror(errno));
+        return err->code = YS_EIO;
+    }
+    close(fd);
+    int rc = ys_db_save(db, tmp, err); /* writes tmp.tmp and renames it to tmp */
+    if (rc == YS_OK) {
+        fd = open(tmp, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            snprintf(err->message, sizeof err->message, "%.900s: %s", tmp, strerror(errno));
+            rc = err->code = YS_EIO;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    /* Checked again just before: only a regular file (or nothing) is replaced. */
+    if (rc == YS_OK && lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err->message, sizeof err->message,
+                 "%.900s: became something other than a regular file: not replaced", path);
+        rc = err->code = YS_EINVAL;
+    }
+    if (rc == YS_OK && rename(tmp, path) != 0) {
+        snprintf(err->message, sizeof err->message, "%.900s: %s", path, strerror(errno));
+        rc = err->code = YS_EIO;
+    }
+    if (rc != YS_OK) {
+        unlink(tmp);
+        return rc;
+    }
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = 0;
+    fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { /* the rename itself on disk */
+        (void)fsync(fd);
+        close(fd);
+    }
+    return YS_OK;
+}
+
+/* A cache file: opened without blocking (a FIFO there must not hang the
+ * run), used only if it is a regular file that loads. */
+static int load_cached(const char *path, ys_db **db)
+{
+    *db = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    char *buf = malloc(n);
+    while (buf && got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    ys_error ignored;
+    int rc = buf && got == n ? ys_db_load_mem(path, buf, n, db, &ignored) : YS_EIO;
+    free(buf);
+    return rc == YS_OK ? 0 : -1;
+}
+
 int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
 {
     if (!a->db_path) {
@@ -233,15 +334,27 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
         const char *engine = a->engine ? a->engine : ys_engine_default();
         int cached = !a->no_cache && input_key(a, &key) == 0 &&
                      cache_path(key, engine, path, sizeof path) == 0;
-        ys_error ignored;
-        if (cached && ys_db_load(path, db, &ignored) == YS_OK)
-            return YS_OK; /* a damaged or foreign file fails to load: compile again */
         ys_lexicon *lex; /* NULL when building it failed */
         int rc = build_lexicon(a, &lex, err);
-        if (rc == YS_OK)
-            rc = ys_db_compile_with(lex, engine, db, err);
+        if (rc != YS_OK)
+            return rc;
+        /* A cache file is used only if it records this lexicon's hash and
+         * engine: one under the wrong name is compiled over. Parsing the
+         * lexicon to know its hash costs little next to compiling it. */
+        if (cached && load_cached(path, db) == 0) {
+            ys_db_stats st;
+            ys_db_get_stats(*db, &st);
+            if (st.lexicon_hash == ys_lexicon_hash(lex) && !strcmp(st.engine, engine)) {
+                ys_lexicon_free(lex);
+                return YS_OK;
+            }
+            ys_db_free(*db);
+            *db = NULL;
+        }
+        rc = ys_db_compile_with(lex, engine, db, err);
+        ys_error ignored;
         if (rc == YS_OK && cached)
-            (void)ys_db_save(*db, path, &ignored); /* a cache that cannot be written is no cache */
+            (void)save_db_file(*db, path, &ignored); /* a cache that cannot be written is no cache */
         ys_lexicon_free(lex);
         return rc;
     }

@@ -582,7 +582,7 @@ static int cmd_compile(int argc, char **argv)
         ys_db_free(db);
         return 2;
     }
-    if (ys_db_save(db, out, &err) != YS_OK) {
+    if (save_db_file(db, out, &err) != YS_OK) {
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
         ys_db_free(db);
         return 2;
