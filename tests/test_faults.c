@@ -246,3 +246,30 @@ Test(faults, no_cache_tree_under_a_missing_home)
     run_free(&r);
     cr_assert_neq(access(home, F_OK), 0, "%s was created", home);
 }
+
+/* Item 9: with several threads the next file is opened ahead only if that
+ * cannot block or take the current file's descriptor. */
+Test(faults, files_opened_ahead_never_hold_back_the_current_one)
+{
+    const char *a = tmp_path("first.jsonl"), *fifo = tmp_path("second.fifo");
+    const char *post = "{\"id\":1,\"text\":\"闇バイト\"}\n";
+    write_file(a, post, strlen(post));
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    char out[600];
+    snprintf(out, sizeof out, "%s", tmp_path("ahead.out"));
+    /* The first file's verdict is out while the FIFO has no writer yet. */
+    run_result r = sh("\"$YAMISCAN\" scan --threads 2 -e 闇バイト '%s' '%s' >'%s' & "
+                      "sleep 1.5; cat '%s'; echo '%s' >'%s'; wait $!",
+                      a, fifo, out, out, post, fifo);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(count_str(r.out, "\"id\":1"), 1, "held back by the FIFO: '%s'", r.out);
+    run_free(&r);
+    char *o = read_file(out, NULL);
+    cr_assert_eq(count_str(o, "\"id\":1"), 2, "%s", o);
+    free(o);
+    /* One descriptor to spare: the current file gets it. */
+    r = sh("ulimit -n 4; \"$YAMISCAN\" scan -c --threads 2 -e 闇バイト '%s' '%s'", a, a);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(count_str(r.out, ":1\n"), 2, "%s / %s", r.out, r.err);
+    run_free(&r);
+}

@@ -420,18 +420,36 @@ static int cmd_scan(int argc, char **argv)
         ninputs = 0; /* no files */
     }
     /* With several threads the next file is opened and decoded ahead while
-     * the current one is scanned (its errors wait for its turn). */
+     * the current one is scanned (its errors wait for its turn): only a
+     * regular file, which cannot block in open() as a FIFO would, and only
+     * once the current one is open (a low descriptor limit fails the next
+     * one, which is then read as it comes, not the current one). */
     ys_source *next = NULL;
     for (int i = 0; i < ninputs && !closed; i++) {
         uint64_t before = counters.posts_flagged, opened = counters.inputs;
         ys_source *cur = next;
         next = NULL;
-        ys_error ahead;
-        if (po.threads > 1 && i + 1 < ninputs && strcmp(inputs[i + 1], "-") != 0 &&
-            ys_source_open(inputs[i + 1], &next, &ahead) == YS_OK)
-            (void)ys_source_prefetch(next, po.threads, &ahead); /* else read as it comes */
         memset(&err, 0, sizeof err);
-        int rc = cur ? ys_pipeline_run_source(db, sc, &po, cur, &counters, &err)
+        if (stop_signal) { /* before this file was started: it is not reported */
+            fprintf(stderr, "%s: stopped by %s after %llu posts; the flagged posts before "
+                    "the stop are all written\n", prog,
+                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+                    (unsigned long long)counters.posts);
+            stopped = 1;
+            ys_source_close(cur);
+            break;
+        }
+        struct stat ahead_st;
+        int ahead = po.threads > 1 && i + 1 < ninputs && strcmp(inputs[i + 1], "-") != 0 &&
+                    stat(inputs[i + 1], &ahead_st) == 0 && S_ISREG(ahead_st.st_mode);
+        int rc = YS_OK;
+        if (!cur && ahead && (rc = ys_source_open(inputs[i], &cur, &err)) != YS_OK)
+            cur = NULL; /* reported below like any failure of this input */
+        ys_error ahead_err;
+        if (rc == YS_OK && ahead && ys_source_open(inputs[i + 1], &next, &ahead_err) == YS_OK)
+            (void)ys_source_prefetch(next, po.threads, &ahead_err); /* else read as it comes */
+        if (rc == YS_OK)
+            rc = cur ? ys_pipeline_run_source(db, sc, &po, cur, &counters, &err)
                      : ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
         ys_source_close(cur);
         if (ps.shown) {
