@@ -273,3 +273,15 @@ Test(faults, files_opened_ahead_never_hold_back_the_current_one)
     cr_assert_eq(count_str(r.out, ":1\n"), 2, "%s / %s", r.out, r.err);
     run_free(&r);
 }
+
+/* Item 10: every command's output is checked: to /dev/full, exit 2. */
+Test(faults, every_command_fails_on_a_full_disk)
+{
+    const char *cmds[] = {"--version", "help", "help scan", "explain -e 闇バイト 闇バイト"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        run_result r = sh("\"$YAMISCAN\" %s >/dev/full", cmds[i]);
+        cr_assert_eq(r.status, 2, "%s: %d", cmds[i], r.status);
+        cr_assert(strstr(r.err, "write error: No space left on device"), "%s: %s", cmds[i], r.err);
+        run_free(&r);
+    }
+}

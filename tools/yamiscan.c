@@ -629,7 +629,23 @@ static int cmd_compile(int argc, char **argv)
     return 0;
 }
 
+static int run_command(int argc, char **argv);
+
+/* Every command's output on stdout is checked once, here: what stdio still
+ * holds is flushed, and a failure (/dev/full) is exit 2 with its message,
+ * so that no command reports success for output that was not written. A
+ * reader that went away (EPIPE) is no error. */
 int main(int argc, char **argv)
+{
+    int rc = run_command(argc, argv);
+    if ((fflush(stdout) != 0 || ferror(stdout)) && errno != EPIPE) {
+        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno ? errno : EIO));
+        return 2;
+    }
+    return rc;
+}
+
+static int run_command(int argc, char **argv)
 {
     /* A closed stdout shows up as EPIPE from write(), handled quietly. */
     signal(SIGPIPE, SIG_IGN);
