@@ -391,3 +391,67 @@ Test(detect, eval_reports_tricks_and_harmless_kinds)
     }
     run_free(&r);
 }
+
+/* The shortcuts a scan takes (context only where the threshold is within
+ * reach, rules only where they could change the verdict) must give every
+ * post the verdict, and every flagged post the score, of the full scoring:
+ * checked with the bundled lexicon on both parts of the development set. */
+Test(detect, scan_shortcuts_keep_every_verdict)
+{
+    need_hyperscan();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/patterns/ja-recruitment.tsv", getenv("SOURCE_ROOT"));
+    ys_error err;
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_load_tsv(lex, path, &err), YS_OK, "%s", err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_scanner *full_sc, *fast_sc;
+    ys_scorer *full, *fast;
+    cr_assert_eq(ys_scanner_new(db, &full_sc, &err), YS_OK);
+    cr_assert_eq(ys_scanner_new(db, &fast_sc, &err), YS_OK);
+    cr_assert_eq(ys_scorer_new(db, &full, &err), YS_OK);
+    cr_assert_eq(ys_scorer_new(db, &fast, &err), YS_OK);
+    ys_scanner_set_context_floor(fast_sc, ys_scorer_threshold(fast));
+    ys_scorer_set_verdicts_only(fast, 1);
+    static const char *const fields[] = {"text"};
+    size_t posts = 0, flagged = 0;
+    for (int part = 0; part < 2; part++) {
+        snprintf(path, sizeof path, "%s/corpora/dev/%s.jsonl", getenv("SOURCE_ROOT"),
+                 part ? "test" : "tune");
+        size_t len;
+        char *data = read_file(path, &len), *text = malloc(1 << 16);
+        for (char *line = data, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+            size_t tl, idl;
+            const char *id;
+            cr_assert_eq(ys_json_extract(line, (size_t)(nl - line), fields, 1, "id", text, 1 << 16,
+                                         &tl, &id, &idl, &err),
+                         YS_OK);
+            ys_batch *b = ys_batch_new(1 << 16);
+            ys_batch_add(b, text, tl, NULL, 0, 1);
+            const ys_hit *h;
+            size_t n;
+            ys_verdict v[2];
+            cr_assert_eq(ys_scan_batch(full_sc, b, &h, &n, &err), YS_OK);
+            ys_score_text(full, text, tl, h, n, &v[0]);
+            cr_assert_eq(ys_scan_batch(fast_sc, b, &h, &n, &err), YS_OK);
+            ys_score_text(fast, text, tl, h, n, &v[1]);
+            cr_assert_eq(v[0].flagged, v[1].flagged, "%.*s", (int)tl, text);
+            if (v[0].flagged)
+                cr_assert_eq(v[0].score, v[1].score, "%.*s", (int)tl, text);
+            posts++;
+            flagged += (size_t)v[0].flagged;
+            ys_batch_free(b);
+        }
+        free(text);
+        free(data);
+    }
+    cr_assert_gt(posts, 1500);
+    cr_assert_gt(flagged, 500);
+    ys_scorer_free(full);
+    ys_scorer_free(fast);
+    ys_scanner_free(full_sc);
+    ys_scanner_free(fast_sc);
+    ys_db_free(db);
+    ys_lexicon_free(lex);
+}

@@ -129,21 +129,29 @@ int main(void)
         }
     }
     printf("};\n\n");
-    /* The 3-byte Japanese characters among them (U+3000..U+9FFF), as an X
-     * macro: fold.c's fast path must stop at these. */
-    printf("/* the look-alikes of U+3000..U+9FFF */\n#define YS_CJK_TWINS(X)");
-    for (uint32_t c = 0x3000; c <= 0x9FFF; c++) {
-        if ((!skel[c] && !extra_of(c)) || is_katakana(c))
-            continue;
-        uint32_t k = 0;
-        int many = 0;
-        for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
-            if (is_katakana(t) && skel[t] == skel[c])
-                many += k != 0, k = t;
-        if ((k && !many) || extra_of(c))
-            printf(" X(0x%04X)", c);
+    /* The 3-byte Japanese characters among them (U+3000..U+9FFF), as a
+     * bitmap: fold.c's fast path must stop at these, one test per
+     * character. */
+    printf("/* bit (c - 0x3000) set for each of them */\nstatic const uint64_t cjk_twin_bits[%d] = {",
+           (0xA000 - 0x3000) / 64);
+    for (uint32_t w = 0; w < (0xA000 - 0x3000) / 64; w++) {
+        uint64_t bits = 0;
+        for (uint32_t b = 0; b < 64; b++) {
+            uint32_t c = 0x3000 + w * 64 + b;
+            if ((!skel[c] && !extra_of(c)) || is_katakana(c))
+                continue;
+            uint32_t k = 0;
+            int many = 0;
+            for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
+                if (is_katakana(t) && skel[t] == skel[c])
+                    many += k != 0, k = t;
+            if ((k && !many) || extra_of(c))
+                bits |= 1ull << b;
+        }
+        if (bits)
+            printf("\n    [%u] = 0x%016llxull,", w, (unsigned long long)bits);
     }
-    printf("\n\n");
+    printf("\n};\n\n");
 
     /* Latin twins: c is a letter outside ASCII whose skeleton is that of
      * ASCII letters; the one of c's case is chosen (the skeleton of I is

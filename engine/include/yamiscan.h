@@ -440,6 +440,13 @@ size_t ys_scanner_folded(const ys_scanner *sc);
 /* 0: scan posts as they are, never folded (grep's view; the patterns stay
  * folded, so a term written with folded characters cannot match). Default 1. */
 void ys_scanner_set_fold(ys_scanner *sc, int fold);
+/* Negative-weight context is then looked for only in posts whose other hits
+ * could reach `threshold` (their categories' largest weights, combos and
+ * positive rules added up) or that hit a "default" term: below it, context
+ * cannot change a verdict, and looking costs time. Scores of posts left
+ * below the threshold then omit their context. Default: INT_MIN, context in
+ * every post with a hit (what explain, eval and tune need). */
+void ys_scanner_set_context_floor(ys_scanner *sc, int threshold);
 
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
@@ -478,6 +485,11 @@ typedef struct ys_scorer ys_scorer;
 int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err);
 void ys_scorer_free(ys_scorer *s);
 void ys_scorer_set_threshold(ys_scorer *s, int threshold); /* --threshold */
+/* 1: the structural rules are read only in posts that could reach the
+ * threshold (a post below it whatever they say keeps the score without
+ * them; flagged posts' scores are whole): what a scan needs. 0 (the
+ * default): every score is whole, for explain, eval and tune. */
+void ys_scorer_set_verdicts_only(ys_scorer *s, int on);
 int ys_scorer_threshold(const ys_scorer *s);
 
 /* Scores one post from its hits (one post's run of ys_scan_batch's array):

@@ -352,20 +352,11 @@ static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, ui
     return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
 }
 
-/* A look-alike of katakana among U+3000..U+9FFF (YS_CJK_TWINS): a mask of
- * their low 6 bits rules out most characters in one test. */
-#define TWIN_BIT(c) | 1ull << ((c) & 63)
-#define TWIN_CASE(c) case c:
+/* A look-alike of katakana among U+3000..U+9FFF (cjk_twin_bits). */
 static int is_cjk_twin(uint32_t cp)
 {
-    static const uint64_t mask = 0 YS_CJK_TWINS(TWIN_BIT);
-    if (!(mask >> (cp & 63) & 1))
-        return 0;
-    switch (cp) {
-    YS_CJK_TWINS(TWIN_CASE)
-        return 1;
-    }
-    return 0;
+    uint32_t i = cp - 0x3000;
+    return i < 0x7000 && (cjk_twin_bits[i >> 6] >> (i & 63) & 1);
 }
 
 /* A 3-byte character of U+3000–U+9FFF (kana, CJK punctuation, kanji) that

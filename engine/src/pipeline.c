@@ -123,8 +123,11 @@ static void *worker(void *arg)
         setup = ys_scorer_new(p->db, &scorer, &err);
     if (setup == YS_OK && p->opt->threshold)
         ys_scorer_set_threshold(scorer, *p->opt->threshold);
-    if (setup == YS_OK)
+    if (setup == YS_OK) {
         ys_scanner_set_fold(sc, !p->opt->no_fold);
+        ys_scanner_set_context_floor(sc, ys_scorer_threshold(scorer));
+        ys_scorer_set_verdicts_only(scorer, 1);
+    }
     pthread_mutex_lock(&p->mu);
     for (;;) {
         job *j = &p->jobs[p->next_take % p->njobs];
@@ -452,8 +455,11 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     rc = r.t.cat_hits ? ys_scorer_new(db, &r.scorer, err) : YS_ENOMEM;
     if (rc == YS_OK && opt->threshold)
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
-    if (rc == YS_OK)
+    if (rc == YS_OK) {
         ys_scanner_set_fold(sc, !opt->no_fold);
+        ys_scanner_set_context_floor(sc, ys_scorer_threshold(r.scorer));
+        ys_scorer_set_verdicts_only(r.scorer, 1);
+    }
     if (rc == YS_OK)
         rc = ys_framer_new(&opt->frame, ys_source_name(src), batch, on_batch, &r, &r.fr, err);
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))
@@ -588,8 +594,11 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
         rc = ys_scorer_new(db, &r.scorer, err);
     if (rc == YS_OK && opt->threshold)
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
-    if (rc == YS_OK)
+    if (rc == YS_OK) {
         ys_scanner_set_fold(sc, !opt->no_fold);
+        ys_scanner_set_context_floor(sc, ys_scorer_threshold(r.scorer));
+        ys_scorer_set_verdicts_only(r.scorer, 1);
+    }
     if (rc == YS_OK && opt->threads > 1)
         rc = pool_new_capacity(&r, opt->threads, batch, &r.pool);
     if (rc == YS_ENOMEM)

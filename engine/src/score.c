@@ -34,6 +34,7 @@ struct ys_scorer {
     size_t capignored;
     uint32_t gen;
     int threshold;
+    int verdicts_only; /* skip rules that cannot change a verdict */
 };
 
 static const char *const rule_names[YS_RULES] = {"quoted", "question"};
@@ -75,6 +76,7 @@ void ys_scorer_free(ys_scorer *s)
 }
 
 void ys_scorer_set_threshold(ys_scorer *s, int threshold) { s->threshold = threshold; }
+void ys_scorer_set_verdicts_only(ys_scorer *s, int on) { s->verdicts_only = on; }
 int ys_scorer_threshold(const ys_scorer *s) { return s->threshold; }
 
 int ys_scorer_category(const ys_scorer *s, unsigned cat, int *score)
@@ -184,9 +186,40 @@ static uint32_t decode_at(const unsigned char *s, size_t len, size_t i, size_t *
  * an ad, then comment on it in the same words). One pass over the text up
  * to the last positive hit, with the depth of 「」『』“”〝〟 and the parity
  * of "…". */
+/* Whether text has a quotation mark or a >: the quoted rule reads a post
+ * only if it does. A byte loop: glibc's memmem costs more for needles this
+ * short. */
+static int has_quote_mark(const unsigned char *u, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = u[i];
+        if (c == '"' || c == '>')
+            return 1;
+        if (c >= 0xE2 && i + 2 < len) {
+            unsigned d = u[i + 1], e = u[i + 2];
+            if ((c == 0xE3 && d == 0x80 && (e == 0x8C || e == 0x8E || e == 0x9D)) || /* 「『〝 */
+                (c == 0xE2 && d == 0x80 && (e == 0x9C || e == 0x98)) ||             /* “‘ */
+                (c == 0xEF && d == 0xBC && (e == 0x9E || e == 0x82)))               /* ＞＂ */
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether text has ? or ？. */
+static int has_question_mark(const unsigned char *u, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (u[i] == '?' || (u[i] == 0xEF && i + 2 < len && u[i + 1] == 0xBC && u[i + 2] == 0x9F))
+            return 1;
+    return 0;
+}
+
 static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
                       size_t n)
 {
+    if (!has_quote_mark((const unsigned char *)text, len))
+        return 0;
     const unsigned char *u = (const unsigned char *)text;
     const ys_pattern *pat = s->db->t.pat;
     int depth = 0, ascii = 0, line_quoted = 0, line_start = 1;
@@ -226,6 +259,8 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
 static int all_questions(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
                          size_t n)
 {
+    if (!has_question_mark((const unsigned char *)text, len))
+        return 0;
     const unsigned char *u = (const unsigned char *)text;
     const ys_pattern *pat = s->db->t.pat;
     size_t end = 0; /* the sentence end last found, and whether it asks */
@@ -312,7 +347,14 @@ void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hit
             score += c->bonus;
         }
     }
-    if (use_text && any_positive) {
+    /* The rules read the text; when only verdicts matter, a post that stays
+     * below the threshold whatever they say is not read (one that may be
+     * flagged is, so that its reported score is whole). */
+    int up = 0;
+    for (unsigned r = 0; r < YS_RULES; r++)
+        up += t->rule_weight[r] > 0 ? t->rule_weight[r] : 0;
+    int matters = !s->verdicts_only || any_default || score + up >= s->threshold;
+    if (use_text && any_positive && matters) {
         if (t->rule_weight[YS_RULE_QUOTED] && all_quoted(s, text, len, hits, n))
             s->rule_on[YS_RULE_QUOTED] = 1;
         if (t->rule_weight[YS_RULE_QUESTION] && all_questions(s, text, len, hits, n))
