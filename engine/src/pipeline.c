@@ -365,7 +365,7 @@ static void pool_free(pool *p)
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
-    for (size_t i = 0; i < p->njobs; i++) {
+    for (size_t i = 0; p->jobs && i < p->njobs; i++) { /* NULL: its calloc failed */
         ys_batch_free(p->jobs[i].batch);
         free(p->jobs[i].out);
         free(p->jobs[i].t.cat_hits);
