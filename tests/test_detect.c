@@ -215,7 +215,8 @@ Test(detect, romaji_spellings_from_the_reading)
 
 Test(detect, mixed_scripts_masks_and_look_alikes)
 {
-    ys_db *db = compile_tsv("a\tdefault\t4\tlit\t受け子\tうけこ\n"
+    ys_db *db = compile_tsv("@threshold\t6\n"
+                            "a\tdefault\t4\tlit\t受け子\tうけこ\n"
                             "b\tdefault\t4\tlit\t闇バイト\tやみばいと\n"
                             "c\tdefault\t5\tlit\t口座買取\n"
                             "d\tdefault\t2\tlit\t誰でもできる\n");
@@ -229,8 +230,15 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     /* 口 before katakana folds to ロ, which the look-alike spelling matches */
     cr_assert(matches(db, "レンタル口座買取", "c"));
     cr_assert(matches(db, "ロ座買取", "c"));
-    /* weak terms are not masked: 誰もできる is another phrase */
+    /* weak terms (against the threshold) are not masked: 誰もできる is
+     * another phrase */
     cr_assert(!matches(db, "誰もできる", "d"));
+    ys_db *scaled = compile_tsv("@threshold\t30\n"
+                                "b\tdefault\t20\tlit\t闇バイト\n"
+                                "d\tdefault\t10\tlit\t誰でもできる\n");
+    cr_assert(matches(scaled, "闇バ○ト", "b") && !matches(scaled, "誰もできる", "d"),
+              "the same terms, weights and threshold scaled by 5");
+    ys_db_free(scaled);
 
     /* the generators are counted */
     cr_assert_gt(ys_db_generated(db, YS_GEN_MIXED), 0);

@@ -166,7 +166,8 @@ static int compile_literals(ys_db *db, ys_error *err)
     for (size_t i = 0; i < db->t.n && rc == YS_OK; i++)
         if (!db->t.pat[i].is_regex) {
             sp.base = (uint32_t)i;
-            rc = ys_variants_counted(&db->t.pat[i], add_spelling, &sp, db->generated);
+            rc = ys_variants_counted(&db->t.pat[i], db->t.threshold, add_spelling, &sp,
+                                     db->generated);
         }
     if (rc != YS_OK)
         rc = ys_fail(err, YS_ENOMEM, "out of memory");

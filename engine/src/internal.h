@@ -67,7 +67,7 @@ typedef struct ys_table {
 /* Bumped whenever folding or spelling generation changes what a lexicon
  * compiles to; part of the lexicon hash, so that cached databases compiled
  * by older rules are not reused. */
-#define YS_SPELLING_RULES "spelling-rules 7"
+#define YS_SPELLING_RULES "spelling-rules 9"
 
 int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int window);
 
@@ -82,12 +82,14 @@ uint64_t ys_table_hash(const ys_table *t);
 int ys_fold_check(const char *text, size_t len, int *valid_utf8);
 
 /* Calls add(ctx, spelling, len) for each distinct folded spelling a literal
- * is compiled as (variants.c); stops at and returns add's first non-zero. */
-int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len),
-                void *ctx);
+ * is compiled as (variants.c); stops at and returns add's first non-zero.
+ * `threshold` is the lexicon's (YS_NO_THRESHOLD: none): which terms are
+ * strong enough for masked spellings is relative to it. */
+int ys_variants(const ys_pattern *p, int threshold,
+                int (*add)(void *ctx, const char *s, size_t len), void *ctx);
 /* As ys_variants, adding to counts[g] (YS_GENERATORS long) one for each
  * spelling generator g gave. */
-int ys_variants_counted(const ys_pattern *p,
+int ys_variants_counted(const ys_pattern *p, int threshold,
                         int (*add)(void *ctx, const char *s, size_t len), void *ctx,
                         size_t *counts);
 

@@ -460,7 +460,7 @@ static int collect(lint *L)
             return YS_ENOMEM;
         L->written = w, L->written_len = wl;
         L->cur = (uint32_t)i;
-        int rc = ys_variants(p, add_spelling, L);
+        int rc = ys_variants(p, L->t->threshold, add_spelling, L);
         if (rc != YS_OK)
             return rc;
     }

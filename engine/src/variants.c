@@ -27,8 +27,9 @@
  *              look-alike into katakana only next to katakana, which may be
  *              outside the term.
  * Only terms of positive weight get the mixed, romaji, masked and lookalike
- * spellings (context words need no evasions), and only those of weight 4 or
- * more the masked ones (誰でもできる without で is 誰もできる). Each spelling is folded as
+ * spellings (context words need no evasions), and only strong ones, against
+ * the lexicon's threshold, the masked ones (誰でもできる without で is
+ * 誰もできる): half the threshold for ○, two thirds for a left-out character. Each spelling is folded as
  * posts are (half-width and full-width forms are thus covered by folding,
  * on both sides, rather than by more patterns), and duplicates are dropped.
  * `exact` literals (-f, -e) give only their folded self. */
@@ -457,7 +458,7 @@ static void romaji(list *v, const char *rd, size_t len, const unsigned char *wor
 
 /* ---- masks and look-alikes ---- */
 
-/* Each character masked by ○ (what folding makes of ◯ ● × ※ …), for
+/* Each kana or kanji masked by ○ (what folding makes of ◯ ● × ※ …), for
  * terms of 3 to 12 characters. */
 static void mask_symbol(list *v, const char *s, size_t len)
 {
@@ -471,6 +472,8 @@ static void mask_symbol(list *v, const char *s, size_t len)
         return;
     for (size_t c = 0; c < n; c++) {
         size_t a = pos[c], b = c + 1 < n ? pos[c + 1] : len;
+        if (script((const unsigned char *)s + a, b - a) == OTHER)
+            continue; /* masks hide Japanese characters */
         memcpy(out, s, a);
         put3(out + a, 0x25CB);
         memcpy(out + a + 3, s + b, len - b);
@@ -478,8 +481,8 @@ static void mask_symbol(list *v, const char *s, size_t len)
     }
 }
 
-/* Each inner character left out (a decoration folding drops stood in its
- * place: 闇バ☆ト), for terms of 4 to 12 characters. */
+/* Each inner kana or kanji left out (a decoration folding drops stood in
+ * its place: 闇バ☆ト), for terms of 4 to 12 characters. */
 static void masked(list *v, const char *s, size_t len)
 {
     size_t pos[13], n = 0;
@@ -492,6 +495,8 @@ static void masked(list *v, const char *s, size_t len)
         return;
     for (size_t c = 1; c + 1 < n; c++) {
         size_t a = pos[c], b = pos[c + 1];
+        if (script((const unsigned char *)s + a, b - a) == OTHER)
+            continue;
         memcpy(out, s, a);
         memcpy(out + a, s + b, len - b);
         put(v, out, len - (b - a), YS_GEN_MASKED);
@@ -533,10 +538,11 @@ static const char *const gen_names[YS_GENERATORS] = {
 
 const char *ys_generator_name(unsigned gen) { return gen < YS_GENERATORS ? gen_names[gen] : NULL; }
 
-int ys_variants_counted(const ys_pattern *p,
+int ys_variants_counted(const ys_pattern *p, int threshold,
                         int (*add)(void *ctx, const char *s, size_t len), void *ctx,
                         size_t *counts)
 {
+    long t = threshold == YS_NO_THRESHOLD || threshold < 1 ? 1 : threshold;
     list v = {0};
     size_t rlen = strlen(p->reading);
     put(&v, p->expr, p->expr_len, YS_GEN_WRITTEN);
@@ -606,9 +612,12 @@ int ys_variants_counted(const ys_pattern *p,
                             word[runs[i].roff] = 1;
                 romaji(&v, rd, rl, word);
             }
-            if (p->weight >= 4) /* strong terms only: 誰でもできる → 誰もできる */
+            /* strong terms only, measured against the threshold (a term
+             * two thirds of the way there; half, for ○): 誰でもできる
+             * without で is 誰もできる */
+            if (3L * p->weight >= 2 * t)
                 masked(&v, p->expr, p->expr_len);
-            if (p->weight >= 3)
+            if (2L * p->weight >= t)
                 mask_symbol(&v, p->expr, p->expr_len);
             lookalike(&v, p->expr, p->expr_len);
         }
@@ -650,7 +659,8 @@ int ys_variants_counted(const ys_pattern *p,
     return rc;
 }
 
-int ys_variants(const ys_pattern *p, int (*add)(void *ctx, const char *s, size_t len), void *ctx)
+int ys_variants(const ys_pattern *p, int threshold,
+                int (*add)(void *ctx, const char *s, size_t len), void *ctx)
 {
-    return ys_variants_counted(p, add, ctx, NULL);
+    return ys_variants_counted(p, threshold, add, ctx, NULL);
 }
