@@ -1,14 +1,17 @@
 /* runstat — runs a command and prints how long it took and how much memory
  * it used, for the benchmark suite:
  *
- *   runstat [--timeout SECONDS] [--out FILE] COMMAND [ARG]...
+ *   runstat [--timeout SECONDS] [--out FILE] [--cpu] COMMAND [ARG]...
  *
  * prints "WALL_SECONDS MAX_RSS_KIB STATUS" on standard output. STATUS is the
  * command's exit status, 128+N when signal N ended it, or "timeout" when it
  * ran past SECONDS and was killed with its whole process group (so that
  * `sh -c 'a | b'` stops too). MAX_RSS_KIB is the largest resident set of the
  * command or any process it waited for.
- * The command's standard output goes to FILE (default /dev/null).
+ * With --cpu a fourth field follows: the CPU seconds (user + system) of the
+ * command and the processes it waited for, steadier than wall time on a
+ * shared machine. The command's standard output goes to FILE (default
+ * /dev/null).
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <errno.h>
@@ -34,9 +37,12 @@ int main(int argc, char **argv)
 {
     double timeout = 0;
     const char *out = "/dev/null";
-    int i = 1;
+    int i = 1, cpu = 0;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if (!strcmp(argv[i], "--timeout"))
+        if (!strcmp(argv[i], "--cpu")) {
+            cpu = 1;
+            i--;
+        } else if (!strcmp(argv[i], "--timeout"))
             timeout = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--out"))
             out = argv[i + 1];
@@ -44,8 +50,8 @@ int main(int argc, char **argv)
             break;
     }
     if (i >= argc || argv[i][0] == '-') {
-        fprintf(stderr, "usage: runstat [--timeout SECONDS] [--out FILE] COMMAND [ARG]...\n"
-                        "Prints WALL_SECONDS MAX_RSS_KIB STATUS for the command.\n");
+        fprintf(stderr, "usage: runstat [--timeout SECONDS] [--out FILE] [--cpu] COMMAND [ARG]...\n"
+                        "Prints WALL_SECONDS MAX_RSS_KIB STATUS [CPU_SECONDS] for the command.\n");
         return 2;
     }
     double t0 = now();
@@ -89,9 +95,15 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_CHILDREN, &kids);
     long rss = ru.ru_maxrss > kids.ru_maxrss ? ru.ru_maxrss : kids.ru_maxrss;
     if (timed_out)
-        printf("%.4f %ld timeout\n", wall, rss);
+        printf("%.4f %ld timeout", wall, rss);
     else
-        printf("%.4f %ld %d\n", wall, rss,
+        printf("%.4f %ld %d", wall, rss,
                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    if (cpu) {
+        /* RUSAGE_CHILDREN: the command, reaped, and what it waited for */
+        printf(" %.4f", (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 +
+                            (double)kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6);
+    }
+    putchar('\n');
     return 0;
 }
