@@ -9,9 +9,11 @@
 #include "util.h"
 #include "yamiscan.h"
 
-/* Scans one post; returns its verdict, and in *found whether a hit of
- * pattern `id` is among its hits ("" : any hit at all). */
-static ys_verdict scan_one(ys_db *db, const char *text, int threshold, const char *id, int *found)
+/* Scans one post and scores it with its text; returns its verdict, in
+ * *found whether a hit of pattern `id` is among its hits ("": any hit at
+ * all), and in *keep (if not NULL) the scorer, to be asked what counted. */
+static ys_verdict scan_full(ys_db *db, const char *text, int threshold, const char *id,
+                            int *found, ys_scorer **keep)
 {
     ys_error err;
     ys_scanner *sc;
@@ -26,16 +28,24 @@ static ys_verdict scan_one(ys_db *db, const char *text, int threshold, const cha
     size_t n;
     cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
     ys_verdict v;
-    ys_score_post(scorer, h, n, &v);
+    ys_score_text(scorer, text, strlen(text), h, n, &v);
     if (found) {
         *found = 0;
         for (size_t i = 0; i < n; i++)
             *found |= !*id || !strcmp(ys_db_pattern(db, h[i].pattern)->id, id);
     }
     ys_batch_free(b);
-    ys_scorer_free(scorer);
+    if (keep)
+        *keep = scorer;
+    else
+        ys_scorer_free(scorer);
     ys_scanner_free(sc);
     return v;
+}
+
+static ys_verdict scan_one(ys_db *db, const char *text, int threshold, const char *id, int *found)
+{
+    return scan_full(db, text, threshold, id, found, NULL);
 }
 
 static int matches(ys_db *db, const char *text, const char *id)
@@ -275,25 +285,7 @@ Test(detect, hits_of_generated_spellings_point_into_the_original)
 /* Scores one post with its text (the structural rules read it). */
 static ys_verdict score_text(ys_db *db, const char *text, ys_scorer **keep)
 {
-    ys_error err;
-    ys_scanner *sc;
-    ys_scorer *scorer;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
-    cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
-    ys_batch *b = ys_batch_new(4096);
-    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
-    const ys_hit *h;
-    size_t n;
-    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
-    ys_verdict v;
-    ys_score_text(scorer, text, strlen(text), h, n, &v);
-    ys_batch_free(b);
-    ys_scanner_free(sc);
-    if (keep)
-        *keep = scorer;
-    else
-        ys_scorer_free(scorer);
-    return v;
+    return scan_full(db, text, -99999, NULL, NULL, keep);
 }
 
 static const char rules_tsv[] = "@category\tslang\n@category\tpay\n@category\tnews\n"

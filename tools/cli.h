@@ -58,6 +58,10 @@ int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer *
 /* --threshold's value, or a usage error. */
 int parse_threshold(const char *s, const char *cmd);
 
+/* The bundled lexicon's path into out (beside the binary in the build tree,
+ * or in ../share/yamiscan/ once installed); 0, or -1 if it is not there. */
+int default_lexicon(char *out, size_t cap);
+
 int cmd_explain(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 extern const char usage_explain[], usage_eval[];

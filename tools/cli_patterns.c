@@ -53,7 +53,7 @@ void add_item(const char **v, int *n, const char *s, const char *cmd)
 
 /* The bundled lexicon: beside the binary in the build tree, or in
  * ../share/yamiscan/ once installed. */
-static int default_lexicon(char *out, size_t cap)
+int default_lexicon(char *out, size_t cap)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

@@ -140,28 +140,6 @@ static int read_all(const char *path, char **data, size_t *len)
     return *data ? 0 : -1;
 }
 
-/* The bundled lexicon, as cli_patterns.c finds it: beside the binary in the
- * build tree, or in ../share/yamiscan/ once installed. */
-static int bundled_lexicon(char *out, size_t cap)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    const char *rel[] = {"/ja-recruitment.tsv", "/../share/yamiscan/ja-recruitment.tsv"};
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(out, cap, "%s%s", exe, rel[i]);
-        if (access(out, R_OK) == 0)
-            return 0;
-    }
-    return -1;
-}
-
 static uint64_t splitmix64(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -1516,7 +1494,7 @@ int cmd_tune(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog);
         goto done;
     }
-    if (!la.ntsv && bundled_lexicon(bundled, sizeof bundled) != 0) {
+    if (!la.ntsv && default_lexicon(bundled, sizeof bundled) != 0) {
         fprintf(stderr, "%s: cannot find the bundled lexicon ja-recruitment.tsv beside the "
                 "program; give -l FILE\n", prog);
         goto done;

@@ -458,13 +458,20 @@ static void romaji(list *v, const char *rd, size_t len, const unsigned char *wor
 
 /* ---- masks and look-alikes ---- */
 
+/* Where the first 13 characters of s start; their number. */
+static size_t char_starts(const char *s, size_t len, size_t pos[13])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < 13; i += clen((unsigned char)s[i]))
+        pos[n++] = i;
+    return n;
+}
+
 /* Each kana or kanji masked by ○ (what folding makes of ◯ ● × ※ …), for
  * terms of 3 to 12 characters. */
 static void mask_symbol(list *v, const char *s, size_t len)
 {
-    size_t pos[13], n = 0;
-    for (size_t i = 0; i < len && n < 13; i += clen((unsigned char)s[i]))
-        pos[n++] = i;
+    size_t pos[13], n = char_starts(s, len, pos);
     if (n < 3 || n > 12)
         return;
     char out[256];
@@ -485,9 +492,7 @@ static void mask_symbol(list *v, const char *s, size_t len)
  * its place: 闇バ☆ト), for terms of 4 to 12 characters. */
 static void masked(list *v, const char *s, size_t len)
 {
-    size_t pos[13], n = 0;
-    for (size_t i = 0; i < len && n < 13; i += clen((unsigned char)s[i]))
-        pos[n++] = i;
+    size_t pos[13], n = char_starts(s, len, pos);
     if (n < 4 || n > 12)
         return;
     char out[256];
