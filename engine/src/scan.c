@@ -30,8 +30,9 @@ struct ys_scanner {
     unsigned char *is_folded; /* per post */
     unsigned char *has_hit;   /* per post: a hit before the context scan */
     uint64_t *cats;           /* per post: the categories hit before it (≤ 64) */
+    int *catw;                /* per post and category: its strongest positive hit */
+    size_t capcatw;
     int ctx_floor;            /* context only where the score could reach it */
-    int *cat_max;             /* per category: its largest positive weight */
     unsigned char *valid;     /* per post: valid UTF-8 */
     size_t *fpost, *foff, *flen, nfold, capfold, capposts;
     char *ftext;
@@ -51,13 +52,6 @@ int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     sc->db = db;
     sc->ctx_floor = INT_MIN;
-    if (!(sc->cat_max = calloc(db->t.ncats ? db->t.ncats : 1, sizeof *sc->cat_max))) {
-        ys_scanner_free(sc);
-        return ys_fail(err, YS_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < db->t.n; i++)
-        if (db->t.pat[i].weight > sc->cat_max[db->t.cat_of[i]])
-            sc->cat_max[db->t.cat_of[i]] = db->t.pat[i].weight;
     const ys_matcher *m[3] = {db->lit, db->ctx, db->re};
     for (int i = 0; i < 3; i++)
         if (m[i] && db->eng->grow_scratch(m[i], &sc->scratch) != YS_OK) {
@@ -78,7 +72,7 @@ void ys_scanner_free(ys_scanner *sc)
     free(sc->is_folded);
     free(sc->has_hit);
     free(sc->cats);
-    free(sc->cat_max);
+    free(sc->catw);
     free(sc->valid);
     free(sc->fpost);
     free(sc->foff);
@@ -94,16 +88,17 @@ size_t ys_scanner_folded(const ys_scanner *sc) { return sc->folded; }
 void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
 void ys_scanner_set_context_floor(ys_scanner *sc, int threshold) { sc->ctx_floor = threshold; }
 
-/* The most a post whose hits are in categories `cats` can score: each
- * category's largest weight, every combo of two of them, every positive
- * rule. Below the threshold, negative context cannot change its verdict. */
-static long best_score(const ys_scanner *sc, uint64_t cats)
+/* The most a post can score whose strongest positive hits per category are
+ * w[] (in categories `cats`): those weights, every combo of two of them,
+ * every positive rule. Below the threshold, negative context cannot change
+ * its verdict. */
+static long best_score(const ys_scanner *sc, uint64_t cats, const int *w)
 {
     const ys_table *t = &sc->db->t;
     long best = 0;
     for (unsigned c = 0; c < t->ncats; c++)
         if (cats >> c & 1)
-            best += sc->cat_max[c];
+            best += w[c];
     for (size_t k = 0; k < t->ncombos; k++)
         if ((cats >> t->combos[k].a & 1) && (cats >> t->combos[k].b & 1) && t->combos[k].bonus > 0)
             best += t->combos[k].bonus;
@@ -331,13 +326,24 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
             sc->has_hit[sc->hits[h].post] = 1;
         /* With a floor, only posts whose hits could reach it (or that hit a
          * default term, flagged whatever their score) need their context. */
-        if (sc->ctx_floor != INT_MIN && db->t.ncats <= 64) {
+        size_t nw = b->n * db->t.ncats;
+        if (nw > sc->capcatw && ys_grow(&sc->catw, nw, sizeof *sc->catw))
+            sc->capcatw = nw;
+        /* (without the room, context is looked for in every post with a hit) */
+        if (sc->ctx_floor != INT_MIN && db->t.ncats <= 64 && nw <= sc->capcatw) {
             memset(sc->cats, 0, b->n * sizeof *sc->cats);
-            for (size_t h = 0; h < first; h++)
-                sc->cats[sc->hits[h].post] |= 1ull << db->t.cat_of[sc->hits[h].pattern];
+            memset(sc->catw, 0, nw * sizeof *sc->catw);
+            for (size_t h = 0; h < first; h++) {
+                const ys_hit *x = &sc->hits[h];
+                unsigned c = db->t.cat_of[x->pattern];
+                int w = db->t.pat[x->pattern].weight, *m = &sc->catw[x->post * db->t.ncats + c];
+                sc->cats[x->post] |= 1ull << c;
+                if (w > *m)
+                    *m = w;
+            }
             for (size_t i = 0; i < b->n; i++)
                 if (sc->has_hit[i] && !(sc->cats[i] & 1) &&
-                    best_score(sc, sc->cats[i]) < sc->ctx_floor)
+                    best_score(sc, sc->cats[i], sc->catw + i * db->t.ncats) < sc->ctx_floor)
                     sc->has_hit[i] = 0;
         }
         for (size_t i = 0, k = 0; i < b->n; i++) {
