@@ -400,7 +400,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     while (i < len) {
         size_t k;
         uint32_t cp;
-        uint32_t lt = s[i] - '0' < 10 ? leet(prev, s, len, i) : 0;
+        uint32_t lt = (unsigned)(s[i] - '0') < 10 ? leet(prev, s, len, i) : 0;
         if (lt) {
             prev_n = n;
             o[n] = (unsigned char)lt;
@@ -500,7 +500,7 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
              * separator or non-ASCII character, keeping the last two (a
              * letter standing alone may be spelled out: D M). */
             do {
-                if (s[i] - '0' < 10 && leet(prev, s, len, i)) {
+                if ((unsigned)(s[i] - '0') < 10 && leet(prev, s, len, i)) {
                     if (!valid_utf8)
                         return 1;
                     needed = 1;
