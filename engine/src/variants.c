@@ -28,8 +28,9 @@
  *              outside the term.
  * Only terms of positive weight get the mixed, romaji, masked and lookalike
  * spellings (context words need no evasions), and only strong ones, against
- * the lexicon's threshold, the masked ones (誰でもできる without で is
- * 誰もできる): half the threshold for ○, two thirds for a left-out character. Each spelling is folded as
+ * the lexicon's threshold (two thirds of it), those with a character left
+ * out (誰でもできる without で is 誰もできる); ○ masks, which no ordinary
+ * word has, are made for every positive term. Each spelling is folded as
  * posts are (half-width and full-width forms are thus covered by folding,
  * on both sides, rather than by more patterns), and duplicates are dropped.
  * `exact` literals (-f, -e) give only their folded self. */
@@ -617,13 +618,12 @@ int ys_variants_counted(const ys_pattern *p, int threshold,
                             word[runs[i].roff] = 1;
                 romaji(&v, rd, rl, word);
             }
-            /* strong terms only, measured against the threshold (a term
-             * two thirds of the way there; half, for ○): 誰でもできる
-             * without で is 誰もできる */
+            /* a left-out character, for strong terms only, measured against
+             * the threshold (two thirds of the way there): 誰でもできる
+             * without で is 誰もできる; ○ stands in no ordinary word */
             if (3L * p->weight >= 2 * t)
                 masked(&v, p->expr, p->expr_len);
-            if (2L * p->weight >= t)
-                mask_symbol(&v, p->expr, p->expr_len);
+            mask_symbol(&v, p->expr, p->expr_len);
             lookalike(&v, p->expr, p->expr_len);
         }
     }
