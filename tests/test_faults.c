@@ -285,3 +285,48 @@ Test(faults, every_command_fails_on_a_full_disk)
         run_free(&r);
     }
 }
+
+/* --fsync (README, "Bad input" and "Scaling out"): output to a file is
+ * synced at the end, and a failed fsync is a write error (exit 2) that
+ * says how many flagged posts were written; a pipe has nothing to sync. */
+Test(faults, fsync_syncs_a_file_and_a_failure_is_a_write_error)
+{
+    size_t fn;
+    char *full = full_output("--threads 2", &fn);
+    char out[600], count[600];
+    snprintf(out, sizeof out, "%s", tmp_path("fsync.out"));
+    snprintf(count, sizeof count, "%s", tmp_path("fsync.count"));
+    run_result r = sh("YS_FAULT_COUNT='%s' LD_PRELOAD=\"$FAULT_PRELOAD\" \"$YAMISCAN\" scan "
+                      "--fsync -e 闇バイト --threads 2 '%s' >'%s'", count, many_posts(), out);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    char *c = read_file(count, NULL);
+    cr_assert(strstr(c, "fsync 1\n"), "one fsync at the end: %s", c);
+    free(c);
+    r = sh("YS_FAULT=fsync:1:EIO LD_PRELOAD=\"$FAULT_PRELOAD\" \"$YAMISCAN\" scan --fsync "
+           "-e 闇バイト --threads 2 '%s' >'%s'", many_posts(), out);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "write error: fsync of the output: Input/output error; 6000 "
+                     "flagged posts written before it"), "%s", r.err);
+    size_t n;
+    char *o = read_file(out, &n);
+    assert_clean_prefix(o, n, full, fn);
+    free(o);
+    run_free(&r);
+    /* Into a pipe: no fsync, no error. */
+    r = sh("YS_FAULT=fsync:1:EIO YS_FAULT_COUNT='%s' LD_PRELOAD=\"$FAULT_PRELOAD\" "
+           "\"$YAMISCAN\" scan --fsync -c -e 闇バイト '%s' | cat", count, many_posts());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "6000\n");
+    run_free(&r);
+    c = read_file(count, NULL);
+    cr_assert(strstr(c, "fsync 0\n"), "%s", c);
+    free(c);
+    /* --fsync and --kafka-out-topic: refused (the brokers acknowledge). */
+    r = sh("\"$YAMISCAN\" scan --fsync -e x --kafka-brokers 127.0.0.1:1 --kafka-topic t "
+           "--kafka-out-topic o");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "--fsync is for output to a file"), "%s", r.err);
+    run_free(&r);
+    free(full);
+}

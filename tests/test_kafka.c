@@ -608,3 +608,52 @@ Test(kafka, a_rebalance_while_producing_to_a_topic_loses_nothing)
     expect_flagged(seen, 0, n, 0, "rebalance while producing");
     free(seen);
 }
+
+/* --fsync: the output file is synced before an offset is stored. With the
+ * first fsync failing (tests/faultinject), the run stops with a write error
+ * before any offset is committed, so a restart in its group flags every
+ * post; without a fault the run syncs (at least once per written batch and
+ * at the end) and commits. */
+Test(kafka, a_failed_fsync_stops_the_run_before_committing)
+{
+    int n = 20000;
+    produce_new("fsync", 0, n);
+    char a[512], b[512], count[512];
+    snprintf(a, sizeof a, "%s", tmp_path("fsync-a.out"));
+    snprintf(b, sizeof b, "%s", tmp_path("fsync-b.out"));
+    snprintf(count, sizeof count, "%s", tmp_path("fsync.count"));
+    char extra[1200];
+    snprintf(extra, sizeof extra, "--kafka-until-end --fsync --threads 2");
+    setenv("YS_FAULT", "fsync:1:EIO", 1);
+    setenv("LD_PRELOAD", getenv("FAULT_PRELOAD"), 1);
+    pid_t pid = start("fsync", "g-fsync", extra, a);
+    unsetenv("YS_FAULT");
+    unsetenv("LD_PRELOAD");
+    int st = finish(pid);
+    char *err = read_file(tmp_path("fsync-a.out.err"), NULL);
+    cr_assert_eq(st, 2, "%s", err);
+    cr_assert(strstr(err, "write error: fsync of the output: Input/output error"), "%s", err);
+    cr_assert(strstr(err, "are not committed"), "%s", err);
+    free(err);
+    /* Nothing was committed: the restart reads every post again. */
+    setenv("YS_FAULT_COUNT", count, 1);
+    setenv("LD_PRELOAD", getenv("FAULT_PRELOAD"), 1);
+    pid = start("fsync", "g-fsync", extra, b);
+    unsetenv("YS_FAULT_COUNT");
+    unsetenv("LD_PRELOAD");
+    st = finish(pid);
+    err = read_file(tmp_path("fsync-b.out.err"), NULL);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    const char *files[] = {b};
+    int *seen = count_ids(files, 1, n);
+    expect_flagged(seen, 0, n, 1, "restart after a failed fsync");
+    free(seen);
+    char *counts = read_file(count, NULL);
+    char *f = strstr(counts, "fsync ");
+    cr_assert(f && atoi(f + 6) >= 2, "fsync not called: %s", counts);
+    free(counts);
+    /* And that run committed: a third reads nothing. */
+    cr_assert_eq(finish(start("fsync", "g-fsync", "--kafka-until-end --fsync", a)), 1);
+    cr_assert_eq(lines_in(a), 0);
+}

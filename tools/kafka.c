@@ -9,7 +9,11 @@
  * away (a rebalance), everything handed to the pipeline is written and the
  * stored offsets are committed before the partitions go; messages of those
  * partitions that were not yet handed over are scanned but not committed,
- * so the next owner reads them again (a duplicate, never a loss). */
+ * so the next owner reads them again (a duplicate, never a loss).
+ *
+ * With --fsync and output to a regular file, the output is fsynced before
+ * the offsets of what was written are stored (librdkafka commits stored
+ * offsets only), so a committed offset never outruns the data on disk. */
 #include "kafka.h"
 
 #include <errno.h>
@@ -18,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -55,6 +61,8 @@ typedef struct {
     char *membuf;
     size_t memlen;
     int failed;                /* an error that ends the run */
+    int sync;                  /* --fsync, and the output is a file that can be synced */
+    int sync_failed;           /* that fsync failed: k->err is the run's error */
     ys_error err;
     double start, first_msg; /* when the run started, and its first message came */
     char reported[64][64];     /* error kinds already printed */
@@ -197,12 +205,34 @@ static int produce_written(kafka *k)
     return 0;
 }
 
+/* --fsync: what was written reaches the disk before its offsets are
+ * stored. A failure is a write error: nothing more is written (the
+ * counters' output_failed), no later offset is stored. */
+static int sync_output(kafka *k)
+{
+    int fd = fileno(k->po->out), r;
+    while ((r = fsync(fd)) != 0 && errno == EINTR)
+        ; /* a signal is no error */
+    if (r == 0)
+        return 0;
+    int e = errno;
+    k->counters->output_failed = 1;
+    uint64_t w = k->counters->posts_written;
+    fail(&k->err, YS_EIO, "write error: fsync of the output: %s; %llu flagged post%s written "
+         "before it, nothing after; the offsets of posts not known to be on disk are not "
+         "committed", strerror(e), (unsigned long long)w, w == 1 ? "" : "s");
+    k->failed = k->sync_failed = 1;
+    return -1;
+}
+
 /* The pipeline has written (and flushed) `n` batches: their offsets may
  * be committed. */
 static void on_written(void *ctx, uint64_t n)
 {
     kafka *k = ctx;
     if (k->mem && !k->failed && produce_written(k) != 0)
+        return;
+    if (k->sync && !k->failed && sync_output(k) != 0)
         return;
     while (k->first_unwritten <= n && k->nbatches > 0) {
         if (!k->failed)
@@ -213,23 +243,31 @@ static void on_written(void *ctx, uint64_t n)
     }
 }
 
-static void mark(marks *m, int32_t part, int64_t off)
+/* Records that `off` of `part` is in the batch: YS_OK or YS_ENOMEM (then
+ * the offset is not recorded, and so never committed). */
+static int mark(marks *m, int32_t part, int64_t off)
 {
     for (size_t i = 0; i < m->n; i++)
         if (m->part[i] == part) {
             if (off > m->off[i])
                 m->off[i] = off;
-            return;
+            return YS_OK;
         }
     if (m->n == m->cap) {
-        m->cap = m->cap ? 2 * m->cap : 8;
-        m->part = realloc(m->part, m->cap * sizeof *m->part);
-        m->off = realloc(m->off, m->cap * sizeof *m->off);
-        if (!m->part || !m->off)
-            abort(); /* a few bytes per partition */
+        size_t cap = m->cap ? 2 * m->cap : 8;
+        int32_t *p = realloc(m->part, cap * sizeof *p);
+        if (!p)
+            return YS_ENOMEM;
+        m->part = p;
+        int64_t *o = realloc(m->off, cap * sizeof *o);
+        if (!o)
+            return YS_ENOMEM;
+        m->off = o;
+        m->cap = cap;
     }
     m->part[m->n] = part;
     m->off[m->n++] = off;
+    return YS_OK;
 }
 
 /* With --stats, each change of assignment is told on stderr. */
@@ -319,10 +357,11 @@ static int add(kafka *k, ys_batch *b, const rd_kafka_message_t *m)
     if (json) {
         static const char *const dflt[] = {"text"};
         if (k->text_cap < len + 16) {
-            k->text_cap = len + 16;
-            k->text = realloc(k->text, k->text_cap);
-            if (!k->text)
+            char *t = realloc(k->text, len + 16);
+            if (!t)
                 return YS_ENOMEM;
+            k->text = t;
+            k->text_cap = len + 16;
         }
         ys_error e;
         int rc = ys_json_extract(v, len, fo->nfields ? fo->fields : dflt,
@@ -342,7 +381,8 @@ static int add(kafka *k, ys_batch *b, const rd_kafka_message_t *m)
     return ys_batch_add(b, text, tl, id, idl, (uint64_t)m->offset);
 }
 
-/* The file name a partition's posts are reported with. */
+/* The file name a partition's posts are reported with; NULL when out of
+ * memory. */
 static const char *partition_name(kafka *k, int32_t p)
 {
     if (p < 0 || p >= MAX_PARTS)
@@ -352,7 +392,16 @@ static const char *partition_name(kafka *k, int32_t p)
         if ((k->names[p] = malloc(n)))
             snprintf(k->names[p], n, "kafka:%s/%d", k->ko->topic, (int)p);
     }
-    return k->names[p] ? k->names[p] : "kafka";
+    return k->names[p];
+}
+
+/* An error of fill() (out of memory): the pipeline stops, and its message
+ * is k->err's. */
+static int fill_failed(kafka *k, int rc)
+{
+    if (!k->err.code)
+        fail(&k->err, rc, "%s", rc == YS_ENOMEM ? "out of memory" : "kafka: cannot read messages");
+    return rc;
 }
 
 /* Fills a batch with messages of one partition (so that each post's
@@ -401,8 +450,14 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
             break;
         }
         if (part < 0) {
+            const char *name = partition_name(k, msg->partition);
+            if (!name) {
+                k->held = msg; /* not consumed: destroyed at the end */
+                rc = YS_ENOMEM;
+                break;
+            }
             part = msg->partition;
-            ys_batch_set_source(b, partition_name(k, part));
+            ys_batch_set_source(b, name);
         }
         if (msg->partition < MAX_PARTS)
             k->at_end[msg->partition] = 0;
@@ -420,7 +475,8 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
             k->first_msg = now();
         k->messages++;
         k->bytes += msg->len;
-        mark(&k->cur, msg->partition, msg->offset);
+        if (rc == YS_OK)
+            rc = mark(&k->cur, msg->partition, msg->offset); /* else never committed */
         rd_kafka_message_destroy(msg);
         if (rc != YS_OK || ys_batch_bytes(b) > ys_batch_capacity(b) / 2)
             break;
@@ -429,21 +485,28 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
     if (ys_batch_count(b) == 0 && k->cur.n > 0) {
         /* Only bad messages: acknowledged with the batch before them, or now. */
         if (k->nbatches > 0)
-            for (size_t i = 0; i < k->cur.n; i++)
-                mark(&k->batches[k->nbatches - 1], k->cur.part[i], k->cur.off[i]);
-        else
+            for (size_t i = 0; i < k->cur.n && rc == YS_OK; i++)
+                rc = mark(&k->batches[k->nbatches - 1], k->cur.part[i], k->cur.off[i]);
+        else if (rc == YS_OK)
             store(k, &k->cur);
         marks_free(&k->cur);
-    } else if (ys_batch_count(b) > 0) { /* the pipeline numbers it next */
+    } else if (ys_batch_count(b) > 0 && rc == YS_OK) { /* the pipeline numbers it next */
         if (k->nbatches == k->capb) {
-            k->capb = k->capb ? 2 * k->capb : 16;
-            if (!(k->batches = realloc(k->batches, k->capb * sizeof *k->batches)))
-                return YS_ENOMEM;
+            size_t cap = k->capb ? 2 * k->capb : 16;
+            marks *nb = realloc(k->batches, cap * sizeof *nb);
+            if (!nb) {
+                marks_free(&k->cur);
+                return fill_failed(k, YS_ENOMEM);
+            }
+            k->batches = nb;
+            k->capb = cap;
         }
         k->batches[k->nbatches++] = k->cur;
         k->cur = (marks){0};
+    } else {
+        marks_free(&k->cur); /* a batch the pipeline will not scan: never committed */
     }
-    return rc;
+    return rc == YS_OK ? YS_OK : fill_failed(k, rc);
 }
 
 /* librdkafka's log lines, as its default logger prints them, less the
@@ -600,15 +663,22 @@ int kafka_scan(const ys_db *db, ys_scanner *sc, ys_pipeline_options *po,
             rc = fail(err, YS_EIO, "kafka: subscribe to %s: %s", ko->topic,
                          rd_kafka_err2str(e));
     }
+    struct stat st;
+    if (rc == YS_OK && ko->fsync && !ko->out_topic && fstat(fileno(po->out), &st) == 0)
+        k.sync = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode); /* a pipe has nothing to sync */
     if (rc == YS_OK) {
         char name[512];
         snprintf(name, sizeof name, "kafka:%s", ko->topic); /* until a batch says which partition */
         po->on_written = on_written;
         po->written_ctx = &k;
         rc = ys_pipeline_run_feed(db, sc, po, name, fill, &k, c, err);
-        if (k.failed && rc == YS_OK) {
+        if (k.failed && (rc == YS_OK || k.sync_failed)) {
+            /* The run's first error: a produce or fsync failure (after a
+             * failed fsync the pipeline's own writes say only YS_EIO). */
             *err = k.err;
             rc = k.err.code ? k.err.code : YS_EIO;
+        } else if (rc != YS_OK && rc != YS_EINTR && !err->message[0] && k.err.code) {
+            *err = k.err; /* fill()'s error */
         }
         if (rc == YS_OK && po->stop && *po->stop)
             rc = fail(err, YS_EINTR, "stopped by a signal"); /* drained: all written */

@@ -71,6 +71,10 @@ static const char usage_scan[] =
     "      --stats            print counters and throughput to stderr at the end\n"
     "      --line-buffered    from a pipe, write each flagged post as soon as it is\n"
     "                         scanned (default: within 100 ms of reading it)\n"
+    "      --fsync            when the output is a file: fsync it before Kafka\n"
+    "                         offsets are committed (a committed offset never\n"
+    "                         outruns the verdicts on disk) and at the end; a\n"
+    "                         failed fsync is a write error (a pipe: nothing to do)\n"
     "      --threads N        scanning threads (default: one per core; 1: all on one\n"
     "                         thread); output stays in input order. With N > 1 a\n"
     "                         zstd file of many frames (pzstd, or pieces compressed\n"
@@ -229,6 +233,22 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* --fsync at the end: the output, when it is a regular file or a block
+ * device, is synced to disk (a pipe or terminal has nothing to sync).
+ * Returns 0, or -1 with errno. */
+static int sync_stdout(void)
+{
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        return 0;
+    if (fflush(stdout) != 0)
+        return -1;
+    int r;
+    while ((r = fsync(STDOUT_FILENO)) != 0 && errno == EINTR)
+        ; /* a signal is no error */
+    return r;
+}
+
 /* Writes the counts of -c: write(2) until done (a signal is no error), not
  * stdio, whose buffer a failed write would leave to be written at exit. */
 static int write_out(const char *s, size_t n)
@@ -249,7 +269,7 @@ static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
            O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
-           O_KTIMEOUT, O_LINEBUF };
+           O_KTIMEOUT, O_LINEBUF, O_DOFSYNC };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
@@ -264,6 +284,7 @@ static int cmd_scan(int argc, char **argv)
         {"threads", required_argument, 0, O_THREADS},
         {"no-fold", no_argument, 0, O_NOFOLD},
         {"line-buffered", no_argument, 0, O_LINEBUF},
+        {"fsync", no_argument, 0, O_DOFSYNC},
         {"kafka-brokers", required_argument, 0, O_KBROKERS},
         {"kafka-topic", required_argument, 0, O_KTOPIC},
         {"kafka-group", required_argument, 0, O_KGROUP},
@@ -286,6 +307,7 @@ static int cmd_scan(int argc, char **argv)
         switch (c) {
         case O_NOFOLD: po.no_fold = 1; break;
         case O_LINEBUF: po.line_buffered = 1; break;
+        case O_DOFSYNC: ko.fsync = 1; break;
         case O_KBROKERS: ko.brokers = optarg; break;
         case O_KTOPIC: ko.topic = optarg; break;
         case O_KGROUP: ko.group = optarg; break;
@@ -343,6 +365,9 @@ static int cmd_scan(int argc, char **argv)
         die_usage("scan", "%s", "Kafka input needs both --kafka-brokers and --kafka-topic");
     if (ko.brokers && optind < argc)
         die_usage("scan", "files and --kafka-brokers cannot be combined ('%s')", argv[optind]);
+    if (ko.fsync && ko.out_topic)
+        die_usage("scan", "%s", "--fsync is for output to a file; with --kafka-out-topic the "
+                  "brokers' acknowledgement is what an offset waits for");
     if (ko.brokers && !kafka_available())
         die_usage("scan", "%s", "this yamiscan was built without Kafka support "
                   "(install librdkafka-dev and rebuild)");
@@ -492,6 +517,13 @@ static int cmd_scan(int argc, char **argv)
             break;
     }
     ys_source_close(next);
+    if (ko.fsync && !closed && !counters.output_failed && sync_stdout() != 0) {
+        fprintf(stderr, "%s: write error: fsync of the output: %s; %llu flagged post%s written "
+                "before it, not known to be on disk\n", prog, strerror(errno),
+                (unsigned long long)counters.posts_written,
+                counters.posts_written == 1 ? "" : "s");
+        failed = 1;
+    }
     double secs = now() - t0;
     uint64_t skipped = 0;
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)

@@ -18,7 +18,9 @@
  * own writes, strdup), Hyperscan, libzstd or librdkafka's threads pass
  * untouched, so that N names the same call in every run and a failure is
  * one that yamiscan itself must handle. malloc covers calloc and realloc;
- * pread covers pread64. */
+ * pread covers pread64. Only a process whose program is named yamiscan…
+ * is touched: the `timeout` or `env` that runs it (and inherits
+ * LD_PRELOAD) neither fails calls nor overwrites the counts file. */
 #undef _FILE_OFFSET_BITS /* pread and pread64 are interposed apart */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -86,6 +88,8 @@ static int errno_of(const char *s)
 
 __attribute__((constructor)) static void init(void)
 {
+    if (strncmp(program_invocation_short_name, "yamiscan", 8) != 0)
+        return; /* not ready: nothing counted, nothing failed, no report */
     dl_iterate_phdr(add_own, NULL);
     const char *f = getenv("YS_FAULT");
     if (f && *f) {
@@ -115,7 +119,7 @@ __attribute__((constructor)) static void init(void)
 __attribute__((destructor)) static void report(void)
 {
     const char *path = getenv("YS_FAULT_COUNT");
-    if (!path || !*path)
+    if (!ready || !path || !*path)
         return;
     FILE *f = fopen(path, "w");
     if (!f)
