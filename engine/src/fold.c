@@ -255,16 +255,35 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
     return l ? l : cp;
 }
 
-/* A digit standing for a letter between two letters (S1gnal, Te1egram):
- * the letter, or 0. */
-static uint32_t leet(uint32_t prev, const unsigned char *s, size_t len, size_t i)
+/* cp as folding makes a Latin letter or digit of it: full width and
+ * look-alikes to ASCII; anything else as it is. */
+static uint32_t as_latin(uint32_t cp)
+{
+    if (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp)
+        return cp - 0xFEE0;
+    uint32_t l = latin_twin(cp);
+    return l ? l : cp;
+}
+
+/* A digit (ASCII or full width) standing for a letter between two letters
+ * (S1gnal, Te1egram): the letter, or 0. The letter after it (at s[j]) is
+ * taken as folding makes it (a full-width or look-alike letter is a
+ * letter), so that folding twice changes nothing more. */
+static uint32_t leet_digit(uint32_t prev, uint32_t digit, const unsigned char *s, size_t len,
+                           size_t j)
 {
     static const char letter[10] = {'o', 'i', 0, 'e', 'a', 's', 0, 't', 'b', 0};
-    unsigned d = s[i] - '0';
-    return d < 10 && letter[d] && is_ascii_letter(prev) && i + 1 < len &&
-                   is_ascii_letter(s[i + 1])
-               ? (uint32_t)letter[d]
-               : 0;
+    uint32_t d = digit - '0';
+    if (d >= 10 || !letter[d] || !is_ascii_letter(prev) || j >= len)
+        return 0;
+    size_t k;
+    return is_ascii_letter(as_latin(decode(s + j, len - j, &k))) ? (uint32_t)letter[d] : 0;
+}
+
+/* leet_digit for the ASCII byte at s[i]. */
+static uint32_t leet(uint32_t prev, const unsigned char *s, size_t len, size_t i)
+{
+    return leet_digit(prev, s[i], s, len, i + 1);
 }
 
 /* The character at s[i..len) as far as its neighbours need to know: half-width
@@ -280,6 +299,9 @@ static uint32_t peek(const unsigned char *s, size_t len, size_t i)
 
 /* A look-alike of katakana (folded cp, k bytes at s[i]) next to katakana:
  * the katakana letter; else 0. */
+static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
+                      uint32_t prev);
+
 static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, size_t k,
                                uint32_t cp, uint32_t prev)
 {
@@ -288,17 +310,32 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
         return 0;
     if (is_katakana(prev))
         return t;
-    /* look-alikes in a row (夕夕キ, 口一ン): what follows them decides */
-    for (int run = 0; run < 8 && i + k < len; run++) {
-        uint32_t next = peek(s, len, i + k);
+    /* Look-alikes in a row (夕夕キ, 口一ン), and what folding drops between
+     * them (a gap, invisible characters: 口 ー), lead to what decides: the
+     * next other character, as folding will have it next to this one. */
+    uint32_t cur = cp;
+    size_t j = i + k;
+    for (int run = 0; run < 8 && j < len; run++) {
+        size_t kk;
+        uint32_t next = decode(s + j, len - j, &kk);
+        if (is_invisible(next)) {
+            j += kk;
+            continue;
+        }
+        if (is_separator(next)) {
+            size_t g = gap_end(s, len, j, kk, next, cur);
+            if (!g)
+                return 0;
+            j = g;
+            continue;
+        }
+        next = next >= 0xFF61 && next <= 0xFF9F ? halfwidth[next - 0xFF61] : next;
         if (is_katakana(next))
             return t;
         if (!kana_twin(next))
             return 0;
-        size_t kk;
-        decode(s + i + k, len - i - k, &kk);
-        i += k;
-        k = kk;
+        cur = next;
+        j += kk;
     }
     return 0;
 }
@@ -314,14 +351,11 @@ static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k
         return 0;
     size_t j = i + k;
     for (int seps = 1; j < len && seps <= 3; seps++) {
-        uint32_t c = peek(s, len, j);
-        c = c >= 0xFF21 && c <= 0xFF5A ? c - 0xFEE0 : c;
+        uint32_t c = as_latin(peek(s, len, j));
         if (is_ascii_letter(c)) {
             size_t kk;
             decode(s + j, len - j, &kk);
-            uint32_t after = peek(s, len, j + kk);
-            after = after >= 0xFF10 && after <= 0xFF5A ? after - 0xFEE0 : after;
-            return is_ascii_alnum(after) ? 0 : j;
+            return is_ascii_alnum(as_latin(peek(s, len, j + kk))) ? 0 : j;
         }
         if (!is_separator(c) || c == '\n' || c == '\r')
             return 0;
@@ -462,6 +496,8 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
             changed = 1;
             continue;
         }
+        uint32_t fl = f - '0' < 10 ? leet_digit(prev, f, s, len, i + k) : 0; /* Ｓ１ｇｎａｌ */
+        f = fl ? fl : f;
         prev_n = n;
         size_t w = encode(f, o + n);
         if (f != cp)
