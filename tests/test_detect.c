@@ -234,7 +234,7 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     for (size_t i = 0; i < sizeof a / sizeof *a; i++)
         cr_assert(matches(db, a[i], "a"), "%s", a[i]);
     const char *b[] = {"やみバイト", "ヤミばいと", "闇ばいと", "闇バ○ト", "闇バ×ト", "闇バ☆ト",
-                       "◯バイト", "闇バイ●"};
+                       "闇◯イト", "闇バイ●"};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         cr_assert(matches(db, b[i], "b"), "%s", b[i]);
     /* 口 before katakana folds to ロ, which the look-alike spelling matches */
@@ -454,4 +454,29 @@ Test(detect, scan_shortcuts_keep_every_verdict)
     ys_scanner_free(fast_sc);
     ys_db_free(db);
     ys_lexicon_free(lex);
+}
+
+/* Found in review: a bullet is not a mask; a look-alike outside the term
+ * (テレグラム一回だけ: 一 after katakana is ー); romaji of a kana and a small
+ * vowel; a ? in a URL asks nothing; weight 0 is neither sign. */
+Test(detect, review_cases)
+{
+    ys_db *db = compile_tsv("@category\tslang\n@category\tease\n@threshold\t6\n"
+                            "@rule\tquestion\t-3\n"
+                            "s\tslang\t6\tlit\t闇バイト\n"
+                            "e\tease\t6\tlit\t一回だけ\n"
+                            "w\tdefault\t1\tlit\tウォレット\n"
+                            "z\tslang\t0\tlit\t闇バイト対策\n");
+    cr_assert(!matches(db, "●バイト募集中！時給1200円", "s"), "a bullet before バイト");
+    cr_assert(matches(db, "闇バ●ト", "s") && matches(db, "闇バイ●", "s"));
+    cr_assert(matches(db, "テレグラム一回だけ", "e") && matches(db, "テレグラム 一回だけ", "e"));
+    cr_assert(matches(db, "woretto", "w") && matches(db, "WORETTO", "w"));
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "闇バイト詳細→https://t.me/x?start=1", &s);
+    cr_assert(!ys_scorer_rule(s, YS_RULE_QUESTION) && v.score == 6, "%d", v.score);
+    ys_scorer_free(s);
+    v = score_text(db, "闇バイト対策", &s);
+    cr_assert_eq(v.score, 6, "a weight-0 hit ignores nothing (%d)", v.score);
+    ys_scorer_free(s);
+    ys_db_free(db);
 }

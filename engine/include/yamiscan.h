@@ -463,9 +463,9 @@ typedef struct ys_verdict {
  * with its text (ys_score_text). */
 enum {
     YS_RULE_QUOTED,   /* "quoted": every positive hit is inside quotation marks
-                         (「」 『』 “” "" ‘’ 〝〟) or on a line starting with > or ＞ */
+                         (「」 『』 “” "" ‘’ 〝〟〞) or on a line starting with > */
     YS_RULE_QUESTION, /* "question": every positive hit is in a sentence that
-                         ends with ? or ？ */
+                         ends with ? or ？ (a ? inside a URL ends none) */
     YS_RULES
 };
 
@@ -492,18 +492,21 @@ void ys_scorer_set_threshold(ys_scorer *s, int threshold); /* --threshold */
 void ys_scorer_set_verdicts_only(ys_scorer *s, int on);
 int ys_scorer_threshold(const ys_scorer *s);
 
-/* Scores one post from its hits (one post's run of ys_scan_batch's array):
- * each category hit adds the weight of its strongest term (largest in
- * absolute value), each @combo of two positively contributing categories
- * adds its bonus; flagged when score >= threshold, or when a term of
- * category "default" (-f/-e lists: grep's meaning) is hit. */
+/* Scores one post from its hits (one post's run of ys_scan_batch's array,
+ * ordered by start as ys_scan_batch gives them): a hit that lies inside a
+ * longer hit of the opposite sign is ignored (逮捕 in 逮捕されない is that
+ * term's, not the post's context; 闇バイト in 闇バイト対策 likewise; weight 0
+ * is neither sign); each category hit adds the weight of its strongest
+ * counted term (largest in absolute value); each @combo of two positively
+ * contributing categories adds its bonus; flagged when score >= threshold,
+ * or when a term of category "default" (-f/-e lists: grep's meaning) is
+ * hit. Without the text, combos count wherever their hits are (no
+ * windows) and the structural rules never fire: use ys_score_text. */
 void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
 
 /* As ys_score_post, with the post's text (the original bytes the hits'
- * offsets point into), which the structural rules and @window read. Also:
- * a negative-weight hit that lies inside a positive hit (逮捕 in 逮捕されない)
- * is context of that term, not of the post, and is ignored; so is a
- * positive hit inside a negative one (闇バイト in 闇バイト対策). */
+ * offsets point into), which the combos' windows and the structural rules
+ * (@rule) read. */
 void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits,
                    size_t nhits, ys_verdict *v);
 

@@ -343,8 +343,13 @@ static int is_kana_text(const char *s, size_t len)
             i++;
             continue;
         }
-        if (i + 3 > len || u[0] != 0xE3 || !((u[1] == 0x81 && u[2] >= 0x81) || u[1] == 0x82 ||
-                                             (u[1] == 0x83 && u[2] <= 0xBC)))
+        if (i + 3 > len || u[0] != 0xE3)
+            return 0;
+        /* letters only: U+3041..3096, U+30A1..30FA and ー (not ・ ゝ ゛, which
+         * would leave the reading's spellings out silently) */
+        uint32_t cp = (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+        cp |= 0x3000;
+        if (!((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) || cp == 0x30FC))
             return 0;
         i += 3;
     }

@@ -327,10 +327,11 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
         /* With a floor, only posts whose hits could reach it (or that hit a
          * default term, flagged whatever their score) need their context. */
         size_t nw = b->n * db->t.ncats;
-        if (nw > sc->capcatw && ys_grow(&sc->catw, nw, sizeof *sc->catw))
+        int floor = sc->ctx_floor != INT_MIN && db->t.ncats <= 64;
+        if (floor && nw > sc->capcatw && ys_grow(&sc->catw, nw, sizeof *sc->catw))
             sc->capcatw = nw;
         /* (without the room, context is looked for in every post with a hit) */
-        if (sc->ctx_floor != INT_MIN && db->t.ncats <= 64 && nw <= sc->capcatw) {
+        if (floor && nw <= sc->capcatw) {
             memset(sc->cats, 0, b->n * sizeof *sc->cats);
             memset(sc->catw, 0, nw * sizeof *sc->catw);
             for (size_t h = 0; h < first; h++) {

@@ -118,8 +118,8 @@ static void mark_nested(ys_scorer *s, const ys_hit *h, size_t n)
         size_t j = i;
         uint32_t group[2] = {0, 0};
         for (; j < n && h[j].start == h[i].start; j++) {
-            int pos = pat[h[j].pattern].weight > 0;
-            if (h[j].end > group[pos])
+            int w = pat[h[j].pattern].weight, pos = w > 0;
+            if (w != 0 && h[j].end > group[pos])
                 group[pos] = h[j].end;
         }
         for (size_t k = i; k < j; k++) {
@@ -181,11 +181,6 @@ static uint32_t decode_at(const unsigned char *s, size_t len, size_t i, size_t *
     return cp;
 }
 
-/* "quoted": at least two thirds of the positive hits start inside
- * quotation marks or on a line quoted with > (as replies and reports quote
- * an ad, then comment on it in the same words). One pass over the text up
- * to the last positive hit, with the depth of 「」『』“”〝〟 and the parity
- * of "…". */
 /* Whether text has a quotation mark or a >: the quoted rule reads a post
  * only if it does. A byte loop: glibc's memmem costs more for needles this
  * short. */
@@ -199,7 +194,7 @@ static int has_quote_mark(const unsigned char *u, size_t len)
             unsigned d = u[i + 1], e = u[i + 2];
             if ((c == 0xE3 && d == 0x80 && (e == 0x8C || e == 0x8E || e == 0x9D)) || /* 「『〝 */
                 (c == 0xE2 && d == 0x80 && (e == 0x9C || e == 0x98)) ||             /* “‘ */
-                (c == 0xEF && d == 0xBC && (e == 0x9E || e == 0x82)))               /* ＞＂ */
+                (c == 0xEF && d == 0xBC && e == 0x82))                              /* ＂ */
                 return 1;
         }
     }
@@ -215,6 +210,11 @@ static int has_question_mark(const unsigned char *u, size_t len)
     return 0;
 }
 
+/* "quoted": every positive hit starts inside quotation marks or on a line
+ * quoted with > (as replies and reports quote an ad). Not ＞, which ads use
+ * as a bullet as often as posts quote with it. One pass over the text up to
+ * the last positive hit, with the depth of 「」『』“”〝〟 and the parity of
+ * "…". */
 static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
                       size_t n)
 {
@@ -222,8 +222,7 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
         return 0;
     const unsigned char *u = (const unsigned char *)text;
     const ys_pattern *pat = s->db->t.pat;
-    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1;
-    size_t inside = 0, all = 0;
+    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1, any = 0;
     size_t i = 0;
     for (size_t k = 0; k < n; k++) {
         if (s->ignored[k] || pat[h[k].pattern].weight <= 0)
@@ -234,7 +233,7 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
             if (cp == '\n') {
                 line_start = 1;
                 line_quoted = 0;
-            } else if (line_start && (cp == '>' || cp == 0xFF1E)) {
+            } else if (line_start && cp == '>') {
                 line_quoted = 1;
                 line_start = 0;
             } else if (!(line_start && (cp == ' ' || cp == 0x3000))) {
@@ -242,17 +241,31 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
             }
             if (cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x301D || cp == 0x2018)
                 depth++;
-            else if ((cp == 0x300D || cp == 0x300F || cp == 0x201D || cp == 0x301F ||
-                      cp == 0x2019) && depth > 0)
+            else if ((cp == 0x300D || cp == 0x300F || cp == 0x201D || cp == 0x301E ||
+                      cp == 0x301F || cp == 0x2019) &&
+                     depth > 0)
                 depth--;
             else if (cp == '"' || cp == 0xFF02)
                 ascii ^= 1;
             i += w;
         }
-        inside += depth > 0 || ascii || line_quoted;
-        all++;
+        if (!(depth > 0 || ascii || line_quoted))
+            return 0;
+        any = 1;
     }
-    return all > 0 && 3 * inside >= 2 * all;
+    return any;
+}
+
+/* Whether what follows a question mark at u[i] lets it end a sentence: the
+ * end, a space, a line break, a closing bracket or quote, more marks, or
+ * Japanese text; not a URL's query (t.me/x?start=1). */
+static int ends_sentence(const unsigned char *u, size_t len, size_t i)
+{
+    if (i >= len)
+        return 1;
+    unsigned c = u[i];
+    return c == ' ' || c == '\n' || c == '\r' || c == '?' || c == '!' || c == ')' || c == '"' ||
+           c >= 0x80; /* ？！」』）, Japanese */
 }
 
 /* "question": the sentence of every positive hit ends with ? or ？. */
@@ -280,7 +293,8 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
                 i += w;
             }
             end = i;
-            asks = i < len && (cp == '?' || cp == 0xFF1F);
+            asks = i < len && (cp == '?' || cp == 0xFF1F) &&
+                   ends_sentence(u, len, i + (cp == '?' ? 1 : 3));
         }
         if (!asks)
             return 0;

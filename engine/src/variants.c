@@ -344,6 +344,7 @@ static int romanize(const char *rd, size_t len, const unsigned char *word, int k
     const char *const *tab = kunrei ? kun : hep;
     out->n = 0;
     int sokuon = 0;
+    uint32_t prevcp = 0; /* the last full-size kana */
     for (size_t i = 0; i + 3 <= len; i += 3) {
         uint32_t cp = cp3((const unsigned char *)rd + i);
         char *cur = out->n ? out->s[out->n - 1] : NULL;
@@ -379,6 +380,30 @@ static int romanize(const char *rd, size_t len, const unsigned char *word, int k
                 cur[cl - 1] = 'y';
                 cur[cl] = vowel;
                 cur[cl + 1] = 0;
+            } else if (small_v && prevcp) {
+                /* the kana before and a small vowel make one sound, the same
+                 * in both systems: ウィ wi, ファ fa, ジェ je, チェ che, シェ she,
+                 * ティ ti */
+                const char *before = tab[prevcp - 0x3041], *head = NULL;
+                size_t bl = strlen(before);
+                switch (prevcp) {
+                case 0x3046: head = "w"; break;  /* う */
+                case 0x3075: head = "f"; break;  /* ふ */
+                case 0x3058: head = "j"; break;  /* じ */
+                case 0x3061: head = "ch"; break; /* ち */
+                case 0x3057: head = "sh"; break; /* し */
+                }
+                if (cl < bl || strcmp(cur + cl - bl, before) != 0 ||
+                    cl - bl + (head ? strlen(head) : bl - 1) + 2 > sizeof out->s[0])
+                    return 0;
+                char *at = cur + cl - bl;
+                if (head)
+                    strcpy(at, head);
+                else
+                    at[bl - 1] = 0; /* its consonant: te → t */
+                size_t al = strlen(cur);
+                cur[al] = vowel;
+                cur[al + 1] = 0;
             } else {
                 cur[cl - 1] = vowel;
             }
@@ -406,6 +431,7 @@ static int romanize(const char *rd, size_t len, const unsigned char *word, int k
             sokuon = 0;
         }
         strcat(s, r);
+        prevcp = cp;
         /* long vowels (ou, oo, uu): one vowel when not written, else part
          * of the syllable before (kou shuu, not ko u shu u) */
         if (cur && cl >= 1 && !word[i] && strlen(r) == 1 &&
@@ -444,10 +470,10 @@ static void romaji(list *v, const char *rd, size_t len, const unsigned char *wor
         for (int lw = 0; lw < 2; lw++) {
             syllables y;
             if (!romanize(rd, len, word, kunrei, lw, &y))
-                return;
+                continue;
             size_t n = join(&y, 0, 0, out, sizeof out);
             if (n < 5) /* shorter romaji is inside too many words */
-                return;
+                continue;
             put(v, out, n, YS_GEN_ROMAJI);
             static const char seps[] = {' ', '-'};
             for (size_t k = 0; k < 2; k++)
@@ -468,8 +494,9 @@ static size_t char_starts(const char *s, size_t len, size_t pos[13])
     return n;
 }
 
-/* Each kana or kanji masked by ○ (what folding makes of ◯ ● × ※ …), for
- * terms of 3 to 12 characters. */
+/* Each kana or kanji but the first masked by ○ (what folding makes of ◯ ●
+ * × ※ …, which also serve as bullets before a word: ●バイト募集 is not
+ * 闇バイト), for terms of 3 to 12 characters. */
 static void mask_symbol(list *v, const char *s, size_t len)
 {
     size_t pos[13], n = char_starts(s, len, pos);
@@ -478,7 +505,7 @@ static void mask_symbol(list *v, const char *s, size_t len)
     char out[256];
     if (len + 3 > sizeof out)
         return;
-    for (size_t c = 0; c < n; c++) {
+    for (size_t c = 1; c < n; c++) { /* not the first: ● ■ ※ are also bullets */
         size_t a = pos[c], b = c + 1 < n ? pos[c + 1] : len;
         if (script((const unsigned char *)s + a, b - a) == OTHER)
             continue; /* masks hide Japanese characters */
@@ -512,23 +539,28 @@ static void masked(list *v, const char *s, size_t len)
 static uint32_t kana_twin(uint32_t cp)
 {
     for (size_t i = 0; i < sizeof kana_twins / sizeof *kana_twins; i++)
-        if (kana_twins[i][0] == cp && kana_twins[i][1] != 0x30FC)
+        if (kana_twins[i][0] == cp)
             return kana_twins[i][1];
     return 0;
 }
 
-/* The first or last character, a kanji that looks like katakana, as that
- * katakana. */
+/* The first or last character, a kanji that looks like katakana (一 ー, 口
+ * ロ …), as that katakana: folding changes it only next to katakana, which
+ * may stand outside the term (テレグラム一回だけ → テレグラムー回だけ). */
 static void lookalike(list *v, const char *s, size_t len)
 {
     char out[256];
-    if (len < 6 || len > sizeof out)
-        return;
     const unsigned char *u = (const unsigned char *)s;
-    size_t ends[2] = {0, len - 3};
+    if (len < 4 || len > sizeof out)
+        return;
+    size_t last = len;
+    while (last > 0 && (u[last - 1] & 0xC0) == 0x80)
+        last--;
+    last = last > 0 ? last - 1 : 0; /* where the last character starts */
+    size_t ends[2] = {0, last};
     for (int e = 0; e < 2; e++) {
         size_t i = ends[e];
-        if ((u[i] & 0xF0) != 0xE0 || clen(u[len - 3]) != 3)
+        if (clen(u[i]) != 3 || i + 3 > len || script(u + i, 3) == KATA)
             continue;
         uint32_t t = kana_twin(cp3(u + i));
         if (!t)
@@ -624,7 +656,8 @@ int ys_variants_counted(const ys_pattern *p, int threshold,
             if (3L * p->weight >= 2 * t)
                 masked(&v, p->expr, p->expr_len);
             mask_symbol(&v, p->expr, p->expr_len);
-            lookalike(&v, p->expr, p->expr_len);
+            for (size_t i = 0, n = v.n; i < n && !v.oom; i++) /* every spelling so far */
+                lookalike(&v, at(&v, i), v.len[i]);
         }
     }
     if (v.oom) {
