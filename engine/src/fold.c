@@ -347,8 +347,8 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
 static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k,
                           uint32_t prev, int alone)
 {
-    if (!alone || !is_ascii_letter(prev))
-        return 0;
+    if (!alone || !is_ascii_letter(prev) || s[i] == '\n' || s[i] == '\r')
+        return 0; /* a line break ends a spelled word (D⏎M is two lines) */
     size_t j = i + k;
     for (int seps = 1; j < len && seps <= 3; seps++) {
         uint32_t c = as_latin(peek(s, len, j));
@@ -395,8 +395,9 @@ static int is_cjk_twin(uint32_t cp)
 
 /* A 3-byte character of U+3000–U+9FFF (kana, CJK punctuation, kanji) that
  * no rule changes and that changes nothing after it: its code point, or 0.
- * The exceptions: the separators U+3000, U+3030 and ・ U+30FB, the voiced
- * marks U+3099–309C, and the look-alikes of katakana (一 工 力 口 …). One branch for most Japanese
+ * The exceptions: the separators U+3000, U+3030 and ・ U+30FB, the mask 〇
+ * U+3007, the voiced marks U+3099–309C, and the look-alikes of katakana
+ * (一 工 力 口 …). One branch for most Japanese
  * text, which alternates kana and kanji too irregularly to predict. */
 static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
 {
@@ -405,7 +406,8 @@ static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
         (s[i + 2] & 0xC0) != 0x80)
         return 0;
     uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-    if (cp == 0x3000 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB || is_cjk_twin(cp))
+    if (cp == 0x3000 || cp == 0x3007 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB ||
+        is_cjk_twin(cp))
         return 0;
     return cp;
 }
