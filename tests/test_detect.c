@@ -468,7 +468,8 @@ Test(detect, review_cases)
                             "w\tdefault\t1\tlit\tウォレット\n"
                             "z\tslang\t0\tlit\t闇バイト対策\n");
     cr_assert(!matches(db, "●バイト募集中！時給1200円", "s"), "a bullet before バイト");
-    cr_assert(matches(db, "闇バ●ト", "s") && matches(db, "闇バイ●", "s"));
+    cr_assert(matches(db, "闇バ●ト", "s") && matches(db, "闇バイ●", "s") &&
+              matches(db, "闇バ〇ト", "s"), "〇 U+3007 is a mask too");
     cr_assert(matches(db, "テレグラム一回だけ", "e") && matches(db, "テレグラム 一回だけ", "e"));
     cr_assert(matches(db, "woretto", "w") && matches(db, "WORETTO", "w"));
     ys_scorer *s;
