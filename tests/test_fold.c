@@ -7,6 +7,9 @@
 
 #include "yamiscan.h"
 
+#include "../engine/src/foldscan.h"
+#include "../engine/src/jsonscan.h"
+
 typedef struct {
     char text[1024];
     size_t len;
@@ -129,7 +132,14 @@ Test(fold, the_quick_check_never_misses_a_change)
     static const char *const pieces[] = {"闇", "バ", "イ", "ト", "う", "け", "こ", " ", "　", "・",
                                          "ｰ", "ﾊ", "ﾞ", "ﾟ", "ｶ", "Ｔ", "５", "－", "―", "一",
                                          "-", "✨", "🌙", "\xe2\x80\x8b", "\xc2\xad", "a", "。",
-                                         "！", "\xe3\x82\x99", "゛", "\xff", "9", "/"};
+                                         "！", "\xe3\x82\x99", "゛", "\xff", "9", "/",
+                                         /* issue 13's rules: line breaks, look-alikes of
+                                          * katakana and of Latin letters, spelled-out
+                                          * letters, masks, digits between letters */
+                                         "\n", "\r", "工", "力", "口", "二", "卜", "夕", "八",
+                                         "へ", "十", "ー", "カ", "ン", "\xd0\xb5", "ō", "D",
+                                         "M", "T", "g", "1", "3", "○", "◯", "×", "※", "@",
+                                         "Ｓ", "\xe3\x80\x80"};
     uint64_t x = 42;
     char s[200], out[600];
     uint32_t from[600], to[600];
@@ -201,4 +211,95 @@ Test(fold, digits_between_letters_are_letters)
     check("S1gnalで", "Signalで", "Signal", "S1gnal");
     folded f = fold("ABC123 x1 5万");
     cr_assert_str_eq(f.text, "ABC123 x1 5万");
+}
+
+/* Random text for the gate: mostly plain (kana, kanji, punctuation, ASCII
+ * words), so that whole blocks pass, with now and then a piece that matters
+ * or a random byte (UTF-8 cut anywhere). */
+static size_t gate_text(uint64_t *x, char *s, size_t cap)
+{
+    static const char *const plain[] = {"闇", "バ", "イ", "ト", "う", "け", "こ", "案件", "募集",
+                                        "です。", "、", "「", "」", "ー", "カ", "ン", "Telegram",
+                                        "2026", "a", "b", "!", "\t", "人", "日", "本"};
+    static const char *const special[] = {
+        " ", "　", "・", "ｰ", "ﾊ", "ﾞ", "ｶ", "Ｔ", "５", "－", "一", "-", "✨", "🌙",
+        "\xe2\x80\x8b", "\xc2\xad", "x1y", "\xe3\x82\x99", "゛", "9", "/", "\n", "工", "力",
+        "口", "二", "卜", "へ", "十", "千", "\xd0\xb5", "ō", "D", "M", "1", "3", "○", "◯", "×",
+        "@", "é", "\xe3\x83\xbb", "\xe3\x80\xb0", "\xe3\x80\x80", "\xef\xbd\xb1"};
+    size_t n = 0;
+    size_t want = (size_t)(*x >> 40) % cap;
+    unsigned rate = (unsigned)(*x >> 20 & 63); /* specials per 1024 pieces */
+    while (n + 16 < cap && n < want) {
+        *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned r = (unsigned)(*x >> 54); /* 0..1023 */
+        if (r < 4) {
+            s[n++] = (char)(*x >> 32);
+            continue;
+        }
+        const char *p = r < 4 + rate ? special[(*x >> 33) % (sizeof special / sizeof *special)]
+                                     : plain[(*x >> 33) % (sizeof plain / sizeof *plain)];
+        size_t k = strlen(p);
+        memcpy(s + n, p, k);
+        n += k;
+    }
+    return n;
+}
+
+/* Every SIMD gate this CPU runs gives the scalar check's answers, both of
+ * them, to the bit, wherever the characters fall against its blocks. */
+Test(fold, every_gate_answers_as_the_scalar_check)
+{
+    static char s[1200];
+    uint64_t x = 7;
+    int levels = 0;
+    for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
+        if (ys_fold_check_level("", 0, NULL, level) < 0)
+            continue;
+        levels++;
+        for (int round = 0; round < 100000; round++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t n = gate_text(&x, s, sizeof s);
+            int v0 = -1, v1 = -2;
+            int a = ys_fold_check_level(s, n, &v0, YS_SIMD_SCALAR);
+            int b = ys_fold_check_level(s, n, &v1, level);
+            cr_assert_eq(a, b, "%s, round %d: needed %d, scalar %d: %.*s", ys_simd_name(level),
+                         round, b, a, (int)n, s);
+            cr_assert_eq(v0, v1, "%s, round %d: valid %d, scalar %d", ys_simd_name(level), round,
+                         v1, v0);
+            cr_assert_eq(ys_fold_check_level(s, n, NULL, YS_SIMD_SCALAR),
+                         ys_fold_check_level(s, n, NULL, level), "round %d", round);
+            if (!a) {
+                static char out[3600];
+                static uint32_t from[3600], to[3600];
+                cr_assert_eq(ys_fold(s, n, out, from, to), YS_FOLD_UNCHANGED, "round %d", round);
+            }
+        }
+    }
+    cr_log_info("gates compared with the scalar check: %d", levels);
+}
+
+/* The gate's byte classes, each version against the byte loop. */
+Test(fold, gate_classes_match_the_byte_loop)
+{
+    ys_fold_classify_fn ref = ys_fold_classify_impl(YS_SIMD_SCALAR);
+    cr_assert(ref);
+    unsigned char b[64];
+    uint64_t x = 99;
+    for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
+        ys_fold_classify_fn f = ys_fold_classify_impl(level);
+        if (!f)
+            continue;
+        for (int round = 0; round < 20000; round++) {
+            for (int j = 0; j < 64; j++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                b[j] = (unsigned char)(round < 4 ? (round * 64 + j) : (int)(x >> 56));
+            }
+            ys_fold_masks m0, m1;
+            ref(b, &m0);
+            f(b, &m1);
+            cr_assert(m0.lead == m1.lead && m0.cont == m1.cont && m0.other == m1.other &&
+                          m0.digit == m1.digit && m0.letter == m1.letter,
+                      "%s, round %d", ys_simd_name(level), round);
+        }
+    }
 }

@@ -33,6 +33,8 @@
 #include <string.h>
 
 #include "confusables.inc"
+#include "foldscan.h"
+#include "jsonscan.h" /* YS_SIMD_… */
 
 /* Decodes one character at s[0..n); invalid or truncated UTF-8 is one byte
  * (its value | 0x80000000, never a class below). Sets *len. */
@@ -517,58 +519,198 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     return changed ? n : YS_FOLD_UNCHANGED;
 }
 
+/* The state of the check between characters: the last two characters
+ * (as they are, not folded), and the two answers so far. */
+typedef struct {
+    uint32_t prev, before;
+    int needed, valid;
+} check_state;
+
+/* One step of the check: the character at s[i] (a run of ASCII other than
+ * separators is one step). Returns the index after it. */
+static size_t check_step(const unsigned char *s, size_t len, size_t i, check_state *st)
+{
+    unsigned c = s[i];
+    /* Most of Japanese text: a character of U+3000–U+9FFF (kana, CJK
+     * punctuation, kanji) that no rule touches, UTF-8 checked on the way. */
+    uint32_t cp3 = plain_cjk(s, len, i);
+    if (cp3) {
+        st->before = st->prev;
+        st->prev = cp3;
+        return i + 3;
+    }
+    if (c < 0x80 && !is_ascii_separator(c)) {
+        /* ASCII other than separators changes nothing: up to the next
+         * separator or non-ASCII character, keeping the last two (a
+         * letter standing alone may be spelled out: D M). */
+        do {
+            if ((unsigned)(s[i] - '0') < 10 && leet(st->prev, s, len, i))
+                st->needed = 1;
+            st->before = st->prev;
+            st->prev = s[i++];
+        } while (i < len && s[i] < 0x80 && !is_ascii_separator(s[i]));
+        return i;
+    }
+    size_t k;
+    uint32_t cp = decode(s + i, len - i, &k), prev = st->prev;
+    if (cp & 0x80000000u)
+        st->valid = 0;
+    else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
+             (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
+             (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
+             (is_separator(cp) && (gap_end(s, len, i, k, cp, prev) ||
+                                   spelled_gap(s, len, i, k, prev, !is_ascii_alnum(st->before)))) ||
+             latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
+             (is_mask(cp) && cp != 0x25CB))
+        st->needed = 1;
+    st->before = prev;
+    st->prev = cp;
+    return i + k;
+}
+
+/* The check character by character, from s[i] with state st. */
+static int check_scalar(const unsigned char *s, size_t len, size_t i, check_state *st,
+                        int *valid_utf8)
+{
+    while (i < len) {
+        i = check_step(s, len, i, st);
+        if (st->needed && !valid_utf8)
+            return 1;
+    }
+    if (valid_utf8)
+        *valid_utf8 = st->valid;
+    return st->needed;
+}
+
+/* The rows of 64 code points from U+3000 that hold a character plain_cjk
+ * refuses besides the look-alikes: U+3000, U+3030 (row 0), the voiced marks
+ * U+3099–309C (row 2), ・ U+30FB (row 3). */
+static const uint64_t cjk_refused[4] = {1ull << 0x00 | 1ull << 0x30, 0,
+                                        0xFull << (0x99 - 0x80), 1ull << (0xFB - 0xC0)};
+
+/* Bit j set for each lead byte in `leads` (of the 3-byte characters at
+ * p[j..j+2], all inside the block) whose character plain_cjk refuses. One
+ * table look-up each, no branch but the loop's. */
+static uint64_t refused_leads(const unsigned char *p, uint64_t leads)
+{
+    uint64_t bad = 0;
+    while (leads) {
+        unsigned j = (unsigned)__builtin_ctzll(leads);
+        leads &= leads - 1;
+        unsigned row = ((p[j] & 0x0Fu) << 6 | (p[j + 1] & 0x3Fu)) - 0xC0;
+        uint64_t bits = cjk_twin_bits[row] | (row < 4 ? cjk_refused[row & 3] : 0);
+        bad |= (bits >> (p[j + 2] & 0x3F) & 1) << j;
+    }
+    return bad;
+}
+
+/* The last character before s[end] of a run [start, end) of plain bytes
+ * (ASCII and 3-byte characters U+3000..U+9FFF, starting at a character),
+ * moving *end to its start. */
+static uint32_t char_before(const unsigned char *s, size_t *end)
+{
+    size_t e = *end;
+    if (s[e - 1] < 0x80) {
+        *end = e - 1;
+        return s[e - 1];
+    }
+    *end = e - 3;
+    return (uint32_t)(s[e - 3] & 0x0F) << 12 | (uint32_t)(s[e - 2] & 0x3F) << 6 | (s[e - 1] & 0x3F);
+}
+
+/* The state after a plain run [start, end) that the check passed over
+ * without looking: what check_step would have left. */
+static void skip_plain(const unsigned char *s, size_t start, size_t end, check_state *st)
+{
+    if (end == start)
+        return;
+    size_t j = end;
+    uint32_t last = char_before(s, &j);
+    st->before = j > start ? char_before(s, &j) : st->prev;
+    st->prev = last;
+}
+
+/* The check with a SIMD gate: 64 bytes at a time, classify() marks the
+ * bytes that can matter (foldscan.h); a byte is plain when it is ASCII other
+ * than a separator and other than a digit between two letters (S1gnal), or
+ * part of a well-formed 3-byte character U+3000..U+9FFF that plain_cjk
+ * accepts. The check passes over plain bytes updating only its state, and
+ * runs check_step from the character holding the first byte that is not
+ * plain; what check_step consumed may end anywhere, and the block's masks
+ * serve until its end. A block's last character may run past it: the block
+ * then ends where that character starts (and the next block starts there).
+ * The answers are those of check_scalar, to the bit (tests/test_fold.c). */
+static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn classify,
+                       int *valid_utf8)
+{
+    check_state st = {0, 0, 0, 1};
+    size_t i = 0;
+    while (len - i >= 64) {
+        ys_fold_masks m;
+        classify(s + i, &m);
+        size_t base = i;
+        /* the block ends before a character it does not hold whole */
+        unsigned e = m.lead >> 62 & 1 ? 62 : m.lead >> 63 ? 63 : 64;
+        uint64_t in = e == 64 ? ~0ull : (1ull << e) - 1;
+        uint64_t lead = m.lead & in, expect = lead << 1 | lead << 2;
+        /* a digit between letters; at the block's edges, a digit beside a
+         * letter (what lies outside is not looked at) */
+        uint64_t leet_digits = m.digit & (m.letter << 1 | 1) & (m.letter >> 1 | 1ull << 63);
+        uint64_t bad = m.other | (expect & ~m.cont) | (m.cont & ~expect & in) | leet_digits |
+                       refused_leads(s + i, lead);
+        for (;;) {
+            unsigned rel = (unsigned)(i - base);
+            uint64_t todo = bad & (~0ull << rel);
+            unsigned p = e;
+            if (todo) { /* the character holding the first byte that matters */
+                p = (unsigned)__builtin_ctzll(todo);
+                if (p >= 1 && (m.lead >> (p - 1) & 1))
+                    p -= 1;
+                else if (p >= 2 && (m.lead >> (p - 2) & 1) && !(m.lead >> (p - 1) & 1))
+                    p -= 2;
+                if (p < rel)
+                    p = rel;
+                if (p > e)
+                    p = e;
+            }
+            skip_plain(s, i, base + p, &st);
+            i = base + p;
+            if (p >= e)
+                break;
+            i = check_step(s, len, i, &st);
+            if (st.needed && !valid_utf8)
+                return 1;
+            if (i - base >= e)
+                break;
+        }
+    }
+    return check_scalar(s, len, i, &st, valid_utf8);
+}
+
+int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (level == YS_SIMD_SCALAR) {
+        check_state st = {0, 0, 0, 1};
+        return check_scalar(s, len, 0, &st, valid_utf8);
+    }
+    if (level <= YS_SIMD_SCALAR || level >= YS_SIMD_COUNT)
+        return -1;
+    ys_fold_classify_fn classify = ys_fold_classify_impl(level);
+    return classify ? check_gated(s, len, classify, valid_utf8) : -1;
+}
+
 int ys_fold_check(const char *text, size_t len, int *valid_utf8)
 {
     const unsigned char *s = (const unsigned char *)text;
-    uint32_t prev = 0, before = 0;
-    int needed = 0, valid = 1;
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i];
-        /* Most of Japanese text: a character of U+3000–U+9FFF (kana, CJK
-         * punctuation, kanji) that no rule touches, UTF-8 checked on the way. */
-        uint32_t cp3 = plain_cjk(s, len, i);
-        if (cp3) {
-            before = prev;
-            prev = cp3;
-            i += 3;
-            continue;
-        }
-        if (c < 0x80 && !is_ascii_separator(c)) {
-            /* ASCII other than separators changes nothing: up to the next
-             * separator or non-ASCII character, keeping the last two (a
-             * letter standing alone may be spelled out: D M). */
-            do {
-                if ((unsigned)(s[i] - '0') < 10 && leet(prev, s, len, i)) {
-                    if (!valid_utf8)
-                        return 1;
-                    needed = 1;
-                }
-                before = prev;
-                prev = s[i++];
-            } while (i < len && s[i] < 0x80 && !is_ascii_separator(s[i]));
-            continue;
-        }
-        size_t k;
-        uint32_t cp = decode(s + i, len - i, &k);
-        if (cp & 0x80000000u)
-            valid = 0;
-        else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
-                 (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
-                 (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
-                 (is_separator(cp) && (gap_end(s, len, i, k, cp, prev) ||
-                                       spelled_gap(s, len, i, k, prev, !is_ascii_alnum(before)))) ||
-                 latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
-                 (is_mask(cp) && cp != 0x25CB))
-            needed = 1;
-        if (needed && !valid_utf8)
-            return 1;
-        before = prev;
-        prev = cp;
-        i += k;
-    }
-    if (valid_utf8)
-        *valid_utf8 = valid;
-    return needed;
+    ys_fold_classify_fn classify = NULL;
+    if (len >= 64)
+        for (int level = YS_SIMD_COUNT - 1; level > YS_SIMD_SCALAR && !classify; level--)
+            classify = ys_fold_classify_impl(level);
+    if (classify)
+        return check_gated(s, len, classify, valid_utf8);
+    check_state st = {0, 0, 0, 1};
+    return check_scalar(s, len, 0, &st, valid_utf8);
 }
 
 int ys_fold_needed(const char *text, size_t len) { return ys_fold_check(text, len, NULL); }
