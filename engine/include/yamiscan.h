@@ -462,8 +462,9 @@ typedef struct ys_verdict {
  * A rule fires only in a post with a positive hit, and only when scored
  * with its text (ys_score_text). */
 enum {
-    YS_RULE_QUOTED,   /* "quoted": every positive hit is inside quotation marks
-                         (「」 『』 “” "" ‘’ 〝〟〞) or on a line starting with > */
+    YS_RULE_QUOTED,   /* "quoted": two thirds of the positive hits are inside
+                         quotation marks (「」 『』 “” "" ‘’ 〝〟〞) or on a line
+                         starting with > */
     YS_RULE_QUESTION, /* "question": every positive hit is in a sentence that
                          ends with ? or ？ (a ? inside a URL ends none) */
     YS_RULES

@@ -210,11 +210,14 @@ static int has_question_mark(const unsigned char *u, size_t len)
     return 0;
 }
 
-/* "quoted": every positive hit starts inside quotation marks or on a line
- * quoted with > (as replies and reports quote an ad). Not ＞, which ads use
- * as a bullet as often as posts quote with it. One pass over the text up to
- * the last positive hit, with the depth of 「」『』“”〝〟 and the parity of
- * "…". */
+/* "quoted": at least two thirds of the positive hits start inside quotation
+ * marks or on a line quoted with > (as replies and reports quote an ad, and
+ * name it again in their comment: measured, this fits the development set
+ * better than "every hit", F1 0.959 against 0.951 cross-validated; an ad
+ * that quotes its own words for emphasis gets the rule too, and its weight
+ * is fitted with that). Not ＞, which ads use as a bullet as often as posts
+ * quote with it. One pass over the text up to the last positive hit, with
+ * the depth of 「」『』“”〝〟 and the parity of "…". */
 static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys_hit *h,
                       size_t n)
 {
@@ -222,7 +225,8 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
         return 0;
     const unsigned char *u = (const unsigned char *)text;
     const ys_pattern *pat = s->db->t.pat;
-    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1, any = 0;
+    int depth = 0, ascii = 0, line_quoted = 0, line_start = 1;
+    size_t inside = 0, any = 0;
     size_t i = 0;
     for (size_t k = 0; k < n; k++) {
         if (s->ignored[k] || pat[h[k].pattern].weight <= 0)
@@ -249,11 +253,10 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
                 ascii ^= 1;
             i += w;
         }
-        if (!(depth > 0 || ascii || line_quoted))
-            return 0;
-        any = 1;
+        inside += depth > 0 || ascii || line_quoted;
+        any++;
     }
-    return any;
+    return any > 0 && 3 * inside >= 2 * (size_t)any;
 }
 
 /* Whether what follows a question mark at u[i] lets it end a sentence: the
