@@ -312,3 +312,74 @@ Test(source, window_above_the_limit_is_refused_clearly)
     cr_assert_eq(n, 0);
     free(out);
 }
+
+/* A frame header that libzstd refuses for its window is told apart: a
+ * window no zstd writes (over 2^31 bytes, beyond zstd --long=31) means the
+ * header is damaged, reported as such at the frame's offset; a large but
+ * possible window keeps the window message (test above). Each damaged
+ * frame comes after a good one, whose text is read first; in the third the
+ * header spans two of the source's 128 KiB reads. */
+Test(source, damaged_frame_header_is_reported_as_damaged)
+{
+    static const unsigned char bad_window[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xF8,
+                                               0x09, 0x00, 0x00, 'x'};
+    /* single segment, 8-byte content size 2^40 */
+    static const unsigned char bad_size[] = {0x28, 0xB5, 0x2F, 0xFD, 0xE0, 0, 0, 0, 0, 0, 1,
+                                             0, 0, 0x09, 0x00, 0x00, 'x'};
+    static const struct {
+        const unsigned char *frame;
+        size_t len, skip; /* a skippable frame of `skip` bytes first */
+        const char *window;
+    } cases[] = {{bad_window, sizeof bad_window, 0, "2097152"},
+                 {bad_size, sizeof bad_size, 0, "1048576"},
+                 {bad_window, sizeof bad_window, 131072 - 3, "2097152"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char *f = malloc(400000);
+        size_t n = ZSTD_compress(f, 400000, "ok 闇バイト\n", strlen("ok 闇バイト\n"), 3);
+        cr_assert(!ZSTD_isError(n));
+        if (cases[i].skip) {
+            size_t body = cases[i].skip - 8;
+            unsigned char head[8] = {0x50, 0x2A, 0x4D, 0x18, (unsigned char)body,
+                                     (unsigned char)(body >> 8), (unsigned char)(body >> 16), 0};
+            memcpy(f + n, head, 8);
+            memset(f + n + 8, 0, body);
+            n += cases[i].skip;
+        }
+        size_t at = n;
+        memcpy(f + n, cases[i].frame, cases[i].len);
+        n += cases[i].len;
+        const char *path = tmp_path("damaged-header.zst");
+        write_file(path, f, n);
+        free(f);
+        char *out;
+        size_t got;
+        cr_assert_eq(read_all(path, 4096, &out, &got), YS_EZSTD, "case %zu", i);
+        char want[700];
+        snprintf(want, sizeof want,
+                 "%s: damaged zstd frame header at compressed byte offset %zu: it declares a "
+                 "window of %s MiB, more than any zstd writes (2048 MiB)", path, at,
+                 cases[i].window);
+        cr_assert_str_eq(err.message, want, "case %zu", i);
+        cr_assert_eq(got, strlen("ok 闇バイト\n"), "case %zu: the good frame is read first", i);
+        free(out);
+    }
+}
+
+/* A window over the 1 GiB limit but one zstd can write (2^30 and an
+ * eighth: the descriptor's mantissa) is still the window message. */
+Test(source, a_large_possible_window_keeps_the_window_message)
+{
+    static const unsigned char frame[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA1,
+                                          0x09, 0x00, 0x00, 'x'};
+    const char *path = tmp_path("large-window.zst");
+    write_file(path, frame, sizeof frame);
+    char *out;
+    size_t n;
+    cr_assert_eq(read_all(path, 4096, &out, &n), YS_EZSTD);
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
+             "1024 MiB limit (written with zstd --long=31?)", path);
+    cr_assert_str_eq(err.message, want);
+    free(out);
+}

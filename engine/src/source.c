@@ -18,6 +18,10 @@
  * refused by libzstd with a clear error instead of a huge allocation. */
 #define YS_WINDOW_LOG_MAX 30
 #define IN_CAP (1u << 17)
+/* The largest window any zstd decoder accepts (ZSTD_WINDOWLOG_MAX on 64-bit
+ * hosts: zstd --long=31), and the longest frame header (RFC 8878). */
+#define ZSTD_WINDOW_LOG_LIMIT 31
+#define HEADER_MAX 18
 
 struct ys_source {
     int fd;
@@ -29,6 +33,9 @@ struct ys_source {
     uint64_t in_base;    /* compressed offset of in[0] */
     uint64_t bytes_out;
     size_t frame_left;   /* last ZSTD_decompressStream hint: 0 = between frames */
+    uint64_t frame_start; /* compressed offset of the current frame */
+    unsigned char tail[HEADER_MAX]; /* the last bytes of the buffer before in[] */
+    size_t tail_len;
     int eof;
     int stream;          /* reads can block: a pipe, socket or terminal */
     ys_frames *frames;   /* frame-parallel decoding, or NULL */
@@ -49,9 +56,15 @@ static int read_some(ys_source *s, void *buf, size_t cap, size_t *got, ys_error 
     return YS_OK;
 }
 
-/* Replaces the (consumed) input buffer with the next bytes. */
+/* Replaces the (consumed) input buffer with the next bytes; its last bytes
+ * are kept, for a frame header that spans two buffers. */
 static int fill(ys_source *s, ys_error *err)
 {
+    size_t keep = s->in_len < HEADER_MAX ? s->in_len : HEADER_MAX;
+    if (keep > 0) {
+        memcpy(s->tail, s->in + s->in_len - keep, keep);
+        s->tail_len = keep;
+    }
     s->in_base += s->in_len;
     s->in_pos = s->in_len = 0;
     return read_some(s, s->in, IN_CAP, &s->in_len, err);
@@ -160,6 +173,59 @@ static int read_plain(ys_source *s, char *buf, size_t cap, size_t *got, ys_error
     return rc;
 }
 
+/* The window a zstd frame header declares (RFC 8878, 3.1.1.1): the header
+ * bytes `h` (n of them) of a frame libzstd refused for its window. Returns
+ * the window in bytes, or 0 if the bytes are too few. */
+static uint64_t declared_window(const unsigned char *h, size_t n)
+{
+    if (n < 6)
+        return 0;
+    unsigned fhd = h[4], fcs_flag = fhd >> 6, single = (fhd >> 5) & 1;
+    if (!single) {
+        unsigned exp = h[5] >> 3, mantissa = h[5] & 7;
+        uint64_t base = (uint64_t)1 << (10 + exp);
+        return base + (base >> 3) * mantissa;
+    }
+    /* Single segment: the window is the content size. */
+    static const size_t did_size[4] = {0, 1, 2, 4}, fcs_size[4] = {1, 2, 4, 8};
+    size_t at = 5 + did_size[fhd & 3], len = fcs_size[fcs_flag];
+    if (n < at + len)
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++)
+        v |= (uint64_t)h[at + i] << (8 * i);
+    return len == 2 ? v + 256 : v;
+}
+
+/* libzstd refused the frame starting at s->frame_start for its window: the
+ * window message, or, when the header declares a window no zstd writes or
+ * decodes (over 2^31: beyond zstd --long=31), a damaged header. */
+static int window_error(ys_source *s, ys_error *err)
+{
+    unsigned char h[HEADER_MAX];
+    size_t n = 0;
+    uint64_t at = s->frame_start, tail_base = s->in_base - s->tail_len;
+    for (; n < HEADER_MAX; n++, at++) {
+        if (at >= s->in_base && at - s->in_base < s->in_len)
+            h[n] = s->in[at - s->in_base];
+        else if (at >= tail_base && at < s->in_base)
+            h[n] = s->tail[at - tail_base];
+        else
+            break;
+    }
+    uint64_t w = declared_window(h, n);
+    if (w > (uint64_t)1 << ZSTD_WINDOW_LOG_LIMIT)
+        return ys_fail(err, YS_EZSTD,
+                       "%s: damaged zstd frame header at compressed byte offset %llu: it declares "
+                       "a window of %llu MiB, more than any zstd writes (%u MiB)",
+                       s->name, (unsigned long long)s->frame_start,
+                       (unsigned long long)(w >> 20), 1u << (ZSTD_WINDOW_LOG_LIMIT - 20));
+    return ys_fail(err, YS_EZSTD,
+                   "%s: the zstd frame at compressed byte offset %llu needs a window "
+                   "larger than the %u MiB limit (written with zstd --long=31?)",
+                   s->name, (unsigned long long)s->frame_start, 1u << (YS_WINDOW_LOG_MAX - 20));
+}
+
 static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
 {
     ZSTD_outBuffer out = {buf, cap, 0};
@@ -179,14 +245,12 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
             continue;
         }
         ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
+        if (s->frame_left == 0) /* between frames: the next starts here */
+            s->frame_start = s->in_base + s->in_pos;
         size_t r = ZSTD_decompressStream(s->ds, &out, &in);
         if (ZSTD_isError(r) &&
             ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
-            return ys_fail(err, YS_EZSTD,
-                           "%s: the zstd frame at compressed byte offset %llu needs a window "
-                           "larger than the %u MiB limit (written with zstd --long=31?)",
-                           s->name, (unsigned long long)(s->in_base + s->in_pos),
-                           1u << (YS_WINDOW_LOG_MAX - 20));
+            return window_error(s, err);
         if (ZSTD_isError(r))
             return ys_fail(err, YS_EZSTD,
                            "%s: corrupt zstd stream near compressed byte offset %llu: %s",
