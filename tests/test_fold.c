@@ -225,7 +225,8 @@ static size_t gate_text(uint64_t *x, char *s, size_t cap)
         " ", "　", "・", "ｰ", "ﾊ", "ﾞ", "ｶ", "Ｔ", "５", "－", "一", "-", "✨", "🌙",
         "\xe2\x80\x8b", "\xc2\xad", "x1y", "\xe3\x82\x99", "゛", "9", "/", "\n", "工", "力",
         "口", "二", "卜", "へ", "十", "千", "\xd0\xb5", "ō", "D", "M", "1", "3", "○", "◯", "×",
-        "@", "é", "\xe3\x83\xbb", "\xe3\x80\xb0", "\xe3\x80\x80", "\xef\xbd\xb1"};
+        "@", "é", "\xe3\x83\xbb", "\xe3\x80\xb0", "\xe3\x80\x80", "\xef\xbd\xb1", "〇",
+        "Ｓ", "\r"};
     size_t n = 0;
     size_t want = (size_t)(*x >> 40) % cap;
     unsigned rate = (unsigned)(*x >> 20 & 63); /* specials per 1024 pieces */
@@ -301,5 +302,40 @@ Test(fold, gate_classes_match_the_byte_loop)
                           m0.digit == m1.digit && m0.letter == m1.letter,
                       "%s, round %d", ys_simd_name(level), round);
         }
+    }
+}
+
+/* Every character U+3000..U+9FFF, between katakana, between kanji and
+ * between ASCII letters, at every place in a block: the gate passes over it
+ * exactly when the scalar check does (the gate's table of characters that
+ * plain_cjk refuses must follow plain_cjk). */
+Test(fold, the_gate_knows_every_character_of_the_cjk_range)
+{
+    static const char *const sides[] = {"カ", "日", "a"};
+    char s[160];
+    for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
+        if (ys_fold_check_level("", 0, NULL, level) < 0)
+            continue;
+        for (uint32_t cp = 0x3000; cp <= 0x9FFF; cp++)
+            for (size_t side = 0; side < 3; side++) {
+                size_t k = strlen(sides[side]), n = 0;
+                size_t at = (cp * 7 + side * 5) % 40; /* where it falls in the block */
+                while (n + k <= at) {
+                    memcpy(s + n, sides[side], k);
+                    n += k;
+                }
+                s[n++] = (char)(0xE0 | cp >> 12);
+                s[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+                s[n++] = (char)(0x80 | (cp & 0x3F));
+                while (n + k <= 140) {
+                    memcpy(s + n, sides[side], k);
+                    n += k;
+                }
+                int v0, v1;
+                int a = ys_fold_check_level(s, n, &v0, YS_SIMD_SCALAR);
+                int b = ys_fold_check_level(s, n, &v1, level);
+                cr_assert(a == b && v0 == v1, "%s: U+%04X beside %s: %d, scalar %d",
+                          ys_simd_name(level), (unsigned)cp, sides[side], b, a);
+            }
     }
 }

@@ -583,9 +583,9 @@ static int check_scalar(const unsigned char *s, size_t len, size_t i, check_stat
 }
 
 /* The rows of 64 code points from U+3000 that hold a character plain_cjk
- * refuses besides the look-alikes: U+3000, U+3030 (row 0), the voiced marks
- * U+3099–309C (row 2), ・ U+30FB (row 3). */
-static const uint64_t cjk_refused[4] = {1ull << 0x00 | 1ull << 0x30, 0,
+ * refuses besides the look-alikes: U+3000, 〇 U+3007, U+3030 (row 0), the
+ * voiced marks U+3099–309C (row 2), ・ U+30FB (row 3). */
+static const uint64_t cjk_refused[4] = {1ull << 0x00 | 1ull << 0x07 | 1ull << 0x30, 0,
                                         0xFull << (0x99 - 0x80), 1ull << (0xFB - 0xC0)};
 
 /* Bit j set for each lead byte in `leads` (of the 3-byte characters at
