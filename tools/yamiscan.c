@@ -434,7 +434,7 @@ static int cmd_scan(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
             failed = 1;
         }
-        if (count && !closed) {
+        if (count && !closed && !counters.output_failed) { /* nothing after a write error */
             char line[32];
             int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)counters.posts_flagged);
             if (write_out(line, (size_t)n) != 0 && errno != EPIPE) {
