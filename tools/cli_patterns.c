@@ -55,6 +55,8 @@ void add_item(const char **v, int *n, const char *s, const char *cmd)
  * ../share/yamiscan/ once installed. */
 int default_lexicon(char *out, size_t cap)
 {
+    if (!out || cap == 0)
+        return -1;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
