@@ -547,12 +547,13 @@ static uint32_t kana_twin(uint32_t cp)
 /* The first or last character, a kanji that looks like katakana (一 ー, 口
  * ロ …), as that katakana: folding changes it only next to katakana, which
  * may stand outside the term (テレグラム一回だけ → テレグラムー回だけ). */
-static void lookalike(list *v, const char *s, size_t len)
+static void lookalike(list *v, const char *spelling, size_t len)
 {
-    char out[256];
+    char out[256], s[256]; /* spelling may be in v, which put() moves */
     const unsigned char *u = (const unsigned char *)s;
     if (len < 4 || len > sizeof out)
         return;
+    memcpy(s, spelling, len);
     size_t last = len;
     while (last > 0 && (u[last - 1] & 0xC0) == 0x80)
         last--;
