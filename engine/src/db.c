@@ -12,11 +12,15 @@
  *   u64 length + the engine's image of the literals (length 0: none)
  *   u64 length + the same of the context literals (negative weights)
  *   u64 length + the same of the regexes (length 0: none)
+ *   optional (absent in files written before it; then every gap is folded):
+ *       u32 1 if the gap pairs below may be used, else 0, u32 pairs, then
+ *       each: u64 key (foldscan.h), ascending
  *   u64 checksum of everything before it (ys_checksum)
  *
  * Integers are little-endian; a database is tied to one CPU platform anyway.
  */
 #include "db.h"
+#include "foldscan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +50,7 @@ void ys_db_free(ys_db *db)
     }
     free(db->lit_base);
     free(db->lit_len);
+    free(db->gap_pairs);
     ys_table_free(&db->t);
     free(db);
 }
@@ -80,6 +85,7 @@ typedef struct {
     size_t *len;
     unsigned char *caseless;
     size_t cap;
+    size_t pcap; /* of db->gap_pairs */
 } spellings;
 
 static int has_ascii_letter(const char *s, size_t n)
@@ -115,7 +121,37 @@ static int add_spelling(void *ctx, const char *s, size_t n)
     sp->caseless[i] = !p->exact && has_ascii_letter(s, n);
     db->lit_base[i] = sp->base;
     db->lit_len[i] = (uint32_t)n;
+    /* the pairs of Japanese characters it holds (at most n) */
+    if (db->ngap_pairs + n > sp->pcap) {
+        size_t cap = 2 * (db->ngap_pairs + n) + 256;
+        if (!ys_grow(&db->gap_pairs, cap, sizeof *db->gap_pairs))
+            return YS_ENOMEM;
+        sp->pcap = cap;
+    }
+    size_t np;
+    if (ys_fold_spelling_pairs(s, n, db->gap_pairs + db->ngap_pairs, &np) != 0)
+        db->gap_pairs_ok = 0;
+    db->ngap_pairs += np;
     return YS_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the gap pairs and drops repeats. */
+static void finish_gap_pairs(ys_db *db)
+{
+    if (db->ngap_pairs == 0)
+        return;
+    qsort(db->gap_pairs, db->ngap_pairs, sizeof *db->gap_pairs, cmp_u64);
+    size_t n = 1;
+    for (size_t i = 1; i < db->ngap_pairs; i++)
+        if (db->gap_pairs[i] != db->gap_pairs[n - 1])
+            db->gap_pairs[n++] = db->gap_pairs[i];
+    db->ngap_pairs = n;
 }
 
 /* Compiles the spellings whose pattern weighs less than zero (`context`: 1)
@@ -160,9 +196,11 @@ static int compile_spellings(ys_db *db, const spellings *sp, int context, ys_mat
  * change their verdict). */
 static int compile_literals(ys_db *db, ys_error *err)
 {
-    spellings sp = {db, 0, NULL, NULL, NULL, 0};
+    spellings sp = {db, 0, NULL, NULL, NULL, 0, 0};
     int rc = YS_OK;
     db->nspell = 0;
+    db->ngap_pairs = 0;
+    db->gap_pairs_ok = 1;
     for (size_t i = 0; i < db->t.n && rc == YS_OK; i++)
         if (!db->t.pat[i].is_regex) {
             sp.base = (uint32_t)i;
@@ -171,6 +209,8 @@ static int compile_literals(ys_db *db, ys_error *err)
         }
     if (rc != YS_OK)
         rc = ys_fail(err, YS_ENOMEM, "out of memory");
+    else
+        finish_gap_pairs(db);
     if (rc == YS_OK)
         rc = compile_spellings(db, &sp, 0, &db->lit, err);
     if (rc == YS_OK)
@@ -469,6 +509,10 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         rc = put_matcher(&w, db->eng, db->ctx);
     if (rc == YS_OK)
         rc = put_matcher(&w, db->eng, db->re);
+    put_u32(&w, (uint32_t)db->gap_pairs_ok);
+    put_u32(&w, (uint32_t)db->ngap_pairs);
+    for (size_t i = 0; i < db->ngap_pairs; i++)
+        put_u64(&w, db->gap_pairs[i]);
     uint64_t sum = ys_sum_end(&w.sum);
     put_u64(&w, sum);
     int e = errno;
@@ -615,6 +659,25 @@ static int parse_spellings(reader *r, ys_db *db)
     return 0;
 }
 
+/* The gap pairs (written since they exist; without them every gap is
+ * folded): ascending keys of two code points. */
+static int parse_gap_pairs(reader *r, ys_db *db)
+{
+    uint32_t ok, n;
+    if (get_u32(r, &ok) || ok > 1 || get_u32(r, &n) || (size_t)(r->end - r->p) / 8 < n)
+        return -1;
+    db->gap_pairs = malloc((n ? n : 1) * sizeof *db->gap_pairs);
+    if (!db->gap_pairs)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (get(r, &db->gap_pairs[i], 8) || db->gap_pairs[i] >> 42 ||
+            (i > 0 && db->gap_pairs[i] <= db->gap_pairs[i - 1]))
+            return -1;
+    db->ngap_pairs = n;
+    db->gap_pairs_ok = (int)ok;
+    return 0;
+}
+
 int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
                    ys_error *err)
 {
@@ -668,6 +731,8 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
         rc = get_matcher(&r, eng, &db->ctx, &why);
     if (rc == YS_OK)
         rc = get_matcher(&r, eng, &db->re, &why);
+    if (rc == YS_OK && r.p != r.end && parse_gap_pairs(&r, db) != 0)
+        rc = ys_fail(&why, YS_EDB, "corrupt database: bad gap pairs");
     if (rc == YS_OK && (r.p != r.end || (db->nspell > 0) != (db->lit || db->ctx) ||
                         (db->nre > 0) != (db->re != NULL)))
         rc = ys_fail(&why, YS_EDB, "corrupt database: matchers and pattern table disagree");

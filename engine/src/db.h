@@ -17,6 +17,13 @@ struct ys_db {
      * lit_base[i] and is lit_len[i] bytes long (start = end - length). */
     uint32_t *lit_base, *lit_len;
     size_t nspell;
+    /* Japanese characters adjacent in some compiled spelling, as sorted
+     * keys (foldscan.h, ys_fold_pair_key), for the scanner's gap rule;
+     * gap_pairs_ok is 0 where they cannot be used (a spelling could match
+     * inside a gap, or the file was written without them). */
+    uint64_t *gap_pairs;
+    size_t ngap_pairs;
+    int gap_pairs_ok;
     size_t nlit, nre;    /* patterns of each kind */
     size_t generated[YS_GENERATORS]; /* spellings per generator (compile only) */
     double compile_seconds;

@@ -524,7 +524,71 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
 typedef struct {
     uint32_t prev, before;
     int needed, valid;
+    const uint64_t *pairs; /* the lexicon's pairs (ys_fold_check_gaps), or NULL */
+    size_t npairs;
 } check_state;
+
+uint64_t ys_fold_pair_key(uint32_t a, uint32_t b) { return (uint64_t)a << 21 | b; }
+
+/* Whether a, b are adjacent in some spelling of `pairs` (sorted keys). */
+static int pair_in(const uint64_t *pairs, size_t n, uint32_t a, uint32_t b)
+{
+    uint64_t key = ys_fold_pair_key(a, b);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pairs[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && pairs[lo] == key;
+}
+
+/* gap_end, and whether the gap can change a hit: with the lexicon's pairs,
+ * a gap between Japanese character `prev` and a character after it that
+ * folding leaves as it is, whatever stands before it (plain_cjk), changes
+ * no hit unless the two are adjacent in some compiled spelling (no spelling
+ * holds a separator where pairs are given, so no match can hold part of
+ * the gap either). */
+static int gap_matters(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
+                       const check_state *st)
+{
+    size_t j = gap_end(s, len, i, k, cp, st->prev);
+    if (!j)
+        return 0;
+    if (!st->pairs)
+        return 1;
+    uint32_t next = plain_cjk(s, len, j);
+    return !next || pair_in(st->pairs, st->npairs, st->prev, next);
+}
+
+int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t *n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    uint32_t prev = 0;
+    int seps = 0, others = 0, risky = 0;
+    *n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k;
+        uint32_t cp = decode(s + i, len - i, &k);
+        int sep = is_separator(cp), gapish = sep || is_japanese(cp);
+        /* A separator beside a Japanese character or another separator
+         * could match inside a gap (t.me/ cannot: its separators stand
+         * between letters). */
+        if (i > 0 && (sep || is_separator(prev)) && gapish && (is_japanese(prev) || is_separator(prev)))
+            risky = 1;
+        if (is_invisible(cp))
+            risky = 1;
+        seps += sep;
+        others += !sep;
+        if (is_japanese(prev) && is_japanese(cp))
+            keys[(*n)++] = ys_fold_pair_key(prev, cp);
+        prev = cp;
+        i += k;
+    }
+    return risky || (seps > 0 && others == 0) ? -1 : 0;
+}
 
 /* One step of the check: the character at s[i] (a run of ASCII other than
  * separators is one step). Returns the index after it. */
@@ -558,7 +622,7 @@ static size_t check_step(const unsigned char *s, size_t len, size_t i, check_sta
     else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
              (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
              (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
-             (is_separator(cp) && (gap_end(s, len, i, k, cp, prev) ||
+             (is_separator(cp) && (gap_matters(s, len, i, k, cp, st) ||
                                    spelled_gap(s, len, i, k, prev, !is_ascii_alnum(st->before)))) ||
              latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
              (is_mask(cp) && cp != 0x25CB))
@@ -641,9 +705,9 @@ static void skip_plain(const unsigned char *s, size_t start, size_t end, check_s
  * then ends where that character starts (and the next block starts there).
  * The answers are those of check_scalar, to the bit (tests/test_fold.c). */
 static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn classify,
-                       int *valid_utf8)
+                       int *valid_utf8, const uint64_t *pairs, size_t npairs)
 {
-    check_state st = {0, 0, 0, 1};
+    check_state st = {0, 0, 0, 1, pairs, npairs};
     size_t i = 0;
     while (len - i >= 64) {
         ys_fold_masks m;
@@ -691,16 +755,17 @@ int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level
 {
     const unsigned char *s = (const unsigned char *)text;
     if (level == YS_SIMD_SCALAR) {
-        check_state st = {0, 0, 0, 1};
+        check_state st = {0, 0, 0, 1, NULL, 0};
         return check_scalar(s, len, 0, &st, valid_utf8);
     }
     if (level <= YS_SIMD_SCALAR || level >= YS_SIMD_COUNT)
         return -1;
     ys_fold_classify_fn classify = ys_fold_classify_impl(level);
-    return classify ? check_gated(s, len, classify, valid_utf8) : -1;
+    return classify ? check_gated(s, len, classify, valid_utf8, NULL, 0) : -1;
 }
 
-int ys_fold_check(const char *text, size_t len, int *valid_utf8)
+int ys_fold_check_gaps(const char *text, size_t len, int *valid_utf8, const uint64_t *pairs,
+                       size_t npairs)
 {
     const unsigned char *s = (const unsigned char *)text;
     ys_fold_classify_fn classify = NULL;
@@ -708,9 +773,14 @@ int ys_fold_check(const char *text, size_t len, int *valid_utf8)
         for (int level = YS_SIMD_COUNT - 1; level > YS_SIMD_SCALAR && !classify; level--)
             classify = ys_fold_classify_impl(level);
     if (classify)
-        return check_gated(s, len, classify, valid_utf8);
-    check_state st = {0, 0, 0, 1};
+        return check_gated(s, len, classify, valid_utf8, pairs, npairs);
+    check_state st = {0, 0, 0, 1, pairs, npairs};
     return check_scalar(s, len, 0, &st, valid_utf8);
+}
+
+int ys_fold_check(const char *text, size_t len, int *valid_utf8)
+{
+    return ys_fold_check_gaps(text, len, valid_utf8, NULL, 0);
 }
 
 int ys_fold_needed(const char *text, size_t len) { return ys_fold_check(text, len, NULL); }

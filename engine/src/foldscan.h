@@ -39,4 +39,35 @@ ys_fold_classify_fn ys_fold_classify_impl(int level);
  * no such level. ys_fold_check uses the best level there is. For tests. */
 int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level);
 
+/* The lexicon-aware gap rule. A run of separators between two Japanese
+ * characters (fold.c's gap rule) can change a hit only if the two are
+ * adjacent in some compiled spelling: the compiler collects every such pair
+ * (ys_fold_spelling_pairs, keys ys_fold_pair_key, sorted) and the scanner
+ * asks ys_fold_check_gaps, which is ys_fold_check with the gaps that cannot
+ * change a hit left out of "needed". Hits are the same as with every gap
+ * folded (tests/test_fold.c) provided no spelling could match inside a gap
+ * (one made of separators only, or with a separator beside a Japanese
+ * character or another separator, or with an invisible character:
+ * ys_fold_spelling_pairs refuses those) and no regex is scanned (a regex
+ * may match across or into a gap: the scanner passes no pairs then).
+ * ys_fold itself still folds every gap. */
+uint64_t ys_fold_pair_key(uint32_t a, uint32_t b);
+
+/* Writes to keys (room for len entries) the key of each two Japanese
+ * characters (kana, kanji, 々 〆) adjacent in the folded spelling
+ * text[0..len), setting *n; returns -1 when the spelling could match inside
+ * a gap (above), else 0. */
+int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t *n);
+
+/* ys_fold_check where a gap counts only if the characters on both sides
+ * may be adjacent in a spelling (pairs: npairs sorted keys; NULL: every
+ * gap counts, as in ys_fold_check). */
+int ys_fold_check_gaps(const char *text, size_t len, int *valid_utf8, const uint64_t *pairs,
+                       size_t npairs);
+
+/* For tests (scan.c): 0 makes the scanner ignore the database's pairs, so
+ * that every gap is folded; 1 (the default) uses them where they apply. */
+typedef struct ys_scanner ys_scanner;
+void ys_scanner_set_gap_pairs(ys_scanner *sc, int on);
+
 #endif

@@ -12,6 +12,7 @@
  * lexicon's pattern, whichever of its spellings matched. */
 #include "batch.h"
 #include "db.h"
+#include "foldscan.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct ys_scanner {
     int oom;
     size_t invalid_utf8, folded;
     int no_fold;
+    int no_gap_pairs; /* ys_scanner_set_gap_pairs */
     /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes,
      * its bytes' original ranges in ffrom/fto at the same offsets */
     unsigned char *is_folded; /* per post */
@@ -86,6 +88,7 @@ void ys_scanner_free(ys_scanner *sc)
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc) { return sc->invalid_utf8; }
 size_t ys_scanner_folded(const ys_scanner *sc) { return sc->folded; }
 void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
+void ys_scanner_set_gap_pairs(ys_scanner *sc, int on) { sc->no_gap_pairs = !on; }
 void ys_scanner_set_context_floor(ys_scanner *sc, int threshold) { sc->ctx_floor = threshold; }
 
 /* The most a post can score whose strongest positive hits per category are
@@ -235,6 +238,10 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     memset(sc->is_folded, 0, b->n);
     size_t used = 0;
+    /* A gap between characters that no spelling holds side by side
+     * changes no literal's hit (foldscan.h); a regex may match anything. */
+    const ys_db *db = sc->db;
+    int pairs = db->gap_pairs_ok && !db->re && !sc->no_gap_pairs;
     for (size_t i = 0; i < b->n; i++) {
         const char *t = b->text + b->posts[i].off;
         size_t len = b->posts[i].len;
@@ -244,7 +251,8 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
             sc->valid[i] = !want_valid || ys_utf8_valid_prefix(t, len) == len;
             continue;
         }
-        int needed = ys_fold_check(t, len, want_valid ? &valid : NULL);
+        int needed = ys_fold_check_gaps(t, len, want_valid ? &valid : NULL,
+                                        pairs ? db->gap_pairs : NULL, db->ngap_pairs);
         sc->valid[i] = (unsigned char)valid;
         if (!needed)
             continue;
