@@ -285,22 +285,30 @@ Test(fold, gate_classes_match_the_byte_loop)
 {
     ys_fold_classify_fn ref = ys_fold_classify_impl(YS_SIMD_SCALAR);
     cr_assert(ref);
-    unsigned char b[64];
+    unsigned char b[66], kana_bits[32];
     uint64_t x = 99;
     for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
         ys_fold_classify_fn f = ys_fold_classify_impl(level);
         if (!f)
             continue;
         for (int round = 0; round < 20000; round++) {
-            for (int j = 0; j < 64; j++) {
+            for (int j = 0; j < 66; j++) {
                 x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-                b[j] = (unsigned char)(round < 4 ? (round * 64 + j) : (int)(x >> 56));
+                /* bytes of every value; then kana and punctuation often */
+                unsigned kind = (unsigned)(x >> 40 & 3);
+                b[j] = (unsigned char)(round < 4 ? (unsigned)(round * 64 + j)
+                                       : kind == 0 ? 0xE3u
+                                       : kind == 1 ? 0x80u + (unsigned)(x >> 50) % 4
+                                                   : (unsigned)(x >> 56));
             }
+            for (int j = 0; j < 32; j++)
+                kana_bits[j] = (unsigned char)(x >> (j % 8 * 8));
             ys_fold_masks m0, m1;
-            ref(b, &m0);
-            f(b, &m1);
+            ref(b, kana_bits, &m0);
+            f(b, kana_bits, &m1);
             cr_assert(m0.lead == m1.lead && m0.cont == m1.cont && m0.other == m1.other &&
-                          m0.digit == m1.digit && m0.letter == m1.letter,
+                          m0.digit == m1.digit && m0.letter == m1.letter &&
+                          m0.kana_refused == m1.kana_refused && m0.lookup == m1.lookup,
                       "%s, round %d", ys_simd_name(level), round);
         }
     }

@@ -708,10 +708,17 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
                        int *valid_utf8, const uint64_t *pairs, size_t npairs)
 {
     check_state st = {0, 0, 0, 1, pairs, npairs};
+    /* rows 0..3 of what plain_cjk refuses (U+3000..U+30FF), for classify */
+    unsigned char kana_bits[32];
+    for (int r = 0; r < 4; r++) {
+        uint64_t w = cjk_twin_bits[r] | cjk_refused[r];
+        for (int b = 0; b < 8; b++)
+            kana_bits[8 * r + b] = (unsigned char)(w >> 8 * b);
+    }
     size_t i = 0;
-    while (len - i >= 64) {
+    while (len - i >= 66) { /* classify reads two bytes past the block */
         ys_fold_masks m;
-        classify(s + i, &m);
+        classify(s + i, kana_bits, &m);
         size_t base = i;
         /* the block ends before a character it does not hold whole */
         unsigned e = m.lead >> 62 & 1 ? 62 : m.lead >> 63 ? 63 : 64;
@@ -721,7 +728,7 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
          * letter (what lies outside is not looked at) */
         uint64_t leet_digits = m.digit & (m.letter << 1 | 1) & (m.letter >> 1 | 1ull << 63);
         uint64_t bad = m.other | (expect & ~m.cont) | (m.cont & ~expect & in) | leet_digits |
-                       refused_leads(s + i, lead);
+                       (m.kana_refused & in) | refused_leads(s + i, lead & m.lookup);
         for (;;) {
             unsigned rel = (unsigned)(i - base);
             uint64_t todo = bad & (~0ull << rel);
@@ -769,7 +776,7 @@ int ys_fold_check_gaps(const char *text, size_t len, int *valid_utf8, const uint
 {
     const unsigned char *s = (const unsigned char *)text;
     ys_fold_classify_fn classify = NULL;
-    if (len >= 64)
+    if (len >= 66)
         for (int level = YS_SIMD_COUNT - 1; level > YS_SIMD_SCALAR && !classify; level--)
             classify = ys_fold_classify_impl(level);
     if (classify)

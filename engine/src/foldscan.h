@@ -22,10 +22,18 @@ typedef struct {
                         byte at or above 0x80 that is neither of the above */
     uint64_t digit;  /* '0'..'9' */
     uint64_t letter; /* 'A'..'Z', 'a'..'z' */
+    /* Of the leads of characters U+3000..U+30FF (kana and CJK punctuation,
+     * the most frequent by far): those whose bit is set in kana_bits. */
+    uint64_t kana_refused;
+    /* The other leads, which the caller looks up itself. */
+    uint64_t lookup;
 } ys_fold_masks;
 
-/* Classifies the 64 bytes at p (all of them are read). */
-typedef void (*ys_fold_classify_fn)(const unsigned char *p, ys_fold_masks *m);
+/* Classifies the 64 bytes at p (the 66 bytes p[0..65] are read: a lead's
+ * two bytes after it). kana_bits: 256 bits, bit c for U+3000 + c, in 32
+ * bytes (little-endian words of 64 code points each). */
+typedef void (*ys_fold_classify_fn)(const unsigned char *p, const unsigned char *kana_bits,
+                                    ys_fold_masks *m);
 
 /* The version of level `level` (YS_SIMD_AVX2 or YS_SIMD_AVX512 of
  * jsonscan.h), or NULL if this build or this CPU has none. YS_SIMD_SCALAR
