@@ -592,7 +592,14 @@ int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t 
 
 /* One step of the check: the character at s[i] (a run of ASCII other than
  * separators is one step). Returns the index after it. */
-static size_t check_step(const unsigned char *s, size_t len, size_t i, check_state *st)
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE size_t check_step(const unsigned char *s, size_t len, size_t i,
+                                       check_state *st)
 {
     unsigned c = s[i];
     /* Most of Japanese text: a character of U+3000–U+9FFF (kana, CJK
@@ -636,14 +643,15 @@ static size_t check_step(const unsigned char *s, size_t len, size_t i, check_sta
 static int check_scalar(const unsigned char *s, size_t len, size_t i, check_state *st,
                         int *valid_utf8)
 {
+    check_state l = *st; /* a local copy stays in registers */
     while (i < len) {
-        i = check_step(s, len, i, st);
-        if (st->needed && !valid_utf8)
+        i = check_step(s, len, i, &l);
+        if (l.needed && !valid_utf8)
             return 1;
     }
     if (valid_utf8)
-        *valid_utf8 = st->valid;
-    return st->needed;
+        *valid_utf8 = l.valid;
+    return l.needed;
 }
 
 /* The rows of 64 code points from U+3000 that hold a character plain_cjk

@@ -1,6 +1,7 @@
 /* Fuzz target: folding. For any bytes: every folded byte maps to a
  * non-empty range inside the input, ranges never go backwards, the quick
- * check never says "no" when folding changes something, folded text is
+ * check never says "no" when folding changes something (and its SIMD
+ * gates answer as its scalar version), folded text is
  * never more than 3 times as long, and, for valid UTF-8, folding twice
  * changes nothing more (so a folded term is matched by folded text; with
  * invalid bytes, dropping an invisible character between two of them can
@@ -10,6 +11,9 @@
 #include <string.h>
 
 #include "yamiscan.h"
+
+#include "../../engine/src/foldscan.h"
+#include "../../engine/src/jsonscan.h"
 
 static int valid_utf8(const unsigned char *s, size_t n)
 {
@@ -41,6 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t *f2 = malloc(3 * cap * sizeof *f2), *t2 = malloc(3 * cap * sizeof *t2);
     if (!out || !again || !from || !to || !f2 || !t2)
         abort();
+    /* every SIMD gate this CPU runs answers as the scalar check, both
+     * answers, to the bit */
+    int v0 = -1, a0 = ys_fold_check_level(in, size, &v0, YS_SIMD_SCALAR);
+    for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
+        int v = -2, a = ys_fold_check_level(in, size, &v, level);
+        if (a >= 0 && (a != a0 || v != v0))
+            abort();
+    }
     size_t n = ys_fold(in, size, out, from, to);
     if (n == YS_FOLD_UNCHANGED) {
         memcpy(out, in, size);
