@@ -592,3 +592,39 @@ Test(fold, the_gap_pairs_survive_a_ysdb_round_trip)
     ys_db_free(back);
     free(lit);
 }
+
+/* Broken 3-byte sequences (a lead, then a continuation or an ASCII byte or
+ * another lead, in every order) at every place of a block: the scalar check
+ * takes such a lead as one invalid byte and the continuation after it as
+ * another, and the gate must too (found by fuzz_fold: E4 = BB). */
+Test(fold, the_gate_takes_broken_sequences_byte_by_byte)
+{
+    static const unsigned char tails[][2] = {{'=', 0xBB}, {0xBB, '='}, {0x81, 0xE3},
+                                             {0xE3, 0x81}, {'a', 0x82}, {0x82, 0x82},
+                                             {0x82, 0xF4}, {' ', 0x80}};
+    for (int level = YS_SIMD_SCALAR + 1; level < YS_SIMD_COUNT; level++) {
+        if (ys_fold_check_level("", 0, NULL, level) < 0)
+            continue;
+        for (size_t t = 0; t < sizeof tails / sizeof *tails; t++)
+            for (size_t at = 0; at < 70; at++) {
+                char s[160];
+                size_t n = 0;
+                while (n + 3 <= at) { /* あ */
+                    memcpy(s + n, "\xe3\x81\x82", 3);
+                    n += 3;
+                }
+                s[n++] = (char)0xE4;
+                s[n++] = (char)tails[t][0];
+                s[n++] = (char)tails[t][1];
+                while (n + 3 <= 150) {
+                    memcpy(s + n, "\xe3\x81\x82", 3);
+                    n += 3;
+                }
+                int v0, v1;
+                int a = ys_fold_check_level(s, n, &v0, YS_SIMD_SCALAR);
+                int b = ys_fold_check_level(s, n, &v1, level);
+                cr_assert(a == b && v0 == v1, "%s: tail %zu at %zu: %d/%d, scalar %d/%d",
+                          ys_simd_name(level), t, at, b, v1, a, v0);
+            }
+    }
+}

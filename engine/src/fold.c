@@ -735,8 +735,15 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
         /* a digit between letters; at the block's edges, a digit beside a
          * letter (what lies outside is not looked at) */
         uint64_t leet_digits = m.digit & (m.letter << 1 | 1) & (m.letter >> 1 | 1ull << 63);
-        uint64_t bad = m.other | (expect & ~m.cont) | (m.cont & ~expect & in) | leet_digits |
-                       (m.kana_refused & in) | refused_leads(s + i, lead & m.lookup);
+        /* a lead whose two bytes after it are not both continuations is a
+         * byte of invalid UTF-8 on its own, and so are the continuations
+         * after it: all of it is looked at (the scalar check may reach the
+         * continuation after stepping over the lead) */
+        uint64_t missing = expect & ~m.cont;
+        uint64_t broken = lead & (missing >> 1 | missing >> 2);
+        uint64_t bad = m.other | missing | broken | broken << 1 | broken << 2 |
+                       (m.cont & ~expect & in) | leet_digits | (m.kana_refused & in) |
+                       refused_leads(s + i, lead & m.lookup);
         for (;;) {
             unsigned rel = (unsigned)(i - base);
             uint64_t todo = bad & (~0ull << rel);
