@@ -596,7 +596,8 @@ Test(fold, the_gap_pairs_survive_a_ysdb_round_trip)
 /* Broken 3-byte sequences (a lead, then a continuation or an ASCII byte or
  * another lead, in every order) at every place of a block: the scalar check
  * takes such a lead as one invalid byte and the continuation after it as
- * another, and the gate must too (found by fuzz_fold: E4 = BB). */
+ * another, and the gate must too (found by fuzz_fold: E4 = BB, then a
+ * line break and 日, where the gate had taken E4 = BB for a kanji). */
 Test(fold, the_gate_takes_broken_sequences_byte_by_byte)
 {
     static const unsigned char tails[][2] = {{'=', 0xBB}, {0xBB, '='}, {0x81, 0xE3},
@@ -616,6 +617,9 @@ Test(fold, the_gate_takes_broken_sequences_byte_by_byte)
                 s[n++] = (char)0xE4;
                 s[n++] = (char)tails[t][0];
                 s[n++] = (char)tails[t][1];
+                memcpy(s + n, "\n\xe6\x97\xa5", 4); /* a gap, if what stands before were
+                                                       * taken as a kanji */
+                n += 4;
                 while (n + 3 <= 150) {
                     memcpy(s + n, "\xe3\x81\x82", 3);
                     n += 3;
