@@ -645,6 +645,13 @@ static int check_scalar(const unsigned char *s, size_t len, size_t i, check_stat
 {
     check_state l = *st; /* a local copy stays in registers */
     while (i < len) {
+        uint32_t cp3 = plain_cjk(s, len, i); /* most of Japanese text, as check_step */
+        if (cp3) {
+            l.before = l.prev;
+            l.prev = cp3;
+            i += 3;
+            continue;
+        }
         i = check_step(s, len, i, &l);
         if (l.needed && !valid_utf8)
             return 1;
