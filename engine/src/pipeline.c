@@ -499,6 +499,11 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
                     continue;
             }
         }
+        /* A stream is read only once input is there, and waited for in
+         * slices: a stop signal that lands between the check above and a
+         * blocking read would otherwise wait for input that may never come. */
+        if (live && !held_back(&r) && ys_source_wait(src, 200) == 0)
+            continue;
         src_rc = ys_source_read(src, buf, READ_CHUNK, &got, &src_err);
         if (src_rc == YS_EINTR) {
             src_rc = YS_OK;

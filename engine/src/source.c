@@ -298,7 +298,8 @@ int ys_source_wait(ys_source *s, int timeout_ms)
     if (s->in_pos < s->in_len || s->eof)
         return 1; /* bytes read already (detection, or compressed input) */
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
-    return poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms) == 0 ? 0 : 1;
+    int n = poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
+    return n == 0 || (n < 0 && errno == EINTR) ? 0 : 1; /* a signal: look again */
 }
 
 const char *ys_source_name(const ys_source *s) { return s->name; }
