@@ -160,7 +160,11 @@ int cmd_eval(int argc, char **argv)
             break;
         }
         ys_verdict v;
-        ys_score_text(scorer, text, tl, hits, n, &v);
+        if (ys_score_text(scorer, text, tl, hits, n, &v) != YS_OK) {
+            fprintf(stderr, "%s: out of memory while scoring\n", prog);
+            rc = 2;
+            break;
+        }
         if (positive) {
             kind_count *k = kind_of(kinds, &nkinds, kl ? kind : "(none)", kl ? kl : 6);
             k->pos++;

@@ -96,7 +96,10 @@ int cmd_explain(int argc, char **argv)
         return 2;
     }
     ys_verdict v;
-    ys_score_text(scorer, text, len, hits, n, &v);
+    if (ys_score_text(scorer, text, len, hits, n, &v) != YS_OK) {
+        fprintf(stderr, "%s: out of memory while scoring\n", prog);
+        return 2;
+    }
 
     print_text("post:", text, len);
     char *folded = malloc(3 * len + 1);

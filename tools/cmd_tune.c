@@ -261,7 +261,11 @@ static int for_each_post(tuner *t, const ys_db *db, int threshold, post_fn fn, v
             break;
         }
         ys_verdict v;
-        ys_score_text(s, p->text, p->len, hits, n, &v);
+        if (ys_score_text(s, p->text, p->len, hits, n, &v) != YS_OK) {
+            fprintf(stderr, "%s: out of memory while scoring\n", prog);
+            rc = -1;
+            break;
+        }
         fn(ctx, i, db, s, hits, n, &v);
     }
     ys_scorer_free(s);

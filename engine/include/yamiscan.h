@@ -502,14 +502,16 @@ int ys_scorer_threshold(const ys_scorer *s);
  * contributing categories adds its bonus; flagged when score >= threshold,
  * or when a term of category "default" (-f/-e lists: grep's meaning) is
  * hit. Without the text, combos count wherever their hits are (no
- * windows) and the structural rules never fire: use ys_score_text. */
-void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
+ * windows) and the structural rules never fire: use ys_score_text.
+ * Returns YS_OK, or YS_ENOMEM when the scorer could not grow for this many
+ * hits (then *v is not a verdict: flagged 0, score 0). */
+int ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
 
 /* As ys_score_post, with the post's text (the original bytes the hits'
  * offsets point into), which the combos' windows and the structural rules
  * (@rule) read. */
-void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits,
-                   size_t nhits, ys_verdict *v);
+int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits,
+                  size_t nhits, ys_verdict *v);
 
 /* After ys_score_post, for explaining it: 1 if category `cat` was hit in
  * that post, with its contribution in *score; 0 otherwise. */

@@ -306,8 +306,8 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
     return any;
 }
 
-void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits, size_t n,
-                   ys_verdict *v)
+int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits, size_t n,
+                  ys_verdict *v)
 {
     const ys_table *t = &s->db->t;
     if (++s->gen == 0) { /* wrapped: forget every stamp */
@@ -320,21 +320,19 @@ void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hit
     if (n > s->capignored) {
         size_t cap = n > 2 * s->capignored ? n : 2 * s->capignored;
         unsigned char *p = realloc(s->ignored, cap);
-        if (!p) { /* keep every hit: scoring goes on without the rule */
-            free(s->ignored);
-            s->ignored = NULL;
-            s->capignored = 0;
-        } else {
-            s->ignored = p;
-            s->capignored = cap;
+        if (!p) { /* a score without its rules would be another verdict */
+            v->score = 0;
+            v->flagged = 0;
+            return YS_ENOMEM;
         }
+        s->ignored = p;
+        s->capignored = cap;
     }
-    if (s->ignored)
-        mark_nested(s, hits, n);
+    mark_nested(s, hits, n);
     int score = 0, any_default = 0, any_positive = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t p = hits[i].pattern;
-        if ((s->ignored && s->ignored[i]) || s->seen[p] == s->gen)
+        if (s->ignored[i] || s->seen[p] == s->gen)
             continue;
         s->seen[p] = s->gen;
         unsigned c = t->cat_of[p];
@@ -352,7 +350,7 @@ void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hit
             s->cat_pat[c] = p;
         }
     }
-    int use_text = text && s->ignored;
+    int use_text = text != NULL;
     for (size_t k = 0; k < t->ncombos && any_positive; k++) {
         const ys_combo *c = &t->combos[k];
         if (s->cat_seen[c->a] == s->gen && s->cat_seen[c->b] == s->gen &&
@@ -381,9 +379,10 @@ void ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hit
     }
     v->score = score;
     v->flagged = any_default || (any_positive && score >= s->threshold);
+    return YS_OK;
 }
 
-void ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
+int ys_score_post(ys_scorer *s, const ys_hit *hits, size_t n, ys_verdict *v)
 {
-    ys_score_text(s, NULL, 0, hits, n, v);
+    return ys_score_text(s, NULL, 0, hits, n, v);
 }
