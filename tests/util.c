@@ -1,7 +1,9 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "util.h"
 #include "yamiscan.h"
 
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +11,34 @@
 #include <unistd.h>
 #include <zstd.h>
 
+static char tmp_dir[256];
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path), 0;
+}
+
+/* The process's temporary directory goes when it exits (a test that fails
+ * exits too: Criterion ends the test's process), whatever is in it. */
+static void remove_tmp_dir(void)
+{
+    if (tmp_dir[0])
+        nftw(tmp_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *tmp_path(const char *name)
 {
-    static char dir[256];
     static char paths[16][512]; /* a few results stay valid at once */
     static unsigned next;
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/yamiscan-test-%d-XXXXXX", (int)getpid());
-        cr_assert_not_null(mkdtemp(dir));
+    if (!tmp_dir[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmp_dir, sizeof tmp_dir, "%s/yamiscan-test-%d-XXXXXX",
+                 base && *base ? base : "/tmp", (int)getpid());
+        cr_assert_not_null(mkdtemp(tmp_dir));
+        atexit(remove_tmp_dir);
     }
+    const char *dir = tmp_dir;
     char *path = paths[next++ % 16];
     snprintf(path, 512, "%s/%s", dir, name);
     return path;
