@@ -184,6 +184,20 @@ Test(fold, katakana_look_alikes_next_to_katakana)
     cr_assert_str_eq(f.text, "協力して口座を工夫");
 }
 
+Test(fold, kanji_variants_become_the_joyo_kanji)
+{
+    /* 收 U+6536 (Chinese) and 髙 U+9AD9 (a variant form) are Unihan's
+     * variants of the Jōyō kanji 収 and 高; 學 U+5B78 of 学 */
+    check("高收入", "高収入", "収入", "收入");
+    check("髙収入のお仕事", "高収入のお仕事", "高収", "髙収");
+    check("學生歓迎", "学生歓迎", "学生", "學生");
+    /* Jōyō kanji stay, and so does a character that is a variant of two
+     * (只: 子 and 隻) */
+    folded f = fold("只今受け子の収入");
+    cr_assert_str_eq(f.text, "只今受け子の収入");
+    cr_assert(!ys_fold_needed("只今受け子の収入", strlen("只今受け子の収入")));
+}
+
 Test(fold, latin_look_alikes_and_romaji_long_vowels)
 {
     /* Cyrillic е U+0435 and а U+0430 */

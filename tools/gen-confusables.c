@@ -12,11 +12,21 @@
  *   latin_twins  a Greek, Cyrillic or other letter that looks like an ASCII
  *                letter (Cyrillic е for e, Greek Ο for O), with that letter;
  *                folded wherever it stands
+ *   kanji_variants  another form of a Jōyō kanji (the Chinese forms 收 高收入
+ *                and 说, the old or variant forms 髙 學 國), with that kanji,
+ *                from the Unicode Han database (Unihan_Variants.txt: semantic,
+ *                Z-, spoofing, traditional and simplified variants): a
+ *                character outside the Jōyō list (kJoyoKanji in
+ *                Unihan_OtherMappings.txt) that is a variant of exactly one
+ *                Jōyō kanji; folded wherever it stands
  *
- * Regenerate (needs libicu-dev) and commit the result:
- *   build/tools/gen-confusables > engine/src/confusables.inc
- * The data is ICU's (the version is written into the file's header); this
- * program and its output format are yamiscan's. */
+ * Regenerate (needs libicu-dev, and unicode-data for the Unihan files, of
+ * the same Unicode version as ICU) and commit the result:
+ *   bzcat /usr/share/unicode/Unihan_Variants.txt.bz2 >/tmp/uv.txt
+ *   bzcat /usr/share/unicode/Unihan_OtherMappings.txt.bz2 >/tmp/uo.txt
+ *   build/tools/gen-confusables /tmp/uv.txt /tmp/uo.txt > engine/src/confusables.inc
+ * The data is ICU's and Unihan's (the versions are written into the file's
+ * header); this program and its output format are yamiscan's. */
 #include <unicode/uchar.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
@@ -25,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The one-character skeleton of cp, or 0. */
 static uint32_t skeleton(const USpoofChecker *sc, uint32_t cp)
@@ -81,8 +92,133 @@ static uint32_t extra_of(uint32_t c)
     return 0;
 }
 
-int main(void)
+/* The katakana letter c looks like: c is not katakana (nor half-width
+ * katakana, which width folding handles) and shares its skeleton with
+ * exactly one katakana letter, or is one of extra_kana; else 0. */
+static uint32_t kana_twin(const uint32_t *skel, uint32_t c)
 {
+    if (is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
+        return 0;
+    uint32_t k = 0;
+    int many = 0;
+    for (uint32_t t = 0x30A1; skel[c] && t <= 0x30FC; t++)
+        if (is_katakana(t) && skel[t] == skel[c])
+            many += k != 0, k = t;
+    return k && !many ? k : extra_of(c);
+}
+
+#define MAXHAN 0x30000 /* the planes of the Han database: BMP, SIP */
+
+/* Unihan's "U+XXXX" at *p: the code point (moving *p past it), or 0. */
+static uint32_t unihan_cp(const char **p)
+{
+    if (strncmp(*p, "U+", 2) != 0)
+        return 0;
+    char *end;
+    unsigned long v = strtoul(*p + 2, &end, 16);
+    *p = end;
+    return v < MAXHAN ? (uint32_t)v : 0;
+}
+
+/* Reads a Unihan file, calling line(cp, field, value) for each entry. */
+static int read_unihan(const char *path, void (*line)(uint32_t, const char *, const char *))
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    char buf[4096];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\r\n")] = 0;
+        char *field = strchr(buf, '\t'), *value = field ? strchr(field + 1, '\t') : NULL;
+        const char *p = buf;
+        uint32_t cp = buf[0] == 'U' ? unihan_cp(&p) : 0;
+        if (!cp || !value)
+            continue;
+        *field++ = 0;
+        *value++ = 0;
+        line(cp, field, value);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        fprintf(stderr, "%s: read error\n", path);
+    return bad ? -1 : 0;
+}
+
+static unsigned char *joyo;    /* [MAXHAN]: 1 for a Jōyō kanji */
+static uint32_t *variant_of;   /* [MAXHAN]: the one Jōyō kanji c is a variant of */
+static unsigned char *n_joyo;  /* [MAXHAN]: how many Jōyō kanji c is a variant of (2: many) */
+
+/* kJoyoKanji: the year of the list, or the form the list prints (U+525D
+ * for 剥 U+5265): both are Jōyō kanji. */
+static void joyo_line(uint32_t cp, const char *field, const char *value)
+{
+    if (strcmp(field, "kJoyoKanji") != 0)
+        return;
+    joyo[cp] = 1;
+    uint32_t v = unihan_cp(&value);
+    if (v)
+        joyo[v] = 1;
+}
+
+static uint32_t (*edges)[2];
+static size_t n_edges, cap_edges;
+
+static void variant_line(uint32_t cp, const char *field, const char *value)
+{
+    static const char *const kinds[] = {"kSemanticVariant", "kZVariant", "kSpoofingVariant",
+                                        "kTraditionalVariant", "kSimplifiedVariant"};
+    int kind = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        kind |= strcmp(field, kinds[k]) == 0;
+    while (kind && *value) {
+        uint32_t v = unihan_cp(&value);
+        if (v && v != cp) {
+            if (n_edges == cap_edges) {
+                cap_edges = cap_edges ? 2 * cap_edges : 4096;
+                if (!(edges = realloc(edges, cap_edges * sizeof *edges))) {
+                    fprintf(stderr, "gen-confusables: out of memory\n");
+                    exit(1);
+                }
+            }
+            edges[n_edges][0] = cp;
+            edges[n_edges++][1] = v;
+        }
+        value += strcspn(value, " "); /* past the sources ("<kMatthews,…") */
+        value += strspn(value, " ");
+    }
+}
+
+/* The variant relation is symmetric (Unihan lists most pairs both ways):
+ * c is a variant of j if either lists the other. */
+static void add_variant(uint32_t c, uint32_t j)
+{
+    if (joyo[c] || !joyo[j] || variant_of[c] == j)
+        return;
+    n_joyo[c] = variant_of[c] ? 2 : 1;
+    variant_of[c] = j;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: gen-confusables UNIHAN_VARIANTS.txt UNIHAN_OTHERMAPPINGS.txt "
+                        ">engine/src/confusables.inc\n");
+        return 2;
+    }
+    joyo = calloc(MAXHAN, 1);
+    n_joyo = calloc(MAXHAN, 1);
+    variant_of = calloc(MAXHAN, sizeof *variant_of);
+    if (!joyo || !n_joyo || !variant_of || read_unihan(argv[2], joyo_line) ||
+        read_unihan(argv[1], variant_line))
+        return 1;
+    for (size_t i = 0; i < n_edges; i++) {
+        add_variant(edges[i][0], edges[i][1]);
+        add_variant(edges[i][1], edges[i][0]);
+    }
+
     UErrorCode e = U_ZERO_ERROR;
     USpoofChecker *sc = uspoof_open(&e);
     if (U_FAILURE(e)) {
@@ -103,49 +239,46 @@ int main(void)
     u_getUnicodeVersion(v);
     u_versionToString(v, ver);
     printf("/* Generated by tools/gen-confusables from the Unicode confusables data\n"
-           " * (UTS #39) in ICU %s (Unicode %s). Do not edit; regenerate:\n"
-           " *   build/tools/gen-confusables > engine/src/confusables.inc */\n\n",
+           " * (UTS #39) in ICU %s (Unicode %s) and the Unicode Han database's\n"
+           " * variants. Do not edit; regenerate as tools/gen-confusables.c says. */\n\n",
            U_ICU_VERSION, ver);
 
-    /* Katakana twins: c is not katakana, and shares its skeleton with
-     * exactly one katakana letter k. */
+    /* Katakana twins (kana_twin), then the Jōyō kanji of each variant that
+     * is not one (kanji_variant). */
+    uint32_t *kana = calloc(MAXCP, sizeof *kana);
+    if (!kana)
+        return 1;
     printf("/* {look-alike, katakana}, by look-alike */\n"
            "static const uint32_t kana_twins[][2] = {\n");
-    size_t nk = 0;
+    size_t nk = 0, nv = 0;
     for (uint32_t c = 0xA0; c < MAXCP; c++) {
-        if ((!skel[c] && !extra_of(c)) || is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
-            continue; /* half-width katakana are folded by width */
-        uint32_t k = 0;
-        int many = 0;
-        for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
-            if (is_katakana(t) && skel[t] == skel[c])
-                many += k != 0, k = t;
-        if (k && !many) {
-            printf("    {0x%04X, 0x%04X},\n", c, k);
-            nk++;
-        } else if (extra_of(c)) {
-            printf("    {0x%04X, 0x%04X}, /* yamiscan's addition */\n", c, extra_of(c));
-            nk++;
-        }
+        if (!(kana[c] = kana_twin(skel, c)))
+            continue;
+        int icu = skel[c] && kana_twin(skel, c) != extra_of(c);
+        printf("    {0x%04X, 0x%04X},%s\n", c, kana[c], icu ? "" : " /* yamiscan's addition */");
+        nk++;
     }
-    printf("};\n\n");
-    /* The 3-byte Japanese characters among them (U+3000..U+9FFF), as a
+    printf("};\n\n/* {variant, Jōyō kanji}, by variant */\n"
+           "static const uint32_t kanji_variants[][2] = {\n");
+    for (uint32_t c = 0; c < MAXHAN; c++) {
+        /* not a look-alike of katakana, nor a variant of one (工 力 一 …):
+         * a variant folds to a kanji that no other rule changes */
+        if (n_joyo[c] != 1 || (c < MAXCP && kana[c]) || kana[variant_of[c]])
+            continue;
+        printf("    {0x%04X, 0x%04X},\n", c, variant_of[c]);
+        nv++;
+    }
+    /* The 3-byte Japanese characters among both (U+3000..U+9FFF), as a
      * bitmap: fold.c's fast path must stop at these, one test per
      * character. */
-    printf("/* bit (c - 0x3000) set for each of them */\nstatic const uint64_t cjk_twin_bits[%d] = {",
+    printf("};\n\n/* bit (c - 0x3000) set for each character of both tables */\n"
+           "static const uint64_t cjk_lookalike_bits[%d] = {",
            (0xA000 - 0x3000) / 64);
     for (uint32_t w = 0; w < (0xA000 - 0x3000) / 64; w++) {
         uint64_t bits = 0;
         for (uint32_t b = 0; b < 64; b++) {
             uint32_t c = 0x3000 + w * 64 + b;
-            if ((!skel[c] && !extra_of(c)) || is_katakana(c))
-                continue;
-            uint32_t k = 0;
-            int many = 0;
-            for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
-                if (is_katakana(t) && skel[t] == skel[c])
-                    many += k != 0, k = t;
-            if ((k && !many) || extra_of(c))
+            if (kana[c] || n_joyo[c] == 1)
                 bits |= 1ull << b;
         }
         if (bits)
@@ -178,8 +311,10 @@ int main(void)
         }
     }
     printf("};\n");
-    fprintf(stderr, "gen-confusables: %zu katakana twins, %zu Latin twins\n", nk, nl);
+    fprintf(stderr, "gen-confusables: %zu katakana twins, %zu kanji variants, %zu Latin twins\n",
+            nk, nv, nl);
     uspoof_close(sc);
     free(skel);
+    free(kana);
     return 0;
 }

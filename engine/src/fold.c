@@ -19,7 +19,9 @@
  *              八 ハ, へ ヘ) becomes that letter next to katakana: 力ード →
  *              カード, but 協力 stays; a Greek or Cyrillic twin of a Latin
  *              letter (Cyrillic е in Теlеgram) becomes that letter anywhere,
- *              and so do vowels with a macron or circumflex (romaji kōgaku)
+ *              and so do vowels with a macron or circumflex (romaji kōgaku);
+ *              another form of a Jōyō kanji (Unihan's variants: Chinese 收,
+ *              old 髙) becomes that kanji anywhere: 高收入 → 高収入
  *   spelled   1 to 3 separators between single Latin letters are dropped:
  *              D M, T e l e g r a m → DM, Telegram; a digit between two
  *              letters is the letter it stands for: S1gnal → Signal
@@ -183,6 +185,15 @@ static uint32_t kana_twin(uint32_t cp)
     return twin(kana_twins, sizeof kana_twins / sizeof *kana_twins, cp);
 }
 
+/* The Jōyō kanji cp is another form of (kanji_variants: 收 → 収, 髙 → 高),
+ * or 0. */
+static uint32_t kanji_variant(uint32_t cp)
+{
+    if (cp < 0x3400 || (cp < 0xA000 && !(cjk_lookalike_bits[(cp - 0x3000) >> 6] >> (cp & 63) & 1)))
+        return 0;
+    return twin(kanji_variants, sizeof kanji_variants / sizeof *kanji_variants, cp);
+}
+
 /* The ASCII letter a letter outside ASCII stands for (latin_twins, and
  * romaji's long vowels ā â …), or 0. */
 static uint32_t latin_twin(uint32_t cp)
@@ -242,6 +253,9 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
 {
     if (is_invisible(cp))
         return DROP;
+    uint32_t kv = kanji_variant(cp);
+    if (kv)
+        return kv;
     if (cp >= 0xFF61 && cp <= 0xFF9F)
         cp = halfwidth[cp - 0xFF61];
     else if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
@@ -388,11 +402,12 @@ static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, ui
     return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
 }
 
-/* A look-alike of katakana among U+3000..U+9FFF (cjk_twin_bits). */
-static int is_cjk_twin(uint32_t cp)
+/* A look-alike of katakana or a kanji variant among U+3000..U+9FFF
+ * (cjk_lookalike_bits). */
+static int is_cjk_lookalike(uint32_t cp)
 {
     uint32_t i = cp - 0x3000;
-    return i < 0x7000 && (cjk_twin_bits[i >> 6] >> (i & 63) & 1);
+    return i < 0x7000 && (cjk_lookalike_bits[i >> 6] >> (i & 63) & 1);
 }
 
 /* A 3-byte character of U+3000–U+9FFF (kana, CJK punctuation, kanji) that
@@ -409,7 +424,7 @@ static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
         return 0;
     uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
     if (cp == 0x3000 || cp == 0x3007 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB ||
-        is_cjk_twin(cp))
+        is_cjk_lookalike(cp))
         return 0;
     return cp;
 }
@@ -631,7 +646,7 @@ static ALWAYS_INLINE size_t check_step(const unsigned char *s, size_t len, size_
              (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
              (is_separator(cp) && (gap_matters(s, len, i, k, cp, st) ||
                                    spelled_gap(s, len, i, k, prev, !is_ascii_alnum(st->before)))) ||
-             latin_twin(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
+             latin_twin(cp) || kanji_variant(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
              (is_mask(cp) && cp != 0x25CB))
         st->needed = 1;
     st->before = prev;
@@ -677,7 +692,7 @@ static uint64_t refused_leads(const unsigned char *p, uint64_t leads)
         unsigned j = (unsigned)__builtin_ctzll(leads);
         leads &= leads - 1;
         unsigned row = ((p[j] & 0x0Fu) << 6 | (p[j + 1] & 0x3Fu)) - 0xC0;
-        uint64_t bits = cjk_twin_bits[row] | (row < 4 ? cjk_refused[row & 3] : 0);
+        uint64_t bits = cjk_lookalike_bits[row] | (row < 4 ? cjk_refused[row & 3] : 0);
         bad |= (bits >> (p[j + 2] & 0x3F) & 1) << j;
     }
     return bad;
@@ -726,7 +741,7 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
     /* rows 0..3 of what plain_cjk refuses (U+3000..U+30FF), for classify */
     unsigned char kana_bits[32];
     for (int r = 0; r < 4; r++) {
-        uint64_t w = cjk_twin_bits[r] | cjk_refused[r];
+        uint64_t w = cjk_lookalike_bits[r] | cjk_refused[r];
         for (int b = 0; b < 8; b++)
             kana_bits[8 * r + b] = (unsigned char)(w >> 8 * b);
     }
