@@ -283,9 +283,10 @@ Test(tune, everything_but_the_weights_is_kept_byte_for_byte)
     cr_assert(strncmp(ol[4], "@window\t10\n", 11) == 0, "%.40s", ol[4]);
     cr_assert(strncmp(ol[5], "@rule\tquoted\t", 13) == 0, "%.40s", ol[5]);
     cr_assert(strncmp(ol[6], "@rule\tquestion\t", 15) == 0, "%.40s", ol[6]);
-    cr_assert_eq(no, ni + 4, "%zu lines written for %zu", no, ni);
+    cr_assert(strncmp(ol[7], "@rule\tlone\t", 11) == 0, "%.40s", ol[7]);
+    cr_assert_eq(no, ni + 5, "%zu lines written for %zu", no, ni);
     for (size_t i = 0; i < ni; i++) {
-        size_t o = i <= 2 ? i + 1 : i + 4; /* the header; 3 lines after @threshold (line 3) */
+        size_t o = i <= 2 ? i + 1 : i + 5; /* the header; 4 lines after @threshold (line 3) */
         size_t li = (i + 1 < ni ? (size_t)(il[i + 1] - il[i]) : strlen(il[i]));
         size_t lo = (o + 1 < no ? (size_t)(ol[o + 1] - ol[o]) : strlen(ol[o]));
         char a[512], b[512];

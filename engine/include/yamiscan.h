@@ -467,6 +467,8 @@ enum {
                          starting with > */
     YS_RULE_QUESTION, /* "question": every positive hit is in a sentence that
                          ends with ? or ？ (a ? inside a URL ends none) */
+    YS_RULE_LONE,     /* "lone": one category alone contributes a positive
+                         weight (高収入 and nothing else of an ad) */
     YS_RULES
 };
 

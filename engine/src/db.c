@@ -29,7 +29,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 4
+#define DB_FORMAT 5
 #define ENGINE_LEN 64
 
 static double now_seconds(void)

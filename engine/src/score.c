@@ -37,7 +37,7 @@ struct ys_scorer {
     int verdicts_only; /* skip rules that cannot change a verdict */
 };
 
-static const char *const rule_names[YS_RULES] = {"quoted", "question"};
+static const char *const rule_names[YS_RULES] = {"quoted", "question", "lone"};
 
 const char *ys_rule_name(unsigned rule) { return rule < YS_RULES ? rule_names[rule] : NULL; }
 
@@ -306,6 +306,17 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
     return any;
 }
 
+/* How many categories contribute a positive weight to the post just
+ * scored. */
+static unsigned positive_categories(const ys_scorer *s)
+{
+    const ys_table *t = &s->db->t;
+    unsigned k = 0;
+    for (unsigned c = 0; c < t->ncats; c++)
+        k += s->cat_seen[c] == s->gen && s->contrib[c] > 0;
+    return k;
+}
+
 int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits, size_t n,
                   ys_verdict *v)
 {
@@ -374,6 +385,8 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
             s->rule_on[YS_RULE_QUOTED] = 1;
         if (t->rule_weight[YS_RULE_QUESTION] && all_questions(s, text, len, hits, n))
             s->rule_on[YS_RULE_QUESTION] = 1;
+        if (t->rule_weight[YS_RULE_LONE] && positive_categories(s) == 1)
+            s->rule_on[YS_RULE_LONE] = 1;
         for (unsigned r = 0; r < YS_RULES; r++)
             score += s->rule_on[r] ? t->rule_weight[r] : 0;
     }
