@@ -249,6 +249,13 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     cr_assert(matches(scaled, "闇バ○ト", "b") && !matches(scaled, "誰もできる", "d"),
               "the same terms, weights and threshold scaled by 5");
     ys_db_free(scaled);
+    /* masks hide words: a phrase of 7 characters is not masked, one of 6 is */
+    ys_db *phrases = compile_tsv("@threshold\t6\n"
+                                 "e\tdefault\t6\tlit\t詳細は個別で\n"
+                                 "f\tdefault\t6\tlit\t読んだら消して\n");
+    cr_assert(matches(phrases, "詳細は○別で", "e") && matches(phrases, "詳細は別で", "e"));
+    cr_assert(!matches(phrases, "読んだ○消して", "f") && !matches(phrases, "読んだ消して", "f"));
+    ys_db_free(phrases);
 
     /* the generators are counted */
     cr_assert_gt(ys_db_generated(db, YS_GEN_MIXED), 0);

@@ -494,13 +494,17 @@ static size_t char_starts(const char *s, size_t len, size_t pos[13])
     return n;
 }
 
+/* Masks and left-out characters hide words: a phrase longer than this is
+ * written out (and would add a dozen spellings each). */
+#define MAX_MASKED_CHARS 6
+
 /* Each kana or kanji but the first masked by ○ (what folding makes of ◯ ●
  * × ※ …, which also serve as bullets before a word: ●バイト募集 is not
- * 闇バイト), for terms of 3 to 12 characters. */
+ * 闇バイト), for terms of 3 to MAX_MASKED_CHARS characters. */
 static void mask_symbol(list *v, const char *s, size_t len)
 {
     size_t pos[13], n = char_starts(s, len, pos);
-    if (n < 3 || n > 12)
+    if (n < 3 || n > MAX_MASKED_CHARS)
         return;
     char out[256];
     if (len + 3 > sizeof out)
@@ -517,11 +521,11 @@ static void mask_symbol(list *v, const char *s, size_t len)
 }
 
 /* Each inner kana or kanji left out (a decoration folding drops stood in
- * its place: 闇バ☆ト), for terms of 4 to 12 characters. */
+ * its place: 闇バ☆ト), for terms of 4 to MAX_MASKED_CHARS characters. */
 static void masked(list *v, const char *s, size_t len)
 {
     size_t pos[13], n = char_starts(s, len, pos);
-    if (n < 4 || n > 12)
+    if (n < 4 || n > MAX_MASKED_CHARS)
         return;
     char out[256];
     if (len > sizeof out)
