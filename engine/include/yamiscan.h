@@ -442,7 +442,9 @@ size_t ys_scanner_folded(const ys_scanner *sc);
 void ys_scanner_set_fold(ys_scanner *sc, int fold);
 /* Negative-weight context is then looked for only in posts whose other hits
  * could reach `threshold` (their categories' largest weights, combos and
- * positive rules added up) or that hit a "default" term: below it, context
+ * positive rules added up, and a negative rule lone's weight where one
+ * category is hit: posts are scored by ys_score_text, where it fires) or
+ * that hit a "default" term: below it, context
  * cannot change a verdict, and looking costs time. Scores of posts left
  * below the threshold then omit their context. Default: INT_MIN, context in
  * every post with a hit (what explain, eval and tune need). */

@@ -107,6 +107,9 @@ static long best_score(const ys_scanner *sc, uint64_t cats, const int *w)
             best += t->combos[k].bonus;
     for (unsigned r = 0; r < YS_RULES; r++)
         best += t->rule_weight[r] > 0 ? t->rule_weight[r] : 0;
+    /* one category: rule lone fires (ys_score_text), weighing against */
+    if (__builtin_popcountll(cats) == 1 && t->rule_weight[YS_RULE_LONE] < 0)
+        best += t->rule_weight[YS_RULE_LONE];
     return best;
 }
 
