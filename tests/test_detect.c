@@ -256,6 +256,14 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     cr_assert(matches(phrases, "詳細は○別で", "e") && matches(phrases, "詳細は別で", "e"));
     cr_assert(!matches(phrases, "読んだ○消して", "f") && !matches(phrases, "読んだ消して", "f"));
     ys_db_free(phrases);
+    /* a spelling generated for one term that is another term as written
+     * takes that term's weight only: 高額収入 without 額 is 高収入 */
+    ys_db *two = compile_tsv("@threshold\t6\n"
+                             "g\tdefault\t6\tlit\t高額収入\n"
+                             "h\tdefault\t2\tlit\t高収入\n");
+    cr_assert(matches(two, "高収入", "h") && !matches(two, "高収入", "g"));
+    cr_assert(matches(two, "高○収入", "g") && matches(two, "高額収入", "g"));
+    ys_db_free(two);
 
     /* the generators are counted */
     cr_assert_gt(ys_db_generated(db, YS_GEN_MIXED), 0);

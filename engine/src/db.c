@@ -77,6 +77,13 @@ static int compile_error(ys_error *err, int rc, const ys_pattern *p)
     return ys_fail(err, rc, "%s:%u:%u: pattern '%s': %s", p->file, p->line, p->col, p->id, why);
 }
 
+/* A literal's term as written, folded (what its own first spelling is). */
+typedef struct {
+    char *s;
+    size_t n;
+    uint32_t pat;
+} written;
+
 /* The literal spellings being collected for the engine. */
 typedef struct {
     ys_db *db;
@@ -85,8 +92,72 @@ typedef struct {
     size_t *len;
     unsigned char *caseless;
     size_t cap;
-    size_t pcap; /* of db->gap_pairs */
+    size_t pcap;      /* of db->gap_pairs */
+    written *terms;   /* every folding literal's written term, sorted */
+    size_t nterms;
 } spellings;
+
+static int cmp_written(const void *a, const void *b)
+{
+    const written *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->s, y->s, n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Folds the written term of every literal that folding applies to (not
+ * exact) into sp->terms, sorted. */
+static int collect_written(spellings *sp)
+{
+    const ys_table *t = &sp->db->t;
+    sp->terms = calloc(t->n ? t->n : 1, sizeof *sp->terms);
+    if (!sp->terms)
+        return YS_ENOMEM;
+    for (size_t i = 0; i < t->n; i++) {
+        const ys_pattern *p = &t->pat[i];
+        if (p->is_regex || p->exact)
+            continue;
+        size_t cap = 3 * p->expr_len + 1;
+        char *out = malloc(cap);
+        uint32_t *map = malloc(2 * cap * sizeof *map);
+        if (!out || !map) {
+            free(out), free(map);
+            return YS_ENOMEM;
+        }
+        size_t n = ys_fold(p->expr, p->expr_len, out, map, map + cap);
+        if (n == YS_FOLD_UNCHANGED) {
+            memcpy(out, p->expr, p->expr_len);
+            n = p->expr_len;
+        }
+        free(map);
+        sp->terms[sp->nterms++] = (written){out, n, (uint32_t)i};
+    }
+    qsort(sp->terms, sp->nterms, sizeof *sp->terms, cmp_written);
+    return YS_OK;
+}
+
+/* A spelling generated for pattern `pat` that is another literal's term as
+ * written (高額収入 without 額 is 高収入, a term of its own): that term's
+ * weight is the one meant, so the generated spelling is left out. */
+static int another_term(const spellings *sp, const char *s, size_t n, uint32_t pat)
+{
+    written key = {(char *)s, n, 0};
+    size_t lo = 0, hi = sp->nterms;
+    while (lo < hi) { /* the first entry not below key */
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_written(&sp->terms[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int other = 0;
+    for (size_t i = lo; i < sp->nterms && cmp_written(&sp->terms[i], &key) == 0; i++) {
+        if (sp->terms[i].pat == pat)
+            return 0; /* its own term (another may share it: both keep it) */
+        other = 1;
+    }
+    return other;
+}
 
 static int has_ascii_letter(const char *s, size_t n)
 {
@@ -100,6 +171,8 @@ static int add_spelling(void *ctx, const char *s, size_t n)
 {
     spellings *sp = ctx;
     ys_db *db = sp->db;
+    if (!db->t.pat[sp->base].exact && another_term(sp, s, n, sp->base))
+        return YS_SPELLING_SKIPPED; /* (an exact term is its only spelling) */
     if (db->nspell == sp->cap) {
         size_t cap = sp->cap ? 2 * sp->cap : 256;
         if (!ys_grow(&sp->expr, cap, sizeof *sp->expr) || !ys_grow(&sp->len, cap, sizeof *sp->len) ||
@@ -196,8 +269,8 @@ static int compile_spellings(ys_db *db, const spellings *sp, int context, ys_mat
  * change their verdict). */
 static int compile_literals(ys_db *db, ys_error *err)
 {
-    spellings sp = {db, 0, NULL, NULL, NULL, 0, 0};
-    int rc = YS_OK;
+    spellings sp = {db, 0, NULL, NULL, NULL, 0, 0, NULL, 0};
+    int rc = collect_written(&sp);
     db->nspell = 0;
     db->ngap_pairs = 0;
     db->gap_pairs_ok = 1;
@@ -220,6 +293,9 @@ static int compile_literals(ys_db *db, ys_error *err)
     free(sp.expr);
     free(sp.len);
     free(sp.caseless);
+    for (size_t i = 0; i < sp.nterms; i++)
+        free(sp.terms[i].s);
+    free(sp.terms);
     return rc;
 }
 

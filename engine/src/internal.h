@@ -67,7 +67,7 @@ typedef struct ys_table {
 /* Bumped whenever folding or spelling generation changes what a lexicon
  * compiles to; part of the lexicon hash, so that cached databases compiled
  * by older rules are not reused. */
-#define YS_SPELLING_RULES "spelling-rules 14"
+#define YS_SPELLING_RULES "spelling-rules 15"
 
 int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int window);
 
@@ -81,14 +81,19 @@ uint64_t ys_table_hash(const ys_table *t);
 /* ys_fold_needed, and in the same pass whether text is valid UTF-8. */
 int ys_fold_check(const char *text, size_t len, int *valid_utf8);
 
+/* What add (below) returns for a spelling it did not take: the spelling is
+ * neither counted nor an error. */
+#define YS_SPELLING_SKIPPED 1
+
 /* Calls add(ctx, spelling, len) for each distinct folded spelling a literal
- * is compiled as (variants.c); stops at and returns add's first non-zero.
+ * is compiled as (variants.c); stops at and returns add's first non-zero
+ * other than YS_SPELLING_SKIPPED.
  * `threshold` is the lexicon's (YS_NO_THRESHOLD: none): which terms are
  * strong enough for masked spellings is relative to it. */
 int ys_variants(const ys_pattern *p, int threshold,
                 int (*add)(void *ctx, const char *s, size_t len), void *ctx);
 /* As ys_variants, adding to counts[g] (YS_GENERATORS long) one for each
- * spelling generator g gave. */
+ * spelling generator g gave and add took. */
 int ys_variants_counted(const ys_pattern *p, int threshold,
                         int (*add)(void *ctx, const char *s, size_t len), void *ctx,
                         size_t *counts);

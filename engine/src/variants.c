@@ -691,9 +691,11 @@ int ys_variants_counted(const ys_pattern *p, int threshold,
             rc = YS_ENOMEM;
             break;
         }
-        if (counts)
-            counts[v.gen[i]]++;
         rc = add(ctx, f, fl);
+        if (rc == YS_SPELLING_SKIPPED)
+            rc = YS_OK;
+        else if (counts && rc == YS_OK)
+            counts[v.gen[i]]++;
     }
     free(seen.buf), free(seen.off), free(seen.len), free(seen.gen);
     free(v.buf), free(v.off), free(v.len), free(v.gen);
