@@ -157,6 +157,70 @@ Test(faults, nothing_is_written_after_a_write_error)
     free(full);
 }
 
+/* 3,000 plain flagged posts (kana and kanji: no folding), one post of
+ * 200,000 full-width letters (600 KB, folded: the scanner's offset maps
+ * for it are the run's only allocations of 4 MiB or more), then 6,000
+ * plain flagged posts: about nine batches, the long post in the fourth. */
+static const char *posts_with_a_long_folded_one(void)
+{
+    static char path[1024];
+    if (path[0])
+        return path;
+    snprintf(path, sizeof path, "%s", tmp_path("long-folded.jsonl"));
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 9001; i++) {
+        fprintf(f, "{\"id\":%d,\"text\":\"", i);
+        if (i == 3000) {
+            fputs("闇バイト", f);
+            for (int k = 0; k < 200000; k++)
+                fputs("ａ", f);
+        } else {
+            for (int k = 0; k < 60; k++)
+                fputs("今日は晴れ", f);
+            fputs("闇バイト", f);
+        }
+        fputs("\"}\n", f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    return path;
+}
+
+/* A batch whose scan fails (out of memory while folding its long post)
+ * ends the output: with several threads the batches after it were scanned
+ * meanwhile, and were written after the gap (and, from Kafka, counted as
+ * written, so that the failed batch's offsets were committed with theirs:
+ * issue 14's Kafka fault loop, whose cases at --threads 3 it reported as
+ * --threads 1). YS_FAULT_MIN_SIZE makes the failing call the same one
+ * whichever worker makes it. */
+Test(faults, nothing_is_written_after_a_batch_that_failed)
+{
+    if (getenv("FAULT_MALLOC") && !strcmp(getenv("FAULT_MALLOC"), "0"))
+        cr_skip_test("no malloc faults in this build (AddressSanitizer owns malloc)");
+    run_result r = sh("\"$YAMISCAN\" scan -e 闇バイト --threads 1 '%s'",
+                      posts_with_a_long_folded_one());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t fn = r.out_len;
+    char *full = r.out;
+    free(r.err);
+    for (int threads = 1; threads <= 4; threads++) {
+        const char *out = tmp_path("failed-batch.out");
+        r = sh("YS_FAULT=malloc:1 YS_FAULT_MIN_SIZE=4194304 LD_PRELOAD=\"$FAULT_PRELOAD\" "
+               "\"$YAMISCAN\" scan -e 闇バイト --threads %d '%s' >'%s'", threads,
+               posts_with_a_long_folded_one(), out);
+        cr_assert_eq(r.status, 2, "threads %d: %s", threads, r.err);
+        cr_assert(strstr(r.err, "out of memory"), "%s", r.err);
+        size_t n;
+        char *o = read_file(out, &n);
+        assert_clean_prefix(o, n, full, fn);
+        cr_assert_gt(n, 0, "threads %d: the batches before it are written", threads);
+        cr_assert_null(strstr(o, "\"id\":3000,"), "threads %d: the long post", threads);
+        free(o);
+        run_free(&r);
+    }
+    free(full);
+}
+
 /* Item 6: compile -o replaces a regular file, and nothing else. */
 Test(faults, compile_o_refuses_what_is_not_a_regular_file)
 {

@@ -171,6 +171,7 @@ typedef struct {
     ys_framer *fr;      /* file input; NULL for a feed */
     ys_batch *fill;     /* a feed's batch being filled */
     uint64_t written;   /* batches written so far */
+    int batch_failed;   /* a batch's scan failed (its code): no later batch is written */
     /* one thread */
     ys_scanner *sc;
     ys_scorer *scorer;
@@ -258,7 +259,6 @@ static int out_write(run *r, const char *buf, size_t len)
     return output_error(r->err, e, r->c);
 }
 
-/* Waits for the oldest job, writes its output and counts it. */
 static void written(run *r)
 {
     r->written++;
@@ -266,6 +266,11 @@ static void written(run *r)
         r->opt->on_written(r->opt->written_ctx, r->written);
 }
 
+/* Waits for the oldest job, writes its output and counts it. Once a job
+ * has failed (out of memory while scanning, say), the jobs after it are
+ * waited for but not written: their verdicts would follow a gap, and a
+ * feed would count them written (on_written) and commit the offsets of
+ * the failed batch with theirs. The first failure's message stands. */
 static int write_oldest(run *r)
 {
     pool *p = r->pool;
@@ -274,11 +279,13 @@ static int write_oldest(run *r)
     while (j->state != JOB_DONE)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
-    int rc = j->rc;
-    if (rc != YS_OK)
+    int rc = r->batch_failed ? r->batch_failed : j->rc;
+    if (!r->batch_failed && rc != YS_OK) {
         *r->err = j->err;
-    else
+        r->batch_failed = rc;
+    } else if (rc == YS_OK) {
         rc = out_write(r, j->out, j->out_len);
+    }
     merge(r->c, &j->t, r->db->t.ncats);
     free(j->out);
     j->out = NULL;
@@ -344,7 +351,8 @@ static int on_batch(void *ctx, ys_batch *b)
     return YS_OK;
 }
 
-/* Writes every job still in flight (or, after an error, waits for them). */
+/* Writes every job still in flight, in order, up to the first that failed
+ * (those after it are only waited for: write_oldest). */
 static int drain(run *r, int rc)
 {
     pool *p = r->pool;
@@ -450,7 +458,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
 {
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     int rc = YS_OK;
-    run r = {db, opt, c, err, NULL, NULL, 0, sc, NULL, {0}, NULL};
+    run r = {.db = db, .opt = opt, .c = c, .err = err, .sc = sc};
     char *buf = NULL;
     r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);
     rc = r.t.cat_hits ? ys_scorer_new(db, &r.scorer, err) : YS_ENOMEM;
@@ -591,7 +599,7 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     if (opt->frame.max_post > batch) /* a post of any allowed size fits an empty batch */
         batch = opt->frame.max_post;
-    run r = {db, opt, c, err, NULL, NULL, 0, sc, NULL, {0}, NULL};
+    run r = {.db = db, .opt = opt, .c = c, .err = err, .sc = sc};
     ys_feed feed = {&r};
     int rc = YS_ENOMEM;
     r.t.cat_hits = calloc(db->t.ncats, sizeof *r.t.cat_hits);

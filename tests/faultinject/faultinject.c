@@ -9,6 +9,12 @@
  *                           its bytes (a partial write, no error), and
  *                           "short:ERR2" fails the write after it with ERR2
  *                           (a disk that fills up in the middle of a line)
+ *   YS_FAULT_MIN_SIZE=BYTES only allocations of at least BYTES bytes are
+ *                           counted and failed as malloc (calloc: both
+ *                           factors' product): the Nth large one is the
+ *                           same call whichever thread makes it, where the
+ *                           Nth of all of them depends on how the threads
+ *                           ran
  *   YS_FAULT_COUNT=FILE     at exit, write "CALL COUNT" lines to FILE: how
  *                           many calls of each were made, and "fired 1" if
  *                           the fault was injected
@@ -39,6 +45,7 @@ static const char *const names[F_N] = {"write", "read", "pread", "malloc", "fsyn
 static unsigned long counts[F_N];
 static int fault_call = -1, fault_errno, fault_short, fault_then, fired;
 static unsigned long fault_n;
+static size_t min_size; /* YS_FAULT_MIN_SIZE */
 
 /* Executable segments of yamiscan's own objects. */
 static struct {
@@ -91,6 +98,9 @@ __attribute__((constructor)) static void init(void)
     if (strncmp(program_invocation_short_name, "yamiscan", 8) != 0)
         return; /* not ready: nothing counted, nothing failed, no report */
     dl_iterate_phdr(add_own, NULL);
+    const char *ms = getenv("YS_FAULT_MIN_SIZE");
+    if (ms && *ms)
+        min_size = strtoull(ms, NULL, 10);
     const char *f = getenv("YS_FAULT");
     if (f && *f) {
         char call[32];
@@ -215,23 +225,29 @@ int rename(const char *from, const char *to)
 }
 
 #ifndef YS_FAULT_NO_MALLOC
+/* An allocation of n bytes: below YS_FAULT_MIN_SIZE it is not counted. */
+static int hit_alloc(size_t n, const void *ret)
+{
+    return n >= min_size && hit(F_MALLOC, ret) == 1;
+}
+
 void *malloc(size_t n)
 {
-    if (hit(F_MALLOC, __builtin_return_address(0)) == 1)
+    if (hit_alloc(n, __builtin_return_address(0)))
         return NULL;
     return __libc_malloc(n);
 }
 
 void *calloc(size_t k, size_t n)
 {
-    if (hit(F_MALLOC, __builtin_return_address(0)) == 1)
+    if (hit_alloc(n && k > SIZE_MAX / n ? SIZE_MAX : k * n, __builtin_return_address(0)))
         return NULL;
     return __libc_calloc(k, n);
 }
 
 void *realloc(void *p, size_t n)
 {
-    if (hit(F_MALLOC, __builtin_return_address(0)) == 1)
+    if (hit_alloc(n, __builtin_return_address(0)))
         return NULL;
     return __libc_realloc(p, n);
 }
