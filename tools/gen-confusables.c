@@ -92,19 +92,26 @@ static uint32_t extra_of(uint32_t c)
     return 0;
 }
 
-/* The katakana letter c looks like: c is not katakana (nor half-width
- * katakana, which width folding handles) and shares its skeleton with
- * exactly one katakana letter, or is one of extra_kana; else 0. */
-static uint32_t kana_twin(const uint32_t *skel, uint32_t c)
+/* The katakana letter c looks like by UTS #39: c is not katakana (nor
+ * half-width katakana, which width folding handles) and shares its skeleton
+ * with exactly one katakana letter; else 0. */
+static uint32_t icu_twin(const uint32_t *skel, uint32_t c)
 {
-    if (is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
+    if (!skel[c] || is_katakana(c) || (c >= 0xFF61 && c <= 0xFF9F))
         return 0;
     uint32_t k = 0;
     int many = 0;
-    for (uint32_t t = 0x30A1; skel[c] && t <= 0x30FC; t++)
+    for (uint32_t t = 0x30A1; t <= 0x30FC; t++)
         if (is_katakana(t) && skel[t] == skel[c])
             many += k != 0, k = t;
-    return k && !many ? k : extra_of(c);
+    return many ? 0 : k;
+}
+
+/* icu_twin, or else yamiscan's extra_kana. */
+static uint32_t kana_twin(const uint32_t *skel, uint32_t c)
+{
+    uint32_t k = icu_twin(skel, c);
+    return k ? k : extra_of(c);
 }
 
 #define MAXHAN 0x30000 /* the planes of the Han database: BMP, SIP */
@@ -254,8 +261,8 @@ int main(int argc, char **argv)
     for (uint32_t c = 0xA0; c < MAXCP; c++) {
         if (!(kana[c] = kana_twin(skel, c)))
             continue;
-        int icu = skel[c] && kana_twin(skel, c) != extra_of(c);
-        printf("    {0x%04X, 0x%04X},%s\n", c, kana[c], icu ? "" : " /* yamiscan's addition */");
+        printf("    {0x%04X, 0x%04X},%s\n", c, kana[c],
+               icu_twin(skel, c) ? "" : " /* yamiscan's addition */");
         nk++;
     }
     printf("};\n\n/* {variant, Jōyō kanji}, by variant */\n"
