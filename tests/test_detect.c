@@ -368,6 +368,31 @@ Test(detect, quotation_and_questions)
     ys_db_free(db);
 }
 
+/* Rule lone: one category alone contributes positively; context (a
+ * negative category) and a second positive category decide. */
+Test(detect, one_category_alone)
+{
+    ys_db *db = compile_tsv("@category\tpay\tpay\n@category\tcontact\tcontact\n"
+                            "@category\tnews\tnews\n@threshold\t10\n@rule\tlone\t-4\n"
+                            "a\tpay\t12\tlit\t高収入\n"
+                            "b\tcontact\t3\tlit\tテレグラム\n"
+                            "c\tnews\t-1\tlit\t逮捕\n");
+    ys_scorer *s;
+    ys_verdict v = scan_full(db, "高収入の仕事", -99999, NULL, NULL, &s);
+    cr_assert(ys_scorer_rule(s, YS_RULE_LONE));
+    cr_assert(!v.flagged && v.score == 8, "%d", v.score);
+    ys_scorer_free(s);
+    v = scan_full(db, "高収入、逮捕された", -99999, NULL, NULL, &s);
+    cr_assert(ys_scorer_rule(s, YS_RULE_LONE), "context is not a second category");
+    cr_assert_eq(v.score, 7);
+    ys_scorer_free(s);
+    v = scan_full(db, "高収入、テレグラムで", -99999, NULL, NULL, &s);
+    cr_assert(!ys_scorer_rule(s, YS_RULE_LONE));
+    cr_assert(v.flagged && v.score == 15, "%d", v.score);
+    ys_scorer_free(s);
+    ys_db_free(db);
+}
+
 Test(detect, explain_shows_rules_and_ignored_hits)
 {
     const char *p = tmp_path("rules.tsv");
