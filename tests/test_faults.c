@@ -214,6 +214,13 @@ Test(faults, nothing_is_written_after_a_batch_that_failed)
         char *o = read_file(out, &n);
         assert_clean_prefix(o, n, full, fn);
         cr_assert_gt(n, 0, "threads %d: the batches before it are written", threads);
+        /* and the message says how many */
+        size_t lines = 0;
+        for (size_t i = 0; i < n; i++)
+            lines += o[i] == '\n';
+        char said[96];
+        snprintf(said, sizeof said, "; %zu flagged posts written before it, nothing after", lines);
+        cr_assert(strstr(r.err, said), "threads %d: %s", threads, r.err);
         cr_assert_null(strstr(o, "\"id\":3000,"), "threads %d: the long post", threads);
         free(o);
         run_free(&r);

@@ -34,6 +34,16 @@ static int output_error(ys_error *err, int e, const ys_counters *c)
                    c->posts_written == 1 ? "" : "s");
 }
 
+/* A batch that could not be scanned or scored (`cause`, code rc): as a
+ * write error, the message says what was written before it. */
+static int batch_error(ys_error *err, int rc, const ys_error *cause, const ys_counters *c)
+{
+    char why[sizeof cause->message];
+    snprintf(why, sizeof why, "%s", cause->message);
+    return ys_fail(err, rc, "%s; %llu flagged post%s written before it, nothing after", why,
+                   (unsigned long long)c->posts_written, c->posts_written == 1 ? "" : "s");
+}
+
 static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
                    const ys_emit_options *emit, const ys_batch *b, FILE *out, tally *t,
                    ys_error *err)
@@ -281,7 +291,7 @@ static int write_oldest(run *r)
     pthread_mutex_unlock(&p->mu);
     int rc = r->batch_failed ? r->batch_failed : j->rc;
     if (!r->batch_failed && rc != YS_OK) {
-        *r->err = j->err;
+        batch_error(r->err, rc, &j->err, r->c);
         r->batch_failed = rc;
     } else if (rc == YS_OK) {
         rc = out_write(r, j->out, j->out_len);
@@ -312,6 +322,8 @@ static int on_batch(void *ctx, ys_batch *b)
                    : ys_fail(r->err, YS_ENOMEM, "out of memory");
         if (m && fclose(m) != 0 && rc == YS_OK)
             rc = ys_fail(r->err, YS_ENOMEM, "out of memory");
+        if (rc != YS_OK)
+            rc = batch_error(r->err, rc, r->err, r->c);
         merge(r->c, &r->t, r->db->t.ncats);
         if (rc == YS_OK)
             rc = out_write(r, text, len);
