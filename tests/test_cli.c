@@ -402,6 +402,23 @@ Test(cli, bad_field_path_and_version)
     run_free(&r);
 }
 
+/* No FILE and a terminal for input: scan says what it waits for (on a
+ * pseudo-terminal from script(1)); from a pipe it says nothing. */
+Test(cli, a_terminal_for_input_is_named)
+{
+    run_result r = sh("command -v script >/dev/null || exit 77; timeout 10 script -qec "
+                      "'\"$YAMISCAN\" scan -e x' /dev/null </dev/null");
+    if (r.status == 77)
+        cr_skip_test("no script(1) here");
+    cr_assert(strstr(r.out, "reading posts from standard input (a terminal)"), "%d: %s%s",
+              r.status, r.out, r.err);
+    run_free(&r);
+    r = sh("echo x | \"$YAMISCAN\" scan -c -e x");
+    cr_assert_str_eq(r.err, "");
+    cr_assert_str_eq(r.out, "1\n");
+    run_free(&r);
+}
+
 Test(cli, a_full_disk_is_an_error)
 {
     need_hyperscan();

@@ -44,6 +44,19 @@ Test(lexicon, parses_fields_comments_blank_lines_and_crlf)
     cr_assert_str_eq(b->category, "default");
 }
 
+Test(lexicon, a_byte_order_mark_is_not_part_of_the_first_line)
+{
+    cr_assert_eq(parse("\xEF\xBB\xBF" HEAD "a\tslang\t5\tlit\t闇バイト\n"), YS_OK, "%s",
+                 err.message);
+    cr_assert_str_eq(ys_lexicon_pattern(lex, 0)->category, "slang");
+    const char list[] = "\xEF\xBB\xBF受け子\n出し子\n";
+    cr_assert_eq(ys_lexicon_parse_list(lex, "l.txt", list, strlen(list), &err), YS_OK);
+    const ys_pattern *p = ys_lexicon_pattern(lex, 1);
+    cr_assert(p->expr_len == strlen("受け子") && !memcmp(p->expr, "受け子", p->expr_len));
+    /* the TSV's term and the list's two */
+    cr_assert_eq(ys_lexicon_size(lex), 3);
+}
+
 static void expect_error(const char *text, const char *message)
 {
     cr_assert_eq(parse(text), YS_ELEXICON, "accepted: %s", text);

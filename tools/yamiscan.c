@@ -375,6 +375,11 @@ static int cmd_scan(int argc, char **argv)
     char *stdin_only[] = {"-"};
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
+    /* No file and a keyboard for input: say what it waits for (grep is
+     * silent, and a new user takes it for a hang). */
+    if (optind >= argc && !ko.brokers && isatty(STDIN_FILENO))
+        fprintf(stderr, "yamiscan: reading posts from standard input (a terminal): type them, "
+                        "one per line, and end with Ctrl-D; or give FILE arguments\n");
 
     if (la.has_threshold)
         po.threshold = &la.threshold;

@@ -110,7 +110,9 @@ void ys_lexicon_free(ys_lexicon *lex);
  * Errors: YS_EIO (cannot read), YS_ELEXICON (first problem found, as
  * "FILE:LINE:COL: message": wrong field count, duplicate id, unknown
  * category, bad weight, bad type, empty expression, invalid UTF-8).
- * On error the lexicon keeps what was added before the failing line. */
+ * On error the lexicon keeps what was added before the failing line. A
+ * UTF-8 byte-order mark before the first line (some editors write one) is
+ * not part of it, here and in term lists. */
 int ys_lexicon_load_tsv(ys_lexicon *lex, const char *path, ys_error *err);
 
 /* As ys_lexicon_load_tsv, from memory; `name` is used in messages. */

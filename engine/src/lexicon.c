@@ -422,9 +422,20 @@ static int parse_pattern(ys_lexicon *lex, const lines *it, const char *line,
     return YS_OK;
 }
 
+/* The text after a UTF-8 byte-order mark at its start, if it has one. */
+static const char *after_bom(const char *data, size_t *len)
+{
+    if (*len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        *len -= 3;
+        return data + 3;
+    }
+    return data;
+}
+
 int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
                          size_t len, ys_error *err)
 {
+    data = after_bom(data, &len);
     lines it = {name, data, data + len, 0};
     const char *s;
     size_t n;
@@ -458,6 +469,7 @@ int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
 int ys_lexicon_parse_list(ys_lexicon *lex, const char *name, const char *data,
                           size_t len, ys_error *err)
 {
+    data = after_bom(data, &len);
     lines it = {name, data, data + len, 0};
     const char *s;
     size_t n;
