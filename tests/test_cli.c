@@ -419,6 +419,24 @@ Test(cli, a_terminal_for_input_is_named)
     run_free(&r);
 }
 
+/* A --field that no line has is an error that names it, not "nothing
+ * flagged"; the warning names the path asked for. */
+Test(cli, a_field_no_line_has_is_an_error)
+{
+    const char *f = tmp_path("fields.jsonl");
+    write_file(f, "{\"body\":\"x\"}\n\n{\"body\":\"x\"}\n", 27);
+    run_result r = sh("\"$YAMISCAN\" scan -e x --field bodyx '%s'", f);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, ":1: no text field 'bodyx' (a string) in this object"), "%s", r.err);
+    cr_assert(strstr(r.err, "none of the 2 lines has the text field (--field bodyx): nothing was "
+                            "scanned"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -c -e x --field body '%s'", f);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "2\n");
+    run_free(&r);
+}
+
 Test(cli, a_full_disk_is_an_error)
 {
     need_hyperscan();

@@ -529,6 +529,15 @@ static int cmd_scan(int argc, char **argv)
                 counters.posts_written == 1 ? "" : "s");
         failed = 1;
     }
+    /* Lines were read, and not one had the text field: the field asked for
+     * is wrong, and "nothing flagged" would be a lie. */
+    if (!stopped && !failed && counters.posts == 0 && counters.problems[YS_PROBLEM_NO_TEXT] &&
+        counters.problems[YS_PROBLEM_NO_TEXT] == counters.lines - counters.blank_lines) {
+        fprintf(stderr, "%s: none of the %llu lines has the text field (--field%s%s): nothing "
+                "was scanned\n", prog, (unsigned long long)(counters.lines - counters.blank_lines),
+                nfields ? " " : ": none given, so text", nfields ? fields[0] : "");
+        failed = 1;
+    }
     double secs = now() - t0;
     uint64_t skipped = 0;
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)

@@ -168,7 +168,14 @@ static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_
         return YS_OK;
     }
     if (rc == YS_EINVAL) {
-        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field (a string) in this object");
+        /* the paths asked for, so that a wrong --field shows */
+        char asked[256] = "text";
+        size_t nf = fr->opt.nfields, k = 0;
+        for (size_t i = 0; i < nf && k < sizeof asked; i++)
+            k += (size_t)snprintf(asked + k, sizeof asked - k, "%s%s", i ? "' or '" : "",
+                                  fr->strings[i]);
+        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field '%s' (a string) in this object",
+             asked);
         return YS_OK;
     }
     fr->posts++;
