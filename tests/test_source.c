@@ -307,7 +307,8 @@ Test(source, window_above_the_limit_is_refused_clearly)
     char want[600];
     snprintf(want, sizeof want,
              "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
-             "1024 MiB limit (written with zstd --long=31?)", path);
+             "1024 MiB limit (written with zstd --long=31?): zstd -dc --long=31 %s | "
+             "yamiscan scan - reads it", path, path);
     cr_assert_str_eq(err.message, want);
     cr_assert_eq(n, 0);
     free(out);
@@ -379,7 +380,8 @@ Test(source, a_large_possible_window_keeps_the_window_message)
     char want[600];
     snprintf(want, sizeof want,
              "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
-             "1024 MiB limit (written with zstd --long=31?)", path);
+             "1024 MiB limit (written with zstd --long=31?): zstd -dc --long=31 %s | "
+             "yamiscan scan - reads it", path, path);
     cr_assert_str_eq(err.message, want);
     free(out);
 }

@@ -152,8 +152,10 @@ static int zstd_failed(ys_frames *fs, const frame *f, size_t r, ys_error *err)
     if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
         return ys_fail(err, YS_EZSTD,
                        "%s: the zstd frame at compressed byte offset %llu needs a window "
-                       "larger than the %u MiB limit (written with zstd --long=31?)",
-                       fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20));
+                       "larger than the %u MiB limit (written with zstd --long=31?): "
+                       "zstd -dc --long=31 %s | yamiscan scan - reads it",
+                       fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20),
+                       fs->name);
     return ys_fail(err, YS_EZSTD,
                    "%s: corrupt zstd stream in the frame at compressed byte offset %llu: %s",
                    fs->name, (unsigned long long)f->off, ZSTD_getErrorName(r));

@@ -222,8 +222,10 @@ static int window_error(ys_source *s, ys_error *err)
                        (unsigned long long)(w >> 20), 1u << (ZSTD_WINDOW_LOG_LIMIT - 20));
     return ys_fail(err, YS_EZSTD,
                    "%s: the zstd frame at compressed byte offset %llu needs a window "
-                   "larger than the %u MiB limit (written with zstd --long=31?)",
-                   s->name, (unsigned long long)s->frame_start, 1u << (YS_WINDOW_LOG_MAX - 20));
+                   "larger than the %u MiB limit (written with zstd --long=31?): "
+                   "zstd -dc --long=31 %s | yamiscan scan - reads it",
+                   s->name, (unsigned long long)s->frame_start, 1u << (YS_WINDOW_LOG_MAX - 20),
+                   s->name);
 }
 
 static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
