@@ -340,10 +340,14 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
         }
         if (is_separator(next)) {
             size_t g = gap_end(s, len, j, kk, next, cur);
-            if (!g)
+            if (g) {
+                j = g;
+                continue;
+            }
+            if (!kana_twin(next))
                 return 0;
-            j = g;
-            continue;
+            /* else a separator that is a look-alike itself (－ for ー) and
+             * not a gap: folded as one, it goes on the row */
         }
         next = next >= 0xFF61 && next <= 0xFF9F ? halfwidth[next - 0xFF61] : next;
         if (is_katakana(next))
@@ -366,17 +370,17 @@ static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k
     if (!alone || !is_ascii_letter(prev) || s[i] == '\n' || s[i] == '\r')
         return 0; /* a line break ends a spelled word (D⏎M is two lines) */
     size_t j = i + k;
-    for (int seps = 1; j < len && seps <= 3; seps++) {
-        uint32_t c = as_latin(peek(s, len, j));
-        if (is_ascii_letter(c)) {
-            size_t kk;
-            decode(s + j, len - j, &kk);
-            return is_ascii_alnum(as_latin(peek(s, len, j + kk))) ? 0 : j;
-        }
-        if (!is_separator(c) || c == '\n' || c == '\r')
-            return 0;
+    for (int seps = 1; j < len;) {
         size_t kk;
-        decode(s + j, len - j, &kk);
+        if (is_invisible(decode(s + j, len - j, &kk))) {
+            j += kk; /* dropped anyway: T－\uFE00Y is T－Y */
+            continue;
+        }
+        uint32_t c = as_latin(peek(s, len, j));
+        if (is_ascii_letter(c))
+            return is_ascii_alnum(as_latin(peek(s, len, j + kk))) ? 0 : j;
+        if (!is_separator(c) || c == '\n' || c == '\r' || ++seps > 3)
+            return 0;
         j += kk;
     }
     return 0;
