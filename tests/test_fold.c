@@ -216,6 +216,7 @@ Test(fold, letters_spelled_out_one_by_one)
     /* an invisible character in the gap is dropped with it (found by the
      * fold fuzzer: folding twice joined what folding once had not) */
     check("T\xef\xbc\x8d\xef\xb8\x80G", "TG", "TG", "T\xef\xbc\x8d\xef\xb8\x80G");
+    check("S1\xef\xb8\x80gnal", "Signal", "Signal", "S1\xef\xb8\x80gnal");
     folded f = fold("I am a boy, t.me/x");
     cr_assert_str_eq(f.text, "I am a boy, t.me/x");
 }

@@ -293,7 +293,12 @@ static uint32_t leet_digit(uint32_t prev, uint32_t digit, const unsigned char *s
     if (d >= 10 || !letter[d] || !is_ascii_letter(prev) || j >= len)
         return 0;
     size_t k;
-    return is_ascii_letter(as_latin(decode(s + j, len - j, &k))) ? (uint32_t)letter[d] : 0;
+    uint32_t next = decode(s + j, len - j, &k);
+    while (is_invisible(next) && j + k < len) { /* dropped: T7\uFE00Y is T7Y */
+        j += k;
+        next = decode(s + j, len - j, &k);
+    }
+    return is_ascii_letter(as_latin(next)) ? (uint32_t)letter[d] : 0;
 }
 
 /* leet_digit for the ASCII byte at s[i]. */
