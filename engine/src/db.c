@@ -676,7 +676,7 @@ static int parse_table(reader *r, ys_table *t)
         if (get_u32(r, &cat) || get_u32(r, &w) || get_u32(r, &re) || get_u32(r, &exact) ||
             get_u32(r, &line) || get_u32(r, &col) || get_str(r, &id, &idl) ||
             get_str(r, &expr, &exl) || get_str(r, &file, &fl) || get_str(r, &reading, &rl) ||
-            cat >= ncats || re > 1 || exact > 1 || idl >= 256 || exl == 0 || rl >= 256)
+            cat >= t->ncats || re > 1 || exact > 1 || idl >= 256 || exl == 0 || rl >= 256)
             return -1;
         char idbuf[256], filebuf[4096], readbuf[256];
         memcpy(idbuf, id, idl);
