@@ -46,11 +46,13 @@ static char *original(const char *s, const folded *f, size_t start, size_t end)
 }
 
 /* Folds s, expects `want`, finds `term` in the folded text and checks that
- * it maps back to `orig` in s. */
+ * it maps back to `orig` in s; and that folding `want` changes nothing. */
 static void check(const char *s, const char *want, const char *term, const char *orig)
 {
     folded f = fold(s);
     cr_assert_str_eq(f.text, want, "fold(%s)", s);
+    folded again = fold(want);
+    cr_assert_str_eq(again.text, want, "folding %s again", want);
     if (term) {
         const char *at = strstr(f.text, term);
         cr_assert_not_null(at, "%s not in %s", term, f.text);
@@ -182,6 +184,9 @@ Test(fold, katakana_look_alikes_next_to_katakana)
     /* a row of them that starts with a dash (a separator, and the twin of
      * ー) ends at katakana too (found by the fold fuzzer) */
     check("T\xef\xbc\x8d\xef\xbc\x8d一ナ", "Tーーーナ", "ーーーナ", "\xef\xbc\x8d\xef\xbc\x8d一ナ");
+    /* a dash after hiragana へ is ー, so へ is next to katakana (found by
+     * the fold fuzzer in CI: へ━ folded to へー, and that to ヘー) */
+    check("へ━//", "ヘー//", "ヘー", "へ━");
     /* among kanji they are kanji */
     folded f = fold("協力して口座を工夫");
     cr_assert_str_eq(f.text, "協力して口座を工夫");

@@ -343,6 +343,8 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
             j += kk;
             continue;
         }
+        if (is_kana(cur) && is_dash_like(next))
+            return t; /* folded after kana, a dash is ー (へ━ is ヘー) */
         if (is_separator(next)) {
             size_t g = gap_end(s, len, j, kk, next, cur);
             if (g) {
