@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -226,6 +227,23 @@ Test(faults, nothing_is_written_after_a_batch_that_failed)
         run_free(&r);
     }
     free(full);
+}
+
+/* Issue 17: a thread that cannot be started is reported as that, with
+ * the system's reason, not as "out of memory"; nothing is written. */
+Test(faults, a_thread_that_cannot_start_is_named)
+{
+    for (int n = 1; n <= 2; n++) {
+        run_result r = sh("YS_FAULT=pthread_create:%d LD_PRELOAD=\"$FAULT_PRELOAD\" "
+                          "\"$YAMISCAN\" scan -e 闇バイト --threads 2 '%s'", n, many_posts());
+        cr_assert_eq(r.status, 2, "%s", r.err);
+        char want[96];
+        snprintf(want, sizeof want, "cannot start scanning thread %d of 2: %s", n, strerror(EAGAIN));
+        cr_assert(strstr(r.err, want), "%s", r.err);
+        cr_assert_null(strstr(r.err, "out of memory"), "%s", r.err);
+        cr_assert_eq(r.out_len, 0);
+        run_free(&r);
+    }
 }
 
 /* Item 6: compile -o replaces a regular file, and nothing else. */

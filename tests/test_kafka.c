@@ -721,3 +721,25 @@ Test(kafka, a_failed_batch_is_neither_written_past_nor_committed)
         cr_assert_eq(seen[i], 1, "post %d lost: its offset was committed unwritten", i);
     free(seen);
 }
+
+/* Issue 17: partitions are not limited to a fixed table (4096 once): a post
+ * on partition 4,100 is scanned, reported with its partition and committed. */
+Test(kafka, a_partition_numbered_above_4096_is_read_and_committed)
+{
+    topic("wide", 4101);
+    const char *v = "{\"id\":9,\"text\":\"日給5万の闇バイト\"}";
+    produce_one("wide", 4100, v, strlen(v), "9");
+    const char *out = tmp_path("wide.out");
+    int st = finish(start("wide", "g-wide", "--kafka-until-end", out));
+    char *err = read_file(tmp_path("wide.out.err"), NULL);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    char *o = read_file(out, NULL);
+    cr_assert(strstr(o, "{\"file\":\"kafka:wide/4100\",\"line\":0,\"id\":9,"), "%.300s", o);
+    free(o);
+    /* committed: a restart in the group reads nothing */
+    const char *again = tmp_path("wide2.out");
+    st = finish(start("wide", "g-wide", "--kafka-until-end", again));
+    cr_assert_eq(st, 1, "the post was read again");
+    cr_assert_eq(lines_in(again), 0);
+}

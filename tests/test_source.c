@@ -293,6 +293,58 @@ Test(source, corrupt_frame_keeps_results_before_the_damage)
     ys_lexicon_free(lex);
 }
 
+/* A feed that hands over three batches of flagged posts, then asks for
+ * them to be written (as Kafka does before giving up a partition). */
+static int feed_fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
+{
+    int *calls = ctx;
+    if (++*calls > 3) {
+        ys_error e;
+        *done = 1;
+        int rc = ys_feed_flush(feed, &e);
+        cr_assert(rc == YS_OK || (e.code == rc && strstr(e.message, "write error")), "%s",
+                  e.message);
+        return rc;
+    }
+    for (int i = 0; i < 50; i++)
+        cr_assert_eq(ys_batch_add(b, "受け子募集", strlen("受け子募集"), "1", 1, (uint64_t)i), YS_OK);
+    return YS_OK;
+}
+
+/* Issue 17: `err` may be NULL (the header says so), also when the run fails
+ * on a write error, on one thread and on several, from a file or a feed. */
+Test(source, a_failing_run_with_no_error_struct_returns_the_error)
+{
+    const char *path = tmp_path("null-err.jsonl");
+    char posts[4000];
+    size_t n = 0;
+    for (int i = 0; i < 100; i++)
+        n += (size_t)sprintf(posts + n, "{\"id\":%d,\"text\":\"受け子募集\"}\n", i);
+    write_file(path, posts, n);
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_add_term(lex, "受け子", &err), YS_OK);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK);
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        FILE *full = fopen("/dev/full", "w");
+        cr_assert_not_null(full);
+        ys_pipeline_options po = {.out = full, .threads = threads, .batch_bytes = 1024};
+        ys_counters c = {0};
+        cr_assert_eq(ys_pipeline_run(db, sc, &po, path, &c, NULL), YS_EIO, "threads %u", threads);
+        int calls = 0;
+        c = (ys_counters){0}; /* else the output is known to have failed already */
+        int rc_feed = ys_pipeline_run_feed(db, sc, &po, "feed", feed_fill, &calls, &c, NULL);
+        cr_assert_eq(rc_feed, YS_EIO, "feed, threads %u: %d", threads, rc_feed);
+        cr_assert_eq(ys_pipeline_run(db, sc, &po, tmp_path("none"), &c, NULL), YS_EIO);
+        fclose(full);
+    }
+    ys_scanner_free(sc);
+    ys_db_free(db);
+    ys_lexicon_free(lex);
+}
+
 Test(source, window_above_the_limit_is_refused_clearly)
 {
     /* A hand-made frame: no content size, window descriptor 0xA8 (2^31),

@@ -28,10 +28,15 @@
 
 #include "cli.h"
 
-#define MAX_PARTS 4096
 #define POLL_MS 100
 
 int kafka_available(void) { return 1; }
+
+/* What is known of one partition of the topic. */
+typedef struct {
+    char *name;                /* "kafka:TOPIC/PARTITION", reported as the file */
+    unsigned char assigned, at_end;
+} partition;
 
 /* The highest offset of each partition in one filled batch. */
 typedef struct {
@@ -50,8 +55,8 @@ typedef struct {
     marks *batches;            /* of filled batches not yet written */
     size_t nbatches, capb;
     uint64_t first_unwritten;  /* the batch number of batches[0] (from 1) */
-    char *names[MAX_PARTS];    /* "kafka:TOPIC/PARTITION", reported as the file */
-    unsigned char assigned[MAX_PARTS], at_end[MAX_PARTS];
+    partition *parts;          /* indexed by partition number, grown as assigned */
+    size_t nparts;
     int nassigned;
     uint64_t messages, bytes, bad, produced, delivery_failed;
     ys_counters *counters;     /* over-long messages are counted here */
@@ -122,6 +127,35 @@ static void marks_free(marks *m)
     *m = (marks){0};
 }
 
+/* Partition p's entry, or NULL if it was never assigned. */
+static partition *part_of(const kafka *k, int32_t p)
+{
+    return p >= 0 && (size_t)p < k->nparts ? &k->parts[p] : NULL;
+}
+
+static int is_assigned(const kafka *k, int32_t p)
+{
+    const partition *q = part_of(k, p);
+    return q && q->assigned;
+}
+
+/* Partition p's entry, the table grown to hold it; NULL when out of memory. */
+static partition *part_grow(kafka *k, int32_t p)
+{
+    if (p < 0)
+        return NULL;
+    if ((size_t)p >= k->nparts) {
+        size_t n = (size_t)p + 1 > 2 * k->nparts ? (size_t)p + 1 : 2 * k->nparts;
+        partition *t = realloc(k->parts, n * sizeof *t);
+        if (!t)
+            return NULL;
+        memset(t + k->nparts, 0, (n - k->nparts) * sizeof *t);
+        k->parts = t;
+        k->nparts = n;
+    }
+    return &k->parts[p];
+}
+
 /* Stores offset + 1 of every partition marked in `m` that is still ours. */
 static void store(kafka *k, const marks *m)
 {
@@ -129,7 +163,7 @@ static void store(kafka *k, const marks *m)
         return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)m->n);
     for (size_t i = 0; i < m->n; i++)
-        if (m->part[i] >= 0 && m->part[i] < MAX_PARTS && k->assigned[m->part[i]])
+        if (is_assigned(k, m->part[i]))
             rd_kafka_topic_partition_list_add(l, k->ko->topic, m->part[i])->offset =
                 m->off[i] + 1;
     if (l->cnt)
@@ -289,12 +323,18 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     tell(k, e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked", parts);
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++)
-            if (parts->elems[i].partition < MAX_PARTS && !k->assigned[parts->elems[i].partition]) {
-                k->assigned[parts->elems[i].partition] = 1;
-                k->at_end[parts->elems[i].partition] = 0;
+        for (int i = 0; i < parts->cnt; i++) {
+            partition *q = part_grow(k, parts->elems[i].partition);
+            if (!q) { /* the run ends; nothing of this partition is read or committed */
+                if (!k->failed)
+                    fail(&k->err, YS_ENOMEM, "%s", "out of memory");
+                k->failed = 1;
+            } else if (!q->assigned) {
+                q->assigned = 1;
+                q->at_end = 0;
                 k->nassigned++;
             }
+        }
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
@@ -311,11 +351,13 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     }
     if (!k->failed)
         (void)rd_kafka_commit(rk, NULL, 0);
-    for (int i = 0; i < parts->cnt; i++)
-        if (parts->elems[i].partition < MAX_PARTS && k->assigned[parts->elems[i].partition]) {
-            k->assigned[parts->elems[i].partition] = 0;
+    for (int i = 0; i < parts->cnt; i++) {
+        partition *q = part_of(k, parts->elems[i].partition);
+        if (q && q->assigned) {
+            q->assigned = 0;
             k->nassigned--;
         }
+    }
     if (cooperative)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
@@ -326,8 +368,8 @@ static int all_at_end(const kafka *k)
 {
     if (k->nassigned == 0)
         return 0;
-    for (int p = 0; p < MAX_PARTS; p++)
-        if (k->assigned[p] && !k->at_end[p])
+    for (size_t p = 0; p < k->nparts; p++)
+        if (k->parts[p].assigned && !k->parts[p].at_end)
             return 0;
     return 1;
 }
@@ -385,14 +427,15 @@ static int add(kafka *k, ys_batch *b, const rd_kafka_message_t *m)
  * memory. */
 static const char *partition_name(kafka *k, int32_t p)
 {
-    if (p < 0 || p >= MAX_PARTS)
-        return "kafka";
-    if (!k->names[p]) {
+    partition *q = part_grow(k, p);
+    if (!q)
+        return NULL;
+    if (!q->name) {
         size_t n = strlen(k->ko->topic) + 32;
-        if ((k->names[p] = malloc(n)))
-            snprintf(k->names[p], n, "kafka:%s/%d", k->ko->topic, (int)p);
+        if ((q->name = malloc(n)))
+            snprintf(q->name, n, "kafka:%s/%d", k->ko->topic, (int)p);
     }
-    return k->names[p];
+    return q->name;
 }
 
 /* An error of fill() (out of memory): the pipeline stops, and its message
@@ -431,8 +474,9 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
             continue;
         }
         if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (msg->partition < MAX_PARTS)
-                k->at_end[msg->partition] = 1;
+            partition *q = part_of(k, msg->partition);
+            if (q)
+                q->at_end = 1;
             rd_kafka_message_destroy(msg);
             if (k->ko->until_end && all_at_end(k)) {
                 *done = 1;
@@ -459,8 +503,9 @@ static int fill(void *ctx, ys_feed *feed, ys_batch *b, int *done)
             part = msg->partition;
             ys_batch_set_source(b, name);
         }
-        if (msg->partition < MAX_PARTS)
-            k->at_end[msg->partition] = 0;
+        partition *q = part_of(k, msg->partition);
+        if (q)
+            q->at_end = 0;
         rc = add(k, b, msg);
         if (rc == YS_EINVAL && ys_batch_count(b) > 0) {
             k->held = msg; /* the next batch starts with it */
@@ -706,8 +751,9 @@ int kafka_scan(const ys_db *db, ys_scanner *sc, ys_pipeline_options *po,
         marks_free(&k.batches[i]);
     marks_free(&k.cur);
     free(k.batches);
-    for (int i = 0; i < MAX_PARTS; i++)
-        free(k.names[i]);
+    for (size_t i = 0; i < k.nparts; i++)
+        free(k.parts[i].name);
+    free(k.parts);
     free(k.text);
     if (k.mem)
         fclose(k.mem);

@@ -55,7 +55,8 @@ enum {
     YS_EINVAL = -8,    /* an argument is invalid */
     YS_EPIPE = -9,     /* the output was closed by the reader (e.g. `| head`) */
     YS_ESCAN = -10,    /* Hyperscan failed while scanning */
-    YS_EINTR = -11     /* a signal interrupted a read, or asked the run to stop */
+    YS_EINTR = -11,    /* a signal interrupted a read, or asked the run to stop */
+    YS_ETHREAD = -12   /* a thread could not be started (message has the reason) */
 };
 
 /* Room for one error message. Callers allocate it (on the stack is fine). */

@@ -18,6 +18,7 @@ const char *ys_strerror(int code)
     case YS_EPIPE: return "output closed";
     case YS_ESCAN: return "scan failed";
     case YS_EINTR: return "interrupted";
+    case YS_ETHREAD: return "cannot start a thread";
     default: return "unknown error";
     }
 }

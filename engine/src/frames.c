@@ -306,7 +306,7 @@ void ys_frames_close(ys_frames *fs)
 }
 
 int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
-                   ys_frames **out)
+                   ys_frames **out, ys_error *err)
 {
     *out = NULL;
     struct stat st;
@@ -314,7 +314,7 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
         return YS_OK;
     ys_frames *fs = calloc(1, sizeof *fs);
     if (!fs)
-        return YS_ENOMEM;
+        return ys_fail(err, YS_ENOMEM, "out of memory");
     fs->name = name;
     fs->fd = fd;
     fs->file_len = (uint64_t)st.st_size;
@@ -328,19 +328,21 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
     fs->inbuf = malloc(IN_CHUNK);
     if (!fs->ring || !fs->threads || !fs->inbuf) {
         ys_frames_close(fs);
-        return YS_ENOMEM;
+        return ys_fail(err, YS_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&fs->mu, NULL);
     pthread_cond_init(&fs->work, NULL);
     pthread_cond_init(&fs->done, NULL);
-    for (unsigned i = 0; i < threads; i++) {
-        if (pthread_create(&fs->threads[i], NULL, worker, fs) != 0)
+    int e = 0;
+    for (unsigned i = 0; i < threads; i++) { /* fewer than asked decode more slowly */
+        if ((e = pthread_create(&fs->threads[i], NULL, worker, fs)) != 0)
             break;
         fs->nthreads++;
     }
     if (fs->nthreads == 0) {
         ys_frames_close(fs);
-        return YS_ENOMEM;
+        return ys_fail(err, YS_ETHREAD, "%s: cannot start a decoding thread: %s", name,
+                       strerror(e));
     }
     pthread_mutex_lock(&fs->mu);
     queue_more(fs);

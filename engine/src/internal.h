@@ -104,7 +104,7 @@ int ys_variants_counted(const ys_pattern *p, int threshold,
  * reads it. */
 typedef struct ys_frames ys_frames;
 int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
-                   ys_frames **out);
+                   ys_frames **out, ys_error *err);
 int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *err);
 uint64_t ys_frames_bytes_in(const ys_frames *fs);
 void ys_frames_close(ys_frames *fs);

@@ -230,8 +230,10 @@ static void cut_partial_line(int fd, const char *buf, size_t done)
 static int out_write(run *r, const char *buf, size_t len)
 {
     FILE *out = r->opt->out;
-    if (output_broken(r))
-        return YS_EIO; /* the first error's message stands */
+    if (output_broken(r)) /* the first error's message stands, if this run had it */
+        return r->err->message[0] ? YS_EIO
+                                  : ys_fail(r->err, YS_EIO, "the output failed earlier: nothing "
+                                                            "more is written");
     if (len == 0)
         return YS_OK;
     int fd = fileno(out);
@@ -399,7 +401,8 @@ static void pool_free(pool *p)
     free(p);
 }
 
-static int pool_new_capacity(run *r, unsigned threads, size_t capacity, pool **out)
+static int pool_new_capacity(run *r, unsigned threads, size_t capacity, pool **out,
+                             ys_error *err)
 {
     *out = NULL;
     pool *p = calloc(1, sizeof *p);
@@ -421,8 +424,10 @@ static int pool_new_capacity(run *r, unsigned threads, size_t capacity, pool **o
             rc = YS_ENOMEM;
     }
     for (unsigned i = 0; rc == YS_OK && i < threads; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
-            rc = YS_ENOMEM;
+        int e = pthread_create(&p->threads[i], NULL, worker, p);
+        if (e != 0)
+            rc = ys_fail(err, YS_ETHREAD, "cannot start scanning thread %u of %u: %s", i + 1,
+                         threads, strerror(e));
         else
             p->nthreads++;
     }
@@ -468,6 +473,9 @@ static int push_on(run *r)
 int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_options *opt,
                            ys_source *src, ys_counters *c, ys_error *err)
 {
+    ys_error scratch = {0}; /* err may be NULL; the run reports through it everywhere */
+    if (!err)
+        err = &scratch;
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     int rc = YS_OK;
     run r = {.db = db, .opt = opt, .c = c, .err = err, .sc = sc};
@@ -486,7 +494,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     if (rc == YS_OK && !(buf = malloc(READ_CHUNK)))
         rc = YS_ENOMEM;
     if (rc == YS_OK && opt->threads > 1)
-        rc = pool_new_capacity(&r, opt->threads, ys_framer_batch_capacity(r.fr), &r.pool);
+        rc = pool_new_capacity(&r, opt->threads, ys_framer_batch_capacity(r.fr), &r.pool, err);
     if (rc == YS_OK && opt->threads > 1) /* as many decoding threads, if it has frames */
         rc = ys_source_set_threads(src, opt->threads, err);
     if (rc != YS_OK) {
@@ -608,6 +616,9 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
                          const char *name, ys_fill_fn fill, void *ctx, ys_counters *c,
                          ys_error *err)
 {
+    ys_error scratch = {0}; /* err may be NULL; the run reports through it everywhere */
+    if (!err)
+        err = &scratch;
     size_t batch = opt->batch_bytes ? opt->batch_bytes : (1u << 20);
     if (opt->frame.max_post > batch) /* a post of any allowed size fits an empty batch */
         batch = opt->frame.max_post;
@@ -626,7 +637,7 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
         ys_scorer_set_verdicts_only(r.scorer, 1);
     }
     if (rc == YS_OK && opt->threads > 1)
-        rc = pool_new_capacity(&r, opt->threads, batch, &r.pool);
+        rc = pool_new_capacity(&r, opt->threads, batch, &r.pool, err);
     if (rc == YS_ENOMEM)
         ys_fail(err, YS_ENOMEM, "out of memory");
     if (rc == YS_OK)

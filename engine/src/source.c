@@ -269,8 +269,7 @@ static int start_frames(ys_source *s, unsigned threads, size_t min_frames, ys_er
 {
     if (!s->zstd || s->frames || s->bytes_out > 0 || s->fd == STDIN_FILENO)
         return YS_OK;
-    int rc = ys_frames_open(s->fd, s->name, threads, min_frames, &s->frames);
-    return rc == YS_OK ? YS_OK : ys_fail(err, rc, "out of memory");
+    return ys_frames_open(s->fd, s->name, threads, min_frames, &s->frames, err);
 }
 
 int ys_source_set_threads(ys_source *s, unsigned threads, ys_error *err)

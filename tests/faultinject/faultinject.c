@@ -2,9 +2,11 @@
  * SQLite's tests fail every malloc and I/O call in turn):
  *
  *   YS_FAULT=CALL:N[:ERR]   fail the Nth call of CALL (write, read, pread,
- *                           malloc, fsync, rename) with errno ERR (a name:
- *                           ENOSPC, EIO, ENOMEM, EINTR, EAGAIN, EFBIG,
- *                           EXDEV, EACCES; default EIO, ENOMEM for malloc);
+ *                           malloc, fsync, rename, pthread_create) with errno
+ *                           ERR (a name: ENOSPC, EIO, ENOMEM, EINTR, EAGAIN,
+ *                           EFBIG, EXDEV, EACCES; default EIO, ENOMEM for
+ *                           malloc, EAGAIN for pthread_create, which returns
+ *                           it);
  *                           ERR "short" makes the Nth write write half of
  *                           its bytes (a partial write, no error), and
  *                           "short:ERR2" fails the write after it with ERR2
@@ -32,6 +34,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +42,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum { F_WRITE, F_READ, F_PREAD, F_MALLOC, F_FSYNC, F_RENAME, F_N };
-static const char *const names[F_N] = {"write", "read", "pread", "malloc", "fsync", "rename"};
+enum { F_WRITE, F_READ, F_PREAD, F_MALLOC, F_FSYNC, F_RENAME, F_THREAD, F_N };
+static const char *const names[F_N] = {"write", "read",   "pread",         "malloc",
+                                       "fsync", "rename", "pthread_create"};
 
 static unsigned long counts[F_N];
 static int fault_call = -1, fault_errno, fault_short, fault_then, fired;
@@ -113,7 +117,7 @@ __attribute__((constructor)) static void init(void)
                     fault_call = i;
             fault_n = strtoul(c1 + 1, NULL, 10);
             const char *c2 = strchr(c1 + 1, ':');
-            fault_errno = fault_call == F_MALLOC ? ENOMEM : EIO;
+            fault_errno = fault_call == F_MALLOC ? ENOMEM : fault_call == F_THREAD ? EAGAIN : EIO;
             if (c2 && !strncmp(c2 + 1, "short", 5)) {
                 fault_short = 1;
                 if (c2[6] == ':')
@@ -252,3 +256,11 @@ void *realloc(void *p, size_t n)
     return __libc_realloc(p, n);
 }
 #endif
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    REAL(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *));
+    if (hit(F_THREAD, __builtin_return_address(0)) == 1)
+        return errno;
+    return real_pthread_create(t, attr, fn, arg);
+}
