@@ -402,6 +402,25 @@ Test(cli, bad_field_path_and_version)
     run_free(&r);
 }
 
+/* Issue 17: a numeric option's error names that option and its range. */
+Test(cli, a_bad_number_names_its_option)
+{
+    static const char *const cases[][2] = {
+        {"eval --show abc x", "bad --show 'abc' (an integer, at least 0)"},
+        {"eval --show -5 x", "bad --show '-5' (an integer, at least 0)"},
+        {"scan --threads 0 x", "bad --threads '0' (an integer from 1 to 256)"},
+        {"scan --threshold 1e3 x", "bad --threshold '1e3' (an integer from -100000 to 100000)"},
+        {"tune --folds 1 x", "bad --folds '1' (an integer from 2 to 100)"},
+        {"compile -e x --lint-min-words 0", "bad --lint-min-words '0' (an integer, at least 1)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_result r = sh("\"$YAMISCAN\" %s", cases[i][0]);
+        cr_assert_eq(r.status, 2, "%s", cases[i][0]);
+        cr_assert(strstr(r.err, cases[i][1]), "%s: %s", cases[i][0], r.err);
+        run_free(&r);
+    }
+}
+
 /* No FILE and a terminal for input: scan says what it waits for (on a
  * pseudo-terminal from script(1)); from a pipe it says nothing. */
 Test(cli, a_terminal_for_input_is_named)

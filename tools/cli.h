@@ -57,6 +57,9 @@ int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer *
 
 /* --threshold's value, or a usage error. */
 int parse_threshold(const char *s, const char *cmd);
+/* The integer s, from lo to hi; else exits 2 naming option `what` of `cmd`
+ * and the range. */
+long parse_long(const char *s, long lo, long hi, const char *what, const char *cmd);
 
 /* The bundled lexicon's path into out (beside the binary in the build tree,
  * or in ../share/yamiscan/ once installed); 0, or -1 if it is not there. */

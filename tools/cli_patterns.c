@@ -393,13 +393,25 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
     return rc;
 }
 
-int parse_threshold(const char *s, const char *cmd)
+long parse_long(const char *s, long lo, long hi, const char *what, const char *cmd)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -100000 || v > 100000)
-        die_usage(cmd, "bad --threshold '%s' (an integer)", s);
-    return (int)v;
+    if (*end || end == s || errno || v < lo || v > hi) {
+        char msg[160];
+        if (hi == LONG_MAX)
+            snprintf(msg, sizeof msg, "bad %s '%%s' (an integer, at least %ld)", what, lo);
+        else
+            snprintf(msg, sizeof msg, "bad %s '%%s' (an integer from %ld to %ld)", what, lo, hi);
+        die_usage(cmd, msg, s);
+    }
+    return v;
+}
+
+int parse_threshold(const char *s, const char *cmd)
+{
+    return (int)parse_long(s, -100000, 100000, "--threshold", cmd);
 }
 
 int pattern_option(int c, lexicon_args *la, const char *cmd)

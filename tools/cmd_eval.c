@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ int cmd_eval(int argc, char **argv)
         if (pattern_option(c, &la, "eval"))
             continue;
         if (c == O_SHOW)
-            max_show = parse_threshold(optarg, "eval");
+            max_show = parse_long(optarg, 0, LONG_MAX, "--show", "eval");
         else if (c == 'h') {
             printf(usage_eval, usage_lexicon);
             return 0;

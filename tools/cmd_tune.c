@@ -1340,19 +1340,6 @@ static void print_model(const tuner *t, const imodel *m, const ys_db *db)
         printf("  @threshold %-26s (none) -> %d\n", "", m->threshold);
 }
 
-static long parse_long(const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end || end == s || errno || v < lo || v > hi) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "bad %s '%%s' (an integer from %ld to %ld)", what, lo, hi);
-        die_usage("tune", msg, s);
-    }
-    return v;
-}
-
 static void free_tuner(tuner *t)
 {
     for (int i = 0; t->files && i < t->nfiles; i++)
@@ -1446,8 +1433,8 @@ int cmd_tune(int argc, char **argv)
         case 'l': add_item(la.tsv, &la.ntsv, optarg, "tune"); break;
         case 'o': out = optarg; break;
         case O_ENGINE: la.engine = parse_engine(optarg, "tune"); break;
-        case O_FOLDS: folds = (int)parse_long(optarg, 2, 100, "--folds"); break;
-        case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window"); break;
+        case O_FOLDS: folds = (int)parse_long(optarg, 2, 100, "--folds", "tune"); break;
+        case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window", "tune"); break;
         case O_SEED:
             errno = 0;
             seed = strtoull(optarg, &end, 10);

@@ -325,14 +325,7 @@ static int cmd_scan(int argc, char **argv)
                 die_usage("scan", "bad --kafka-connect-timeout '%s' (seconds, up to 3600)", optarg);
             break;
         }
-        case O_THREADS: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 1 || n > 256)
-                die_usage("scan", "bad --threads '%s' (1 to 256)", optarg);
-            po.threads = (unsigned)n;
-            break;
-        }
+        case O_THREADS: po.threads = (unsigned)parse_long(optarg, 1, 256, "--threads", "scan"); break;
         case O_INFMT:
             if (!strcmp(optarg, "auto")) po.frame.format = YS_INPUT_AUTO;
             else if (!strcmp(optarg, "lines")) po.frame.format = YS_INPUT_LINES;
@@ -607,7 +600,6 @@ static int cmd_compile(int argc, char **argv)
     const char *out = NULL, *lint_words = NULL;
     int stats = 0, c, lint = 0, werror = 0;
     size_t lint_min = 0;
-    char *end;
     while ((c = getopt_long(argc, argv, "l:f:e:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': add_item(la.tsv, &la.ntsv, optarg, "compile"); break;
@@ -620,9 +612,7 @@ static int cmd_compile(int argc, char **argv)
         case O_LINT_WORDS: lint = 1, lint_words = optarg; break;
         case O_LINT_MIN:
             lint = 1;
-            lint_min = strtoul(optarg, &end, 10);
-            if (*end || end == optarg || lint_min == 0 || optarg[0] == '-')
-                die_usage("compile", "bad --lint-min-words '%s' (a positive integer)", optarg);
+            lint_min = (unsigned long)parse_long(optarg, 1, LONG_MAX, "--lint-min-words", "compile");
             break;
         case O_WERROR: lint = werror = 1; break;
         case 'h': printf(usage_compile, usage_lexicon, YS_LINT_MIN_WORDS); return 0;
