@@ -358,6 +358,16 @@ Test(detect, quotation_and_questions)
     v = score_text(db, "「闇バイト」あります、即金", &s);
     cr_assert(!ys_scorer_rule(s, YS_RULE_QUOTED));
     ys_scorer_free(s);
+    /* a board's reply anchor (>>12) points at a post; it quotes nothing */
+    const char *replies[] = {">>12 闇バイト即金です", "ok\n>>>3 闇バイト即金です"};
+    for (size_t i = 0; i < 2; i++) {
+        v = score_text(db, replies[i], &s);
+        cr_assert(!ys_scorer_rule(s, YS_RULE_QUOTED), "%s", replies[i]);
+        ys_scorer_free(s);
+    }
+    v = score_text(db, ">>なに 闇バイト即金です", &s); /* no number: a quotation mark */
+    cr_assert(ys_scorer_rule(s, YS_RULE_QUOTED));
+    ys_scorer_free(s);
     v = score_text(db, "闇バイト即金って何？", &s);
     cr_assert(ys_scorer_rule(s, YS_RULE_QUESTION));
     cr_assert_eq(v.score, 7);

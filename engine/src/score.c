@@ -210,6 +210,17 @@ static int has_question_mark(const unsigned char *u, size_t len)
     return 0;
 }
 
+/* Whether the > at u[i] begins a board's reply anchor (>>12, >>>3): a
+ * pointer to another post, which a reply that recruits begins with as
+ * often as one that warns, not a quotation. */
+static int is_anchor(const unsigned char *u, size_t len, size_t i)
+{
+    size_t j = i;
+    while (j < len && u[j] == '>')
+        j++;
+    return j - i >= 2 && j < len && u[j] >= '0' && u[j] <= '9';
+}
+
 /* "quoted": at least two thirds of the positive hits start inside quotation
  * marks or on a line quoted with > (as replies and reports quote an ad, and
  * name it again in their comment: measured, this fits the development set
@@ -238,7 +249,7 @@ static int all_quoted(const ys_scorer *s, const char *text, size_t len, const ys
                 line_start = 1;
                 line_quoted = 0;
             } else if (line_start && cp == '>') {
-                line_quoted = 1;
+                line_quoted = !is_anchor(u, len, i);
                 line_start = 0;
             } else if (!(line_start && (cp == ' ' || cp == 0x3000))) {
                 line_start = 0;
