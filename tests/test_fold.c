@@ -187,6 +187,14 @@ Test(fold, katakana_look_alikes_next_to_katakana)
     /* a dash after hiragana へ is ー, so へ is next to katakana (found by
      * the fold fuzzer in CI: へ━ folded to へー, and that to ヘー) */
     check("へ━//", "ヘー//", "ヘー", "へ━");
+    /* a row longer than the look once had (8) is one row (found by the fold
+     * fuzzer: the start of a long row changed only when folded again) */
+    check("口口口口口口口口口口口ン", "ロロロロロロロロロロロン", "ロロン", "口口ン");
+    /* a gap before a look-alike that is not Japanese as it is (⁁ U+2041,
+     * ノ's twin) is a gap: folding makes it katakana in a row */
+    check("へ ⁁ン", "ヘノン", "ヘノン", "へ ⁁ン");
+    folded f0 = fold("口口口口口口口口口口口座");
+    cr_assert_str_eq(f0.text, "口口口口口口口口口口口座");
     /* among kanji they are kanji */
     folded f = fold("協力して口座を工夫");
     cr_assert_str_eq(f.text, "協力して口座を工夫");
@@ -224,6 +232,15 @@ Test(fold, letters_spelled_out_one_by_one)
     check("S1\xef\xb8\x80gnal", "Signal", "Signal", "S1\xef\xb8\x80gnal");
     folded f = fold("I am a boy, t.me/x");
     cr_assert_str_eq(f.text, "I am a boy, t.me/x");
+}
+
+Test(fold, small_hiragana_vowels_become_full_size)
+{
+    check("ぅけこ募集", "うけこ募集", "うけこ", "ぅけこ");
+    check("ばぃとぁるょ", "ばいとあるょ", "ばいと", "ばぃと"); /* small ょ is standard: きょう */
+    check("ゎりのぃぃ", "わりのいい", "わり", "ゎり");
+    folded f = fold("ファンのティー"); /* katakana's small vowels spell loanwords */
+    cr_assert_str_eq(f.text, "ファンのティー");
 }
 
 Test(fold, masks_become_one_mask)

@@ -236,6 +236,16 @@ Test(source, directory_and_missing_file)
     cr_assert_str_eq(err.message, "/nonexistent: No such file or directory");
 }
 
+/* A database of the one term 受け子, and a scanner for it. */
+static void ukeko_db(ys_db **db, ys_scanner **sc)
+{
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_add_term(lex, "受け子", &err), YS_OK);
+    cr_assert_eq(ys_db_compile(lex, db, &err), YS_OK);
+    ys_lexicon_free(lex);
+    cr_assert_eq(ys_scanner_new(*db, sc, &err), YS_OK);
+}
+
 /* Frames 1 and 2 are good, frame 3 is corrupt in the middle: the posts of
  * frames 1 and 2 are written before the error. */
 Test(source, corrupt_frame_keeps_results_before_the_damage)
@@ -257,12 +267,9 @@ Test(source, corrupt_frame_keeps_results_before_the_damage)
     const char *path = tmp_path("corrupt.zst");
     write_file(path, z, zlen);
 
-    ys_lexicon *lex = ys_lexicon_new();
-    cr_assert_eq(ys_lexicon_add_term(lex, "受け子", &err), YS_OK);
     ys_db *db;
-    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK);
     ys_scanner *sc;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    ukeko_db(&db, &sc);
     /* One thread: the streaming decoder. Two: the frames are decoded in
      * parallel, and the damaged one is named by its start. */
     for (unsigned threads = 1; threads <= 2; threads++) {
@@ -290,7 +297,6 @@ Test(source, corrupt_frame_keeps_results_before_the_damage)
     }
     ys_scanner_free(sc);
     ys_db_free(db);
-    ys_lexicon_free(lex);
 }
 
 /* A feed that hands over three batches of flagged posts, then asks for
@@ -321,12 +327,9 @@ Test(source, a_failing_run_with_no_error_struct_returns_the_error)
     for (int i = 0; i < 100; i++)
         n += (size_t)sprintf(posts + n, "{\"id\":%d,\"text\":\"受け子募集\"}\n", i);
     write_file(path, posts, n);
-    ys_lexicon *lex = ys_lexicon_new();
-    cr_assert_eq(ys_lexicon_add_term(lex, "受け子", &err), YS_OK);
     ys_db *db;
-    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK);
     ys_scanner *sc;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    ukeko_db(&db, &sc);
     for (unsigned threads = 1; threads <= 2; threads++) {
         FILE *full = fopen("/dev/full", "w");
         cr_assert_not_null(full);
@@ -342,7 +345,6 @@ Test(source, a_failing_run_with_no_error_struct_returns_the_error)
     }
     ys_scanner_free(sc);
     ys_db_free(db);
-    ys_lexicon_free(lex);
 }
 
 Test(source, window_above_the_limit_is_refused_clearly)

@@ -27,6 +27,8 @@
  *              letters is the letter it stands for: S1gnal → Signal
  *   masks     symbols that take a character's place (○ ◯ ● 〇 □ × ※ …)
  *              become ○: 闇バ◯ト → 闇バ○ト
+ *   small      small hiragana vowels (ぁぃぅぇぉ ゎ) become full size, as in
+ *              "gyaru" writing: ぅけこ → うけこ
  *
  * Every folded byte remembers the original bytes it came from, so that a hit
  * in folded text is reported at its place in the original post. */
@@ -247,6 +249,15 @@ static uint32_t voiced(uint32_t cp, uint32_t mark)
 
 #define DROP 0xFFFFFFFFu /* fold_char's "leave it out" (0 is NUL, a character) */
 
+/* The full-size vowel of a small hiragana vowel (ぁぃぅぇぉ ゎ), or 0: "gyaru"
+ * writing puts them for the full ones (ぅけこ, ばぃと), and standard
+ * hiragana has no word they tell apart (katakana's ァィゥェォ, which spell
+ * loanwords, stay). */
+static uint32_t small_vowel(uint32_t cp)
+{
+    return (cp >= 0x3041 && cp <= 0x3049 && (cp & 1)) || cp == 0x308E ? cp + 1 : 0;
+}
+
 /* The folded form of character `cp` given the character before it (already
  * folded), or DROP. Gaps are handled by the caller. */
 static uint32_t fold_char(uint32_t cp, uint32_t prev)
@@ -256,6 +267,8 @@ static uint32_t fold_char(uint32_t cp, uint32_t prev)
     uint32_t kv = kanji_variant(cp);
     if (kv)
         return kv;
+    if (small_vowel(cp))
+        return small_vowel(cp);
     if (cp >= 0xFF61 && cp <= 0xFF9F)
         cp = halfwidth[cp - 0xFF61];
     else if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
@@ -318,25 +331,38 @@ static uint32_t peek(const unsigned char *s, size_t len, size_t i)
     return cp >= 0xFF61 && cp <= 0xFF9F ? halfwidth[cp - 0xFF61] : cp;
 }
 
+/* What kana_twin_here found of a row of look-alikes: the answer for every
+ * character before `until`. */
+typedef struct {
+    size_t until;
+    int yes;
+} row_memo;
+
 /* A look-alike of katakana (folded cp, k bytes at s[i]) next to katakana:
  * the katakana letter; else 0. */
 static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
                       uint32_t prev);
 
 static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, size_t k,
-                               uint32_t cp, uint32_t prev)
+                               uint32_t cp, uint32_t prev, row_memo *row)
 {
     uint32_t t = kana_twin(cp);
     if (!t)
         return 0;
     if (is_katakana(prev))
         return t;
+    if (i < row->until) /* in a row already looked along */
+        return row->yes ? t : 0;
     /* Look-alikes in a row (夕夕キ, 口一ン), and what folding drops between
      * them (a gap, invisible characters: 口 ー), lead to what decides: the
-     * next other character, as folding will have it next to this one. */
+     * next other character, as folding will have it next to this one. The
+     * whole row has one answer, kept in *row up to its end, so that a long
+     * row is looked along once (a limit on the look would leave the start of
+     * a longer row for a second folding to change). */
     uint32_t cur = cp;
     size_t j = i + k;
-    for (int run = 0; run < 8 && j < len; run++) {
+    row->yes = 1;
+    while (j < len) {
         size_t kk;
         uint32_t next = decode(s + j, len - j, &kk);
         if (is_invisible(next)) {
@@ -344,27 +370,34 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
             continue;
         }
         if (is_kana(cur) && is_dash_like(next))
-            return t; /* folded after kana, a dash is ー (へ━ is ヘー) */
+            break; /* folded after kana, a dash is ー (へ━ is ヘー) */
         if (is_separator(next)) {
             size_t g = gap_end(s, len, j, kk, next, cur);
             if (g) {
                 j = g;
                 continue;
             }
-            if (!kana_twin(next))
-                return 0;
+            if (!kana_twin(next)) {
+                row->yes = 0;
+                break;
+            }
             /* else a separator that is a look-alike itself (－ for ー) and
              * not a gap: folded as one, it goes on the row */
         }
         next = next >= 0xFF61 && next <= 0xFF9F ? halfwidth[next - 0xFF61] : next;
         if (is_katakana(next))
-            return t;
-        if (!kana_twin(next))
-            return 0;
+            break;
+        if (!kana_twin(next)) {
+            row->yes = 0;
+            break;
+        }
         cur = next;
         j += kk;
     }
-    return 0;
+    if (j >= len)
+        row->yes = 0;
+    row->until = j;
+    return row->yes ? t : 0;
 }
 
 /* Single Latin letters spelled out with separators (D M, T.e.l.e.g.r.a.m):
@@ -410,7 +443,10 @@ static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, ui
         if (j < len)
             c = decode(s + j, len - j, &kk);
     }
-    return j < len && is_japanese(fold_char(c, 0)) ? j : 0;
+    /* a look-alike of katakana counts as Japanese: folding may make it
+     * katakana (⁁ for ノ, in a row ending at katakana), and a gap before it
+     * must be the same gap then */
+    return j < len && (is_japanese(fold_char(c, 0)) || kana_twin(c)) ? j : 0;
 }
 
 /* A look-alike of katakana or a kanji variant among U+3000..U+9FFF
@@ -435,7 +471,7 @@ static uint32_t plain_cjk(const unsigned char *s, size_t len, size_t i)
         return 0;
     uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
     if (cp == 0x3000 || cp == 0x3007 || cp == 0x3030 || cp - 0x3099 <= 3 || cp == 0x30FB ||
-        is_cjk_lookalike(cp))
+        small_vowel(cp) || is_cjk_lookalike(cp))
         return 0;
     return cp;
 }
@@ -461,6 +497,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     uint32_t before = 0; /* the one before it */
     int joined = 0;     /* prev is a letter joined to the one before it */
     size_t prev_n = 0;  /* where it starts in out */
+    row_memo row = {0, 0}; /* kana_twin_here's */
     while (i < len) {
         size_t k;
         uint32_t cp;
@@ -506,7 +543,8 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         }
         /* A combining voiced mark after kana composes with it. */
         uint32_t f = fold_char(cp, prev);
-        uint32_t kt = f == cp || f == 0x30FC ? kana_twin_here(s, len, i, k, f, prev) : 0;
+        uint32_t kt =
+            f == cp || f == 0x30FC ? kana_twin_here(s, len, i, k, f, prev, &row) : 0;
         if (kt)
             f = kt;
         if (f >= 0x3099 && f <= 0x309C && is_kana(prev)) {
@@ -552,6 +590,7 @@ typedef struct {
     int needed, valid;
     const uint64_t *pairs; /* the lexicon's pairs (ys_fold_check_gaps), or NULL */
     size_t npairs;
+    row_memo row; /* kana_twin_here's */
 } check_state;
 
 uint64_t ys_fold_pair_key(uint32_t a, uint32_t b) { return (uint64_t)a << 21 | b; }
@@ -657,7 +696,8 @@ static ALWAYS_INLINE size_t check_step(const unsigned char *s, size_t len, size_
              (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
              (is_separator(cp) && (gap_matters(s, len, i, k, cp, st) ||
                                    spelled_gap(s, len, i, k, prev, !is_ascii_alnum(st->before)))) ||
-             latin_twin(cp) || kanji_variant(cp) || kana_twin_here(s, len, i, k, cp, prev) ||
+             latin_twin(cp) || kanji_variant(cp) || small_vowel(cp) ||
+             kana_twin_here(s, len, i, k, cp, prev, &st->row) ||
              (is_mask(cp) && cp != 0x25CB))
         st->needed = 1;
     st->before = prev;
@@ -689,9 +729,12 @@ static int check_scalar(const unsigned char *s, size_t len, size_t i, check_stat
 
 /* The rows of 64 code points from U+3000 that hold a character plain_cjk
  * refuses besides the look-alikes: U+3000, 〇 U+3007, U+3030 (row 0), the
- * voiced marks U+3099–309C (row 2), ・ U+30FB (row 3). */
-static const uint64_t cjk_refused[4] = {1ull << 0x00 | 1ull << 0x07 | 1ull << 0x30, 0,
-                                        0xFull << (0x99 - 0x80), 1ull << (0xFB - 0xC0)};
+ * small vowels ぁぃぅぇぉ U+3041–3049 (row 1) and ゎ U+308E, the voiced
+ * marks U+3099–309C (row 2), ・ U+30FB (row 3). */
+static const uint64_t cjk_refused[4] = {
+    1ull << 0x00 | 1ull << 0x07 | 1ull << 0x30,
+    1ull << 0x01 | 1ull << 0x03 | 1ull << 0x05 | 1ull << 0x07 | 1ull << 0x09,
+    1ull << (0x8E - 0x80) | 0xFull << (0x99 - 0x80), 1ull << (0xFB - 0xC0)};
 
 /* Bit j set for each lead byte in `leads` (of the 3-byte characters at
  * p[j..j+2], all inside the block) whose character plain_cjk refuses. One
@@ -748,7 +791,7 @@ static void skip_plain(const unsigned char *s, size_t start, size_t end, check_s
 static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn classify,
                        int *valid_utf8, const uint64_t *pairs, size_t npairs)
 {
-    check_state st = {0, 0, 0, 1, pairs, npairs};
+    check_state st = {0, 0, 0, 1, pairs, npairs, {0, 0}};
     /* rows 0..3 of what plain_cjk refuses (U+3000..U+30FF), for classify */
     unsigned char kana_bits[32];
     for (int r = 0; r < 4; r++) {
@@ -810,7 +853,7 @@ int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level
 {
     const unsigned char *s = (const unsigned char *)text;
     if (level == YS_SIMD_SCALAR) {
-        check_state st = {0, 0, 0, 1, NULL, 0};
+        check_state st = {0, 0, 0, 1, NULL, 0, {0, 0}};
         return check_scalar(s, len, 0, &st, valid_utf8);
     }
     if (level <= YS_SIMD_SCALAR || level >= YS_SIMD_COUNT)
@@ -829,7 +872,7 @@ int ys_fold_check_gaps(const char *text, size_t len, int *valid_utf8, const uint
             classify = ys_fold_classify_impl(level);
     if (classify)
         return check_gated(s, len, classify, valid_utf8, pairs, npairs);
-    check_state st = {0, 0, 0, 1, pairs, npairs};
+    check_state st = {0, 0, 0, 1, pairs, npairs, {0, 0}};
     return check_scalar(s, len, 0, &st, valid_utf8);
 }
 
