@@ -402,6 +402,22 @@ Test(cli, bad_field_path_and_version)
     run_free(&r);
 }
 
+/* Issue 16: a gzip file is read, not scanned as bytes: the same verdicts
+ * as the plain file (but its name), exit 0; its damage is exit 2. */
+Test(cli, a_gzip_file_is_decompressed)
+{
+    if (!strstr(ys_input_formats(), "gzip"))
+        cr_skip_test("built without zlib");
+    run_result r = sh("cd \"$(dirname '%s')\" && gzip -c posts.jsonl >posts.jsonl.gz && "
+                      "\"$YAMISCAN\" scan -e 闇バイト posts.jsonl.gz | sed 's/[.]gz\"/\"/' >gz.out && "
+                      "\"$YAMISCAN\" scan -e 闇バイト posts.jsonl | cmp - gz.out && "
+                      "head -c 30 posts.jsonl.gz >cut.gz && \"$YAMISCAN\" scan -e 闇バイト cut.gz",
+                      posts_file());
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "cut.gz: truncated gzip stream"), "%s", r.err);
+    run_free(&r);
+}
+
 /* Issue 17: a numeric option's error names that option and its range. */
 Test(cli, a_bad_number_names_its_option)
 {

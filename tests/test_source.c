@@ -439,3 +439,99 @@ Test(source, a_large_possible_window_keeps_the_window_message)
     cr_assert_str_eq(err.message, want);
     free(out);
 }
+
+/* Issue 16: gzip, xz, bzip2 and lz4 input, each compressed by its own tool
+ * (skipped when the tool is missing; refused with the command to use when
+ * this build lacks the library): read whole in any read size, members or
+ * streams cat-joined read one after the other, a truncated or damaged one
+ * an error naming the format, with what came before it returned. */
+static const struct {
+    const char *name, *tool;
+} codec_tools[] = {{"gzip", "gzip"}, {"xz", "xz"}, {"bzip2", "bzip2"}, {"lz4", "lz4"}};
+
+Test(source, gzip_xz_bzip2_and_lz4_are_read)
+{
+    make_text();
+    const char *plain = tmp_path("codec.txt");
+    write_file(plain, text, text_len);
+    for (size_t f = 0; f < sizeof codec_tools / sizeof *codec_tools; f++) {
+        char cmd[2048];
+        const char *packed = tmp_path("codec.packed"), *twice = tmp_path("codec.twice");
+        snprintf(cmd, sizeof cmd, "command -v %s >/dev/null || exit 77; %s -c <'%s' >'%s' && cat '%s' '%s' >'%s'",
+                 codec_tools[f].tool, codec_tools[f].tool, plain, packed, packed, packed, twice);
+        run_result r = run_sh(cmd);
+        if (r.status == 77) {
+            cr_log_warn("no %s tool: its format is not tried", codec_tools[f].tool);
+            run_free(&r);
+            continue;
+        }
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        char *out;
+        size_t n;
+        if (!strstr(ys_input_formats(), codec_tools[f].name)) { /* built without its library */
+            cr_assert_eq(read_all(packed, 4096, &out, &n), YS_EIO);
+            cr_assert(strstr(err.message, "-compressed, and this yamiscan was built without"),
+                      "%s", err.message);
+            continue;
+        }
+        size_t chunks[] = {1, 4096, 1 << 20};
+        for (size_t i = 0; i < 3; i++) {
+            cr_assert_eq(read_all(packed, chunks[i], &out, &n), YS_OK, "%s: %s",
+                         codec_tools[f].name, err.message);
+            cr_assert(n == text_len && !memcmp(out, text, n), "%s, reads of %zu: %zu bytes",
+                      codec_tools[f].name, chunks[i], n);
+            free(out);
+        }
+        cr_assert_eq(read_all(twice, 4096, &out, &n), YS_OK, "%s", err.message);
+        cr_assert(n == 2 * text_len && !memcmp(out, text, text_len) &&
+                      !memcmp(out + text_len, text, text_len),
+                  "%s joined twice: %zu bytes", codec_tools[f].name, n);
+        free(out);
+        /* cut short: the first copy whole, then the error */
+        size_t plen;
+        char *p = read_file(packed, &plen);
+        char *cut = malloc(2 * plen);
+        memcpy(cut, p, plen);
+        memcpy(cut + plen, p, plen / 2);
+        write_file(twice, cut, plen + plen / 2);
+        cr_assert_eq(read_all(twice, 4096, &out, &n), YS_EZSTD, "%s", codec_tools[f].name);
+        char want[64];
+        snprintf(want, sizeof want, "truncated %s stream", codec_tools[f].name);
+        cr_assert(strstr(err.message, want), "%s", err.message);
+        cr_assert(n >= text_len && !memcmp(out, text, text_len), "%s: the first copy, %zu bytes",
+                  codec_tools[f].name, n);
+        free(out);
+        /* damaged in the middle of the second copy */
+        memcpy(cut + plen, p, plen);
+        for (size_t i = plen + plen / 2; i < plen + plen / 2 + 8; i++)
+            cut[i] ^= 0x5A;
+        write_file(twice, cut, 2 * plen);
+        int rc = read_all(twice, 4096, &out, &n);
+        cr_assert_eq(rc, YS_EZSTD, "%s: %d", codec_tools[f].name, rc);
+        snprintf(want, sizeof want, "%s stream", codec_tools[f].name);
+        cr_assert(strstr(err.message, want) && strstr(err.message, "compressed byte offset"),
+                  "%s", err.message);
+        cr_assert(n >= text_len && !memcmp(out, text, text_len), "%s: the first copy",
+                  codec_tools[f].name);
+        free(out);
+        free(cut);
+        free(p);
+    }
+}
+
+/* Text that begins like a magic number is text. */
+Test(source, text_that_starts_like_a_magic_number_is_plain)
+{
+    static const char *const starts[] = {"BZh9 is not bzip2\n", "BZh", "\x1f", "\xfd" "7zX",
+                                         "\x04\"M"};
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+        const char *path = tmp_path("magic.txt");
+        write_file(path, starts[i], strlen(starts[i]));
+        char *out;
+        size_t n;
+        cr_assert_eq(read_all(path, 4096, &out, &n), YS_OK, "%s", err.message);
+        cr_assert(n == strlen(starts[i]) && !memcmp(out, starts[i], n), "'%s'", starts[i]);
+        free(out);
+    }
+}

@@ -23,7 +23,8 @@ static const char usage_main[] =
     "Find criminal-recruitment posts (闇バイト ads) in streams of posts.\n"
     "\n"
     "Commands:\n"
-    "  scan      scan files or stdin (zstd or plain; JSONL or lines) and report flagged posts\n"
+    "  scan      scan files or stdin (plain or compressed; JSONL or lines) and report\n"
+    "            flagged posts\n"
     "  compile   compile lexicon files into a database file for scan --db\n"
     "  explain   show how one post is folded, matched and scored\n"
     "  eval      precision and recall on a labeled JSONL file\n"
@@ -37,7 +38,8 @@ static const char usage_main[] =
 static const char usage_scan[] =
     "Usage: yamiscan scan [OPTIONS] [FILE...]\n"
     "Scan each FILE ('-' or none: standard input) and write the flagged posts.\n"
-    "zstd input is recognised by its magic number and decompressed.\n"
+    "zstd, gzip, xz, bzip2 and lz4 input is recognised by its magic number and\n"
+    "decompressed (yamiscan --version lists what this build reads).\n"
     "\n"
     "%s"
     "      --db FILE          a compiled database from 'yamiscan compile'; with -l,\n"
@@ -697,6 +699,7 @@ static int run_command(int argc, char **argv)
             printf("hs = Hyperscan %s, ", hs);
         printf("ac = Aho-Corasick %s; default %s)\n", ys_engine_version("ac"),
                ys_engine_default());
+        printf("input: %s, or plain\n", ys_input_formats());
         return 0;
     }
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {

@@ -50,7 +50,8 @@ enum {
     YS_ELEXICON = -3,  /* a lexicon file is invalid: message is FILE:LINE:COL: … */
     YS_ECOMPILE = -4,  /* Hyperscan rejected a pattern, or compilation failed */
     YS_EDB = -5,       /* a compiled-database file is truncated, foreign or stale */
-    YS_EZSTD = -6,     /* a zstd stream is corrupt or truncated: message has the offset */
+    YS_EZSTD = -6,     /* a compressed stream (zstd, gzip, xz, bzip2, lz4) is corrupt
+                          or truncated: message has the format and the offset */
     YS_EFORMAT = -7,   /* an input post is malformed and strict mode is on */
     YS_EINVAL = -8,    /* an argument is invalid */
     YS_EPIPE = -9,     /* the output was closed by the reader (e.g. `| head`) */
@@ -225,11 +226,20 @@ int ys_db_combo_window(const ys_db *db, size_t i);
 
 typedef struct ys_source ys_source;
 
+/* The compressed formats this build reads, in a line: "zstd gzip xz bzip2
+ * lz4" with each of the last four only when built with its library (zlib,
+ * liblzma, libbz2, liblz4). A file in a format left out is refused by
+ * ys_source_open, naming the command that reads it. */
+const char *ys_input_formats(void);
+
 /* Opens `path` ("-" is standard input). A stream that starts with a zstd
  * frame or skippable-frame magic number is decompressed (multi-frame,
  * concatenated and skippable frames; windows up to 2^30 bytes, so
- * `zstd --long` files work); anything else is read as is.
- * Errors: YS_EIO (cannot open, is a directory). */
+ * `zstd --long` files work); one that starts with gzip's, xz's, bzip2's or
+ * an lz4 frame's magic number is decompressed too (concatenated members,
+ * streams and frames one after the other); anything else is read as is.
+ * Errors: YS_EIO (cannot open, is a directory, or in a compressed format
+ * this build does not read: ys_input_formats). */
 int ys_source_open(const char *path, ys_source **out, ys_error *err);
 
 /* Reads up to `cap` decoded bytes into `buf`. Sets *got to 0 at end of
@@ -256,6 +266,9 @@ int ys_source_parallel(const ys_source *src);
 int ys_source_prefetch(ys_source *src, unsigned threads, ys_error *err);
 const char *ys_source_name(const ys_source *src); /* "(standard input)" for "-" */
 int ys_source_is_zstd(const ys_source *src);
+/* What the source was found to be: "plain", "zstd", "gzip", "xz", "bzip2"
+ * or "lz4". */
+const char *ys_source_format(const ys_source *src);
 uint64_t ys_source_bytes_in(const ys_source *src);  /* raw bytes read */
 uint64_t ys_source_bytes_out(const ys_source *src); /* decoded bytes returned */
 /* For a stream whose reads can block (a pipe, socket or terminal): waits up

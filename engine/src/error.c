@@ -12,7 +12,7 @@ const char *ys_strerror(int code)
     case YS_ELEXICON: return "invalid lexicon";
     case YS_ECOMPILE: return "pattern compilation failed";
     case YS_EDB: return "invalid compiled database";
-    case YS_EZSTD: return "corrupt zstd stream";
+    case YS_EZSTD: return "corrupt compressed stream";
     case YS_EFORMAT: return "malformed input";
     case YS_EINVAL: return "invalid argument";
     case YS_EPIPE: return "output closed";

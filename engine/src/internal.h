@@ -98,6 +98,30 @@ int ys_variants_counted(const ys_pattern *p, int threshold,
                         int (*add)(void *ctx, const char *s, size_t len), void *ctx,
                         size_t *counts);
 
+/* The other compression formats (codecs.c): gzip, xz, bzip2 and lz4
+ * frames, each decoded when yamiscan was built with its library. */
+enum { YS_CODEC_NONE, YS_CODEC_GZIP, YS_CODEC_XZ, YS_CODEC_BZIP2, YS_CODEC_LZ4 };
+/* The format the first n bytes of a stream show: YS_CODEC_…, or -1 when
+ * they are the start of a magic number and more bytes would decide. */
+int ys_codec_detect(const unsigned char *b, size_t n);
+/* "gzip", "xz", "bzip2", "lz4". */
+const char *ys_codec_name(int kind);
+typedef struct ys_codec ys_codec;
+/* A decoder for `kind`; YS_EIO naming the tool that reads the file (`name`)
+ * when this build lacks its library. */
+int ys_codec_new(int kind, const char *name, ys_codec **out, ys_error *err);
+void ys_codec_free(ys_codec *c);
+/* Decodes from in[*pos, len) (at compressed offset base + *pos) into out,
+ * up to cap bytes: *got of them, *pos moved past what was used. at_end:
+ * no more input will come (xz learns of its end so). Errors: YS_EZSTD for
+ * corrupt data (the message names the format and the offset), YS_ENOMEM. */
+int ys_codec_decode(ys_codec *c, const char *name, const unsigned char *in, size_t len,
+                    size_t *pos, uint64_t base, int at_end, unsigned char *out, size_t cap,
+                    size_t *got, ys_error *err);
+/* Whether the input ended inside a member, stream or frame (truncated),
+ * once decoding at the end gives no more bytes. */
+int ys_codec_inside(const ys_codec *c);
+
 /* Frame-parallel decompression of a zstd file of frames (frames.c).
  * ys_frames_open leaves *out NULL, and returns YS_OK, when the file does not
  * qualify (fewer than min_frames frames, …); then the streaming decoder

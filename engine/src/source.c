@@ -1,7 +1,8 @@
 /* Byte streams: a file or stdin, decompressed when it starts with a zstd
  * frame (ZSTD_decompressStream handles multi-frame, concatenated and
  * skippable frames; a file of many frames may be decoded by several
- * threads instead, frames.c). */
+ * threads instead, frames.c), or with the magic number of gzip, xz, bzip2
+ * or lz4 (codecs.c). */
 #include "internal.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@
  * hosts: zstd --long=31), and the longest frame header (RFC 8878). */
 #define ZSTD_WINDOW_LOG_LIMIT 31
 #define HEADER_MAX 18
+#define MAGIC_MAX 10 /* the longest magic number looked for (bzip2's, codecs.c) */
 
 struct ys_source {
     int fd;
@@ -39,6 +41,11 @@ struct ys_source {
     int eof;
     int stream;          /* reads can block: a pipe, socket or terminal */
     ys_frames *frames;   /* frame-parallel decoding, or NULL */
+    ys_codec *codec;     /* gzip, xz, bzip2 or lz4, or NULL */
+    int codec_kind;
+    int held;            /* the last decoding filled the buffer: more may be held */
+    int failed;          /* the codec's error, told after the bytes before it */
+    ys_error failure;
 };
 
 /* One read(2); sets eof when it returns 0 bytes. EINTR is passed up, so
@@ -118,7 +125,9 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
      * but only while what came so far could start one: a first line of
      * text shorter than 4 bytes is not held back waiting for more. */
     int rc = fill(s, err);
-    while (rc == YS_OK && !s->eof && s->in_len < 4 && magic_prefix(s->in, s->in_len)) {
+    while (rc == YS_OK && !s->eof &&
+           ((s->in_len < 4 && magic_prefix(s->in, s->in_len)) ||
+            (s->in_len < MAGIC_MAX && ys_codec_detect(s->in, s->in_len) < 0))) {
         size_t n;
         rc = read_some(s, s->in + s->in_len, IN_CAP - s->in_len, &n, err);
         s->in_len += n;
@@ -128,6 +137,11 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
                          (uint32_t)s->in[2] << 16 | (uint32_t)s->in[3] << 24;
         s->zstd = magic == ZSTD_MAGICNUMBER ||
                   (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+    }
+    int kind = rc == YS_OK && !s->zstd ? ys_codec_detect(s->in, s->in_len) : YS_CODEC_NONE;
+    if (kind > YS_CODEC_NONE) {
+        s->codec_kind = kind;
+        rc = ys_codec_new(kind, s->name, &s->codec, err);
     }
     if (rc == YS_OK && s->zstd) {
         s->ds = ZSTD_createDStream();
@@ -151,6 +165,7 @@ void ys_source_close(ys_source *s)
     if (s->fd != STDIN_FILENO)
         close(s->fd);
     ZSTD_freeDStream(s->ds);
+    ys_codec_free(s->codec);
     free(s->in);
     free(s->name);
     free(s);
@@ -265,6 +280,44 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
     return YS_OK;
 }
 
+static int read_codec(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
+{
+    *got = 0;
+    if (s->failed) {
+        if (err)
+            *err = s->failure;
+        return s->failed;
+    }
+    for (;;) {
+        int at_end = s->eof && s->in_pos == s->in_len;
+        int rc = ys_codec_decode(s->codec, s->name, s->in, s->in_len, &s->in_pos, s->in_base,
+                                 at_end, (unsigned char *)buf, cap, got, &s->failure);
+        if (rc != YS_OK) {
+            s->failed = rc;
+            if (*got > 0)
+                break; /* the bytes before the damage first, the error next */
+            if (err)
+                *err = s->failure;
+            return rc;
+        }
+        if (*got > 0)
+            break;
+        if (at_end) {
+            if (ys_codec_inside(s->codec))
+                return ys_fail(err, YS_EZSTD,
+                               "%s: truncated %s stream: input ends inside it at compressed "
+                               "byte offset %llu",
+                               s->name, ys_codec_name(s->codec_kind),
+                               (unsigned long long)(s->in_base + s->in_len));
+            break;
+        }
+        if (s->in_pos == s->in_len && (rc = fill(s, err)) != YS_OK)
+            return rc;
+    }
+    s->held = *got == cap;
+    return YS_OK;
+}
+
 static int start_frames(ys_source *s, unsigned threads, size_t min_frames, ys_error *err)
 {
     if (!s->zstd || s->frames || s->bytes_out > 0 || s->fd == STDIN_FILENO)
@@ -285,9 +338,10 @@ int ys_source_prefetch(ys_source *s, unsigned threads, ys_error *err)
 int ys_source_read(ys_source *s, void *buf, size_t cap, size_t *got, ys_error *err)
 {
     *got = 0;
-    int rc = s->frames ? ys_frames_read(s->frames, buf, cap, got, err)
-             : s->zstd ? read_zstd(s, buf, cap, got, err)
-                       : read_plain(s, buf, cap, got, err);
+    int rc = s->frames  ? ys_frames_read(s->frames, buf, cap, got, err)
+             : s->zstd  ? read_zstd(s, buf, cap, got, err)
+             : s->codec ? read_codec(s, buf, cap, got, err)
+                        : read_plain(s, buf, cap, got, err);
     s->bytes_out += *got;
     return rc;
 }
@@ -296,8 +350,9 @@ int ys_source_wait(ys_source *s, int timeout_ms)
 {
     if (!s->stream || s->frames)
         return -1;
-    if (s->in_pos < s->in_len || s->eof)
-        return 1; /* bytes read already (detection, or compressed input) */
+    if (s->in_pos < s->in_len || s->eof || s->held)
+        return 1; /* bytes read already (detection, or compressed input), or
+                   * decoded bytes a decoder may still hold */
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
     int n = poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
     return n == 0 || (n < 0 && errno == EINTR) ? 0 : 1; /* a signal: look again */
@@ -305,6 +360,10 @@ int ys_source_wait(ys_source *s, int timeout_ms)
 
 const char *ys_source_name(const ys_source *s) { return s->name; }
 int ys_source_is_zstd(const ys_source *s) { return s->zstd; }
+const char *ys_source_format(const ys_source *s)
+{
+    return s->zstd ? "zstd" : s->codec ? ys_codec_name(s->codec_kind) : "plain";
+}
 uint64_t ys_source_bytes_in(const ys_source *s)
 {
     return s->frames ? ys_frames_bytes_in(s->frames) : s->in_base + s->in_len;
