@@ -426,6 +426,34 @@ Test(cli, a_gzip_file_is_decompressed)
     run_free(&r);
 }
 
+/* Issue 16: a file written from standard input with zstd --long=31 (its
+ * header asks for a 2 GiB window, as Reddit's dumps do) and a feed
+ * compressed with a dictionary give the plain file's verdicts; a lower
+ * --zstd-window-max, or a missing --zstd-dict, is an error that names the
+ * option (exit 2), and --stats shows the window used. */
+Test(cli, a_long_31_file_and_a_dictionary_feed_are_read)
+{
+    run_result r = sh(
+        "cd \"$(dirname '%s')\" && Y=\"$YAMISCAN\" && "
+        "for i in $(seq 300); do sed \"s/晴れ/晴れ$i/\" posts.jsonl; done >many.jsonl && "
+        "zstd -q --long=31 -c <many.jsonl >long.zst && "
+        "$Y scan -e 闇バイト many.jsonl | sed 's/many[.]jsonl/F/' >plain.out; "
+        "$Y scan -e 闇バイト --stats long.zst 2>long.err | sed 's/long[.]zst/F/' | cmp - plain.out && "
+        "grep -q 'zstd window         2147483648 bytes' long.err && "
+        "split -l 4 many.jsonl sample. && zstd -q --train --maxdict=2048 sample.* -o feed.dict && "
+        "zstd -q -D feed.dict -c many.jsonl >dict.zst && test \"$(wc -l <plain.out)\" = 600 && "
+        "$Y scan -e 闇バイト --zstd-dict feed.dict dict.zst | sed 's/dict[.]zst/F/' | cmp - plain.out && "
+        "$Y scan -e 闇バイト --zstd-window-max 128M long.zst; echo \"window $?\" >&2; "
+        "$Y scan -e 闇バイト dict.zst; echo \"dict $?\" >&2",
+        posts_file());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "long.zst: the zstd frame at compressed byte offset 0 needs a window "
+                            "of 2048 MiB, more than the limit of 128 MiB set for this input "
+                            "(--zstd-window-max)\nwindow 2\n"), "%s", r.err);
+    cr_assert(strstr(r.err, "give it (--zstd-dict FILE)\ndict 2\n"), "%s", r.err);
+    run_free(&r);
+}
+
 /* Issue 17: a numeric option's error names that option and its range. */
 Test(cli, a_bad_number_names_its_option)
 {
@@ -436,6 +464,8 @@ Test(cli, a_bad_number_names_its_option)
         {"scan --threshold 1e3 x", "bad --threshold '1e3' (an integer from -100000 to 100000)"},
         {"tune --folds 1 x", "bad --folds '1' (an integer from 2 to 100)"},
         {"compile -e x --lint-min-words 0", "bad --lint-min-words '0' (an integer, at least 1)"},
+        {"scan --zstd-window-max 3M x", "bad --zstd-window-max '3M' (a power of two from 1K to 2G"},
+        {"scan --zstd-window-max 4G x", "bad --zstd-window-max '4G' (a power of two from 1K to 2G"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         run_result r = sh("\"$YAMISCAN\" %s", cases[i][0]);

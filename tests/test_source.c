@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#include <zdict.h>
 
 #include "util.h"
 #include "yamiscan.h"
@@ -347,25 +348,80 @@ Test(source, a_failing_run_with_no_error_struct_returns_the_error)
     ys_db_free(db);
 }
 
-Test(source, window_above_the_limit_is_refused_clearly)
+/* Reads a whole source whose zstd window limit is first set to 2^log. */
+static int read_all_window(const char *path, unsigned log, char **out, size_t *len,
+                           uint64_t *window)
+{
+    ys_source *s;
+    int rc = ys_source_open(path, &s, &err);
+    cr_assert_eq(rc, YS_OK, "%s", err.message);
+    cr_assert_eq(ys_source_set_zstd_window(s, log, &err), YS_OK, "%s", err.message);
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap);
+    while ((rc = ys_source_read(s, buf + n, cap - n, &got, &err)) == YS_OK && got > 0)
+        n += got;
+    *window = ys_source_zstd_window(s);
+    ys_source_close(s);
+    *out = buf;
+    *len = n;
+    return rc;
+}
+
+/* Issue 16: a frame that asks for a 2 GiB window (what zstd --long=31
+ * writes, as Reddit's dumps are) is read by default, and --stats can say
+ * how large a window was used; a lower limit refuses it with a message
+ * that names the window asked for, the limit and the option. */
+Test(source, a_2_gib_window_is_read_and_a_lower_limit_refuses_it)
 {
     /* A hand-made frame: no content size, window descriptor 0xA8 (2^31),
-     * one raw block "x". Valid zstd, but needs a 2 GiB window. */
+     * one raw block "x". */
     static const unsigned char frame[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA8,
                                           0x09, 0x00, 0x00, 'x'};
     const char *path = tmp_path("huge-window.zst");
     write_file(path, frame, sizeof frame);
     char *out;
     size_t n;
-    cr_assert_eq(read_all(path, 4096, &out, &n), YS_EZSTD);
+    uint64_t window;
+    cr_assert_eq(read_all_window(path, YS_ZSTD_WINDOW_LOG_DEFAULT, &out, &n, &window), YS_OK,
+                 "%s", err.message);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(out[0], 'x');
+    cr_assert_eq(window, (uint64_t)1 << 31);
+    free(out);
+    cr_assert_eq(read_all_window(path, 27, &out, &n, &window), YS_EZSTD);
     char want[600];
     snprintf(want, sizeof want,
-             "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
-             "1024 MiB limit (written with zstd --long=31?): zstd -dc --long=31 %s | "
-             "yamiscan scan - reads it", path, path);
+             "%s: the zstd frame at compressed byte offset 0 needs a window of 2048 MiB, more "
+             "than the limit of 128 MiB set for this input (--zstd-window-max)", path);
     cr_assert_str_eq(err.message, want);
     cr_assert_eq(n, 0);
     free(out);
+}
+
+/* A window limit out of range, or set once reading has begun, is refused;
+ * plain input ignores it. */
+Test(source, the_window_limit_is_checked_and_set_before_reading)
+{
+    make_text();
+    size_t zlen = ZSTD_compress(z, sizeof z, text, text_len, 1);
+    const char *path = tmp_path("limit.zst");
+    write_file(path, z, zlen);
+    ys_source *s;
+    cr_assert_eq(ys_source_open(path, &s, &err), YS_OK);
+    cr_assert_eq(ys_source_set_zstd_window(s, 9, &err), YS_EINVAL);
+    cr_assert_eq(ys_source_set_zstd_window(s, 32, &err), YS_EINVAL);
+    char buf[100];
+    size_t got;
+    cr_assert_eq(ys_source_read(s, buf, sizeof buf, &got, &err), YS_OK);
+    cr_assert_eq(ys_source_set_zstd_window(s, 20, &err), YS_EINVAL);
+    cr_assert(strstr(err.message, "before the first read"), "%s", err.message);
+    cr_assert_eq(ys_source_set_zstd_dict(s, NULL, &err), YS_EINVAL);
+    ys_source_close(s);
+    const char *plain = tmp_path("limit.txt");
+    write_file(plain, "text\n", 5);
+    cr_assert_eq(ys_source_open(plain, &s, &err), YS_OK);
+    cr_assert_eq(ys_source_set_zstd_window(s, 10, &err), YS_OK);
+    ys_source_close(s);
 }
 
 /* A frame header that libzstd refuses for its window is told apart: a
@@ -420,8 +476,9 @@ Test(source, damaged_frame_header_is_reported_as_damaged)
     }
 }
 
-/* A window over the 1 GiB limit but one zstd can write (2^30 and an
- * eighth: the descriptor's mantissa) is still the window message. */
+/* A window over the limit set, but one zstd can write (2^30 and an
+ * eighth: the descriptor's mantissa), is the window message, not a damaged
+ * header; under the default limit it is read. */
 Test(source, a_large_possible_window_keeps_the_window_message)
 {
     static const unsigned char frame[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA1,
@@ -430,14 +487,115 @@ Test(source, a_large_possible_window_keeps_the_window_message)
     write_file(path, frame, sizeof frame);
     char *out;
     size_t n;
-    cr_assert_eq(read_all(path, 4096, &out, &n), YS_EZSTD);
+    uint64_t window;
+    cr_assert_eq(read_all_window(path, 30, &out, &n, &window), YS_EZSTD);
     char want[600];
     snprintf(want, sizeof want,
-             "%s: the zstd frame at compressed byte offset 0 needs a window larger than the "
-             "1024 MiB limit (written with zstd --long=31?): zstd -dc --long=31 %s | "
-             "yamiscan scan - reads it", path, path);
+             "%s: the zstd frame at compressed byte offset 0 needs a window of 1152 MiB, more "
+             "than the limit of 1024 MiB set for this input (--zstd-window-max)", path);
     cr_assert_str_eq(err.message, want);
     free(out);
+    cr_assert_eq(read_all_window(path, 31, &out, &n, &window), YS_OK, "%s", err.message);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(window, (1ull << 30) + (1ull << 27));
+    free(out);
+}
+
+/* Issue 16: a feed compressed with a zstd dictionary (Jetstream's mode).
+ * Read with the dictionary, by the streaming decoder and by frame-parallel
+ * threads; without it, or with another, an error that names the
+ * dictionary the frame asks for. Frames compressed without a dictionary
+ * are read either way. */
+Test(source, a_dictionary_compressed_feed_is_read_with_its_dictionary)
+{
+    make_text();
+    /* samples for training: the text's lines */
+    size_t sizes[4000], nsamples = 0, at = 0;
+    while (at < text_len && nsamples < 4000) {
+        const char *nl = memchr(text + at, '\n', text_len - at);
+        size_t len = nl ? (size_t)(nl - (text + at)) + 1 : text_len - at;
+        sizes[nsamples++] = len;
+        at += len;
+    }
+    static char dict[4096];
+    size_t dlen = ZDICT_trainFromBuffer(dict, sizeof dict, text, sizes, (unsigned)nsamples);
+    cr_assert(!ZDICT_isError(dlen), "%s", ZDICT_getErrorName(dlen));
+    unsigned id = ZDICT_getDictID(dict, dlen);
+    cr_assert(id != 0);
+    const char *dpath = tmp_path("feed.dict"), *raw = tmp_path("raw.dict");
+    write_file(dpath, dict, dlen);
+    write_file(raw, "some other content, a raw dictionary", 36);
+    /* two frames with the dictionary (so that two threads qualify) */
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    size_t half = text_len / 2, zlen = 0;
+    while (text[half - 1] != '\n')
+        half++;
+    for (int k = 0; k < 2; k++) {
+        size_t r = ZSTD_compress_usingDict(c, z + zlen, sizeof z - zlen, text + (k ? half : 0),
+                                           k ? text_len - half : half, dict, dlen, 3);
+        cr_assert(!ZSTD_isError(r));
+        zlen += r;
+    }
+    ZSTD_freeCCtx(c);
+    const char *path = tmp_path("dict.zst");
+    write_file(path, z, zlen);
+    ys_zstd_dict *d, *other;
+    cr_assert_eq(ys_zstd_dict_load(dpath, &d, &err), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_zstd_dict_id(d), id);
+    cr_assert_eq(ys_zstd_dict_load(raw, &other, &err), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_zstd_dict_id(other), 0);
+    char want[600];
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        const ys_zstd_dict *given[3] = {d, NULL, other};
+        for (int g = 0; g < 3; g++) {
+            ys_source *s;
+            cr_assert_eq(ys_source_open(path, &s, &err), YS_OK);
+            cr_assert_eq(ys_source_set_zstd_dict(s, given[g], &err), YS_OK, "%s", err.message);
+            cr_assert_eq(ys_source_set_threads(s, threads, &err), YS_OK);
+            cr_assert_eq(ys_source_parallel(s), threads == 2);
+            size_t cap = text_len + 1, n = 0, got;
+            char *buf = malloc(cap);
+            int rc;
+            while ((rc = ys_source_read(s, buf + n, 4096, &got, &err)) == YS_OK && got > 0)
+                n += got;
+            ys_source_close(s);
+            if (g == 0) {
+                cr_assert_eq(rc, YS_OK, "%s", err.message);
+                cr_assert_eq(n, text_len, "threads %u", threads);
+                cr_assert(memcmp(buf, text, n) == 0);
+            } else {
+                cr_assert_eq(rc, YS_EZSTD, "threads %u, dictionary %d", threads, g);
+                if (g == 1)
+                    snprintf(want, sizeof want, "%s: the zstd frame at compressed byte offset 0 "
+                             "was compressed with dictionary %u: give it (--zstd-dict FILE)",
+                             path, id);
+                else
+                    snprintf(want, sizeof want, "%s: the zstd frame at compressed byte offset 0 "
+                             "was compressed with dictionary %u, not with the one given (ID 0)",
+                             path, id);
+                cr_assert_str_eq(err.message, want, "threads %u", threads);
+            }
+            free(buf);
+        }
+    }
+    /* a frame without a dictionary, read with one given */
+    zlen = ZSTD_compress(z, sizeof z, text, text_len, 1);
+    write_file(path, z, zlen);
+    ys_source *s;
+    cr_assert_eq(ys_source_open(path, &s, &err), YS_OK);
+    cr_assert_eq(ys_source_set_zstd_dict(s, d, &err), YS_OK);
+    size_t n = 0, got;
+    char *buf = malloc(text_len + 4096);
+    while (ys_source_read(s, buf + n, 4096, &got, &err) == YS_OK && got > 0)
+        n += got;
+    cr_assert_eq(n, text_len);
+    free(buf);
+    ys_source_close(s);
+    ys_zstd_dict_free(d);
+    ys_zstd_dict_free(other);
+    cr_assert_eq(ys_zstd_dict_load(tmp_path("no-such.dict"), &d, &err), YS_EIO);
+    write_file(raw, "", 0);
+    cr_assert_eq(ys_zstd_dict_load(raw, &d, &err), YS_EINVAL);
 }
 
 /* Issue 16: gzip, xz, bzip2 and lz4 input, each compressed by its own tool

@@ -62,6 +62,11 @@ static const char usage_scan[] =
     "                         reported once, skipped)\n"
     "      --max-post-bytes N longest post (default 1M; K and M suffixes); longer\n"
     "                         lines are truncated (lines) or skipped (jsonl), counted\n"
+    "      --zstd-window-max SIZE  the largest window a zstd frame may ask for\n"
+    "                         (default 2G, what zstd --long=31 writes; a power of\n"
+    "                         two from 1K, K, M and G suffixes): decoding holds the\n"
+    "                         window in memory; --stats shows the largest one used\n"
+    "      --zstd-dict FILE   decode zstd frames with this dictionary (zstd -D FILE)\n"
     "\n"
     "Output:\n"
     "      --format F         jsonl (default: one object per flagged post with file,\n"
@@ -167,6 +172,50 @@ static void on_progress(void *ctx, const ys_counters *c)
             (double)c->bytes_decoded / 1e6, (double)c->bytes_decoded / 1e6 / (t - p->start));
 }
 
+/* How scan opens its inputs: the zstd settings every source gets. */
+typedef struct {
+    unsigned window_log; /* 0: the library's default */
+    const char *dict_path;
+    ys_zstd_dict *dict;
+    uint64_t window;     /* the largest zstd window used so far */
+} input_options;
+
+/* --zstd-window-max: a power of two from 1K to 2G, as its log. */
+static unsigned parse_window(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = *end == 'K' || *end == 'k'   ? 10
+                     : *end == 'M' || *end == 'm' ? 20
+                     : *end == 'G' || *end == 'g' ? 30
+                                                  : 0;
+    end += shift != 0;
+    if (errno || *end || s[0] == '-' || v == 0 || (v & (v - 1)) || v > (1ull << (31 - shift)) ||
+        (v << shift) < 1024)
+        die_usage("scan", "bad --zstd-window-max '%s' (a power of two from 1K to 2G: 8M, 128M, 2G)",
+                  s);
+    unsigned log = 0;
+    for (v <<= shift; v > 1; v >>= 1)
+        log++;
+    return log;
+}
+
+/* Opens one input with the zstd settings of the run. */
+static int open_input(const char *path, input_options *in, ys_source **out, ys_error *err)
+{
+    int rc = ys_source_open(path, out, err);
+    if (rc == YS_OK && in->window_log)
+        rc = ys_source_set_zstd_window(*out, in->window_log, err);
+    if (rc == YS_OK && in->dict)
+        rc = ys_source_set_zstd_dict(*out, in->dict, err);
+    if (rc != YS_OK && *out) {
+        ys_source_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static size_t parse_size(const char *s, const char *cmd)
 {
     char *end;
@@ -181,7 +230,7 @@ static size_t parse_size(const char *s, const char *cmd)
     return (size_t)v;
 }
 
-static void print_stats(const ys_db *db, const ys_counters *c, double secs)
+static void print_stats(const ys_db *db, const ys_counters *c, uint64_t zstd_window, double secs)
 {
     FILE *e = stderr;
     ys_db_stats st;
@@ -197,6 +246,9 @@ static void print_stats(const ys_db *db, const ys_counters *c, double secs)
     fprintf(e, "  inputs              %llu\n", (unsigned long long)c->inputs);
     fprintf(e, "  bytes read          %llu\n", (unsigned long long)c->bytes_in);
     fprintf(e, "  bytes decoded       %llu\n", (unsigned long long)c->bytes_decoded);
+    if (zstd_window) /* the memory a frame's decoding held */
+        fprintf(e, "  zstd window         %llu bytes (the largest a frame asked for)\n",
+                (unsigned long long)zstd_window);
     fprintf(e, "  lines               %llu (%llu blank)\n", (unsigned long long)c->lines,
             (unsigned long long)c->blank_lines);
     fprintf(e, "  posts scanned       %llu\n", (unsigned long long)c->posts);
@@ -271,7 +323,7 @@ static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
            O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
-           O_KTIMEOUT, O_LINEBUF, O_DOFSYNC };
+           O_KTIMEOUT, O_LINEBUF, O_DOFSYNC, O_ZWINDOW, O_ZDICT };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
@@ -279,6 +331,8 @@ static int cmd_scan(int argc, char **argv)
         {"id-field", required_argument, 0, O_IDFIELD},
         {"strict", no_argument, 0, O_STRICT},
         {"max-post-bytes", required_argument, 0, O_MAXPOST},
+        {"zstd-window-max", required_argument, 0, O_ZWINDOW},
+        {"zstd-dict", required_argument, 0, O_ZDICT},
         {"format", required_argument, 0, O_FORMAT},
         {"count", no_argument, 0, 'c'},         {"color", required_argument, 0, O_COLOR},
         {"colour", required_argument, 0, O_COLOR},
@@ -302,6 +356,7 @@ static int cmd_scan(int argc, char **argv)
     const char *color = "auto";
     ys_pipeline_options po = {0};
     po.out = stdout;
+    input_options in = {0};
     int c;
     while ((c = getopt_long(argc, argv, "l:f:e:cHh", opts, NULL)) != -1) {
         if (pattern_option(c, &la, "scan"))
@@ -338,6 +393,8 @@ static int cmd_scan(int argc, char **argv)
         case O_IDFIELD: po.frame.id_field = optarg; break;
         case O_STRICT: po.frame.strict = 1; break;
         case O_MAXPOST: po.frame.max_post = parse_size(optarg, "scan"); break;
+        case O_ZWINDOW: in.window_log = parse_window(optarg); break;
+        case O_ZDICT: in.dict_path = optarg; break;
         case O_FORMAT:
             if (!strcmp(optarg, "jsonl")) po.emit.format = YS_OUTPUT_JSONL;
             else if (!strcmp(optarg, "text")) po.emit.format = YS_OUTPUT_TEXT;
@@ -401,15 +458,21 @@ static int cmd_scan(int argc, char **argv)
     }
 
     ys_error err = {0};
+    if (in.dict_path && ys_zstd_dict_load(in.dict_path, &in.dict, &err) != YS_OK) {
+        fprintf(stderr, "%s: --zstd-dict: %s\n", prog, ys_error_message(&err));
+        return 2;
+    }
     ys_db *db;
     if (get_db(&la, &db, &err) != YS_OK) {
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        ys_zstd_dict_free(in.dict);
         return 2;
     }
     ys_scanner *sc;
     if (ys_scanner_new(db, &sc, &err) != YS_OK) {
         fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
         ys_db_free(db);
+        ys_zstd_dict_free(in.dict);
         return 2;
     }
     ys_counters counters = {0};
@@ -468,14 +531,15 @@ static int cmd_scan(int argc, char **argv)
         int ahead = po.threads > 1 && i + 1 < ninputs && strcmp(inputs[i + 1], "-") != 0 &&
                     stat(inputs[i + 1], &ahead_st) == 0 && S_ISREG(ahead_st.st_mode);
         int rc = YS_OK;
-        if (!cur && ahead && (rc = ys_source_open(inputs[i], &cur, &err)) != YS_OK)
-            cur = NULL; /* reported below like any failure of this input */
+        if (!cur)
+            rc = open_input(inputs[i], &in, &cur, &err); /* a failure is reported below */
         ys_error ahead_err;
-        if (rc == YS_OK && ahead && ys_source_open(inputs[i + 1], &next, &ahead_err) == YS_OK)
+        if (rc == YS_OK && ahead && open_input(inputs[i + 1], &in, &next, &ahead_err) == YS_OK)
             (void)ys_source_prefetch(next, po.threads, &ahead_err); /* else read as it comes */
         if (rc == YS_OK)
-            rc = cur ? ys_pipeline_run_source(db, sc, &po, cur, &counters, &err)
-                     : ys_pipeline_run(db, sc, &po, inputs[i], &counters, &err);
+            rc = ys_pipeline_run_source(db, sc, &po, cur, &counters, &err);
+        if (cur && ys_source_zstd_window(cur) > in.window)
+            in.window = ys_source_zstd_window(cur);
         ys_source_close(cur);
         if (ps.shown) {
             fputs("\r\033[K", stderr);
@@ -538,13 +602,14 @@ static int cmd_scan(int argc, char **argv)
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)
         skipped += counters.problems[k];
     if (stats)
-        print_stats(db, &counters, secs);
+        print_stats(db, &counters, in.window, secs);
     else if (skipped)
         fprintf(stderr, "%s: %llu lines had problems (see --stats for the counts by kind)\n",
                 prog, (unsigned long long)skipped);
     free(counters.category_hits);
     ys_scanner_free(sc);
     ys_db_free(db);
+    ys_zstd_dict_free(in.dict); /* every source is closed */
     if (stopped)
         return 128 + stop_signal; /* as a shell reports a process the signal ended */
     if (failed)

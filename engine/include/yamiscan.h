@@ -234,13 +234,58 @@ const char *ys_input_formats(void);
 
 /* Opens `path` ("-" is standard input). A stream that starts with a zstd
  * frame or skippable-frame magic number is decompressed (multi-frame,
- * concatenated and skippable frames; windows up to 2^30 bytes, so
- * `zstd --long` files work); one that starts with gzip's, xz's, bzip2's or
+ * concatenated and skippable frames; windows up to 2^31 bytes, so files
+ * written with `zstd --long=31`, such as Reddit's archive dumps, are read:
+ * see ys_source_set_zstd_window); one that starts with gzip's, xz's, bzip2's or
  * an lz4 frame's magic number is decompressed too (concatenated members,
  * streams and frames one after the other); anything else is read as is.
  * Errors: YS_EIO (cannot open, is a directory, or in a compressed format
  * this build does not read: ys_input_formats). */
 int ys_source_open(const char *path, ys_source **out, ys_error *err);
+
+/* The largest zstd window a source accepts unless told otherwise, as a
+ * power of two: 2^31 bytes (2 GiB), what `zstd --long=31` writes and the
+ * most any zstd decoder accepts. Decoding a frame holds its window in
+ * memory, allocated only when a frame asks for it. */
+#define YS_ZSTD_WINDOW_LOG_DEFAULT 31
+
+/* Lowers (or restores) the largest window the source's zstd frames may ask
+ * for to 2^window_log bytes, 10 <= window_log <= 31: a frame that asks for
+ * more is an error (YS_EZSTD, naming the window it asks for and the limit)
+ * instead of an allocation that large. Call before the first read and
+ * before ys_source_set_threads or ys_source_prefetch. YS_EINVAL: a log out
+ * of range, or called too late. A no-op for input that is not zstd. */
+int ys_source_set_zstd_window(ys_source *src, unsigned window_log, ys_error *err);
+
+/* A zstd dictionary, loaded once and shared by every source and decoding
+ * thread given it (it is only read). */
+typedef struct ys_zstd_dict ys_zstd_dict;
+
+/* Reads a dictionary file (written by `zstd --train`, or any content used
+ * as a raw dictionary). Errors: YS_EIO (cannot read it), YS_EINVAL (empty,
+ * or over 64 MiB), YS_ENOMEM. */
+int ys_zstd_dict_load(const char *path, ys_zstd_dict **out, ys_error *err);
+
+/* The dictionary's ID (from its header; 0 for a raw-content dictionary). */
+unsigned ys_zstd_dict_id(const ys_zstd_dict *dict);
+
+/* Frees a dictionary; after every source given it is closed. NULL is a
+ * no-op. */
+void ys_zstd_dict_free(ys_zstd_dict *dict);
+
+/* Decodes the source's zstd frames with `dict` (NULL: none), which must
+ * outlive the source. Frames compressed without a dictionary are still
+ * read. A frame whose header names another dictionary, or one when none
+ * was given, is an error (YS_EZSTD naming the dictionary ID the frame
+ * asks for). Call before the first read and before ys_source_set_threads
+ * or ys_source_prefetch (YS_EINVAL otherwise). A no-op for input that is
+ * not zstd. */
+int ys_source_set_zstd_dict(ys_source *src, const ys_zstd_dict *dict, ys_error *err);
+
+/* The largest window a zstd frame of this source has asked for so far, in
+ * bytes (about the memory its decoding holds); 0 for input that is not zstd
+ * or before the first frame. */
+uint64_t ys_source_zstd_window(const ys_source *src);
 
 /* Reads up to `cap` decoded bytes into `buf`. Sets *got to 0 at end of
  * stream. Errors: YS_EIO, YS_EZSTD (corrupt or truncated stream; the message

@@ -26,7 +26,6 @@
 
 #define PIECE_MAX (16u << 20)
 #define IN_CHUNK (256u << 10)
-#define WINDOW_LOG_MAX 30 /* as source.c */
 
 typedef struct {
     uint64_t off, csize; /* compressed offset and size */
@@ -47,6 +46,8 @@ typedef struct {
 
 struct ys_frames {
     const char *name;
+    ys_zstd_setup zset;
+    uint64_t window; /* the largest window a frame's header asks for */
     int fd;
     uint64_t file_len;
     unsigned char *inbuf; /* the reader's, for the rest of big frames */
@@ -83,11 +84,12 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off)
 /* The compressed size of the frame at `off` (from the zstd format: header,
  * blocks, optional checksum), or 0 if it is not one or is cut short; *data
  * is 0 for a skippable frame. */
-static uint64_t frame_size(const ys_frames *fs, uint64_t off, int *data)
+static uint64_t frame_size(ys_frames *fs, uint64_t off, int *data)
 {
-    unsigned char h[14];
+    unsigned char h[18]; /* the longest frame header */
     uint64_t left = fs->file_len - off;
-    if (left < 8 || read_at(fs->fd, h, left < sizeof h ? (size_t)left : sizeof h, off))
+    size_t hn = left < sizeof h ? (size_t)left : sizeof h;
+    if (left < 8 || read_at(fs->fd, h, hn, off))
         return 0;
     uint32_t magic = le32(h);
     if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
@@ -98,6 +100,8 @@ static uint64_t frame_size(const ys_frames *fs, uint64_t off, int *data)
     if (magic != ZSTD_MAGICNUMBER)
         return 0;
     *data = 1;
+    uint64_t w = ys_zstd_declared_window(h, hn);
+    fs->window = w > fs->window ? w : fs->window;
     unsigned fhd = h[4], single = (fhd >> 5) & 1;
     static const unsigned dict_bytes[4] = {0, 1, 2, 4}, fcs_bytes[4] = {0, 2, 4, 8};
     uint64_t pos = off + 5 + !single + dict_bytes[fhd & 3] +
@@ -139,23 +143,14 @@ static int walk(ys_frames *fs, size_t min_frames)
     return fs->nf >= min_frames;
 }
 
-static ZSTD_DCtx *new_dctx(void)
-{
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    if (d)
-        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
-    return d;
-}
+static ZSTD_DCtx *new_dctx(const ys_frames *fs) { return ys_zstd_dctx(&fs->zset); }
 
 static int zstd_failed(ys_frames *fs, const frame *f, size_t r, ys_error *err)
 {
-    if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
-        return ys_fail(err, YS_EZSTD,
-                       "%s: the zstd frame at compressed byte offset %llu needs a window "
-                       "larger than the %u MiB limit (written with zstd --long=31?): "
-                       "zstd -dc --long=31 %s | yamiscan scan - reads it",
-                       fs->name, (unsigned long long)f->off, 1u << (WINDOW_LOG_MAX - 20),
-                       fs->name);
+    unsigned char h[18]; /* the longest frame header */
+    ssize_t n = pread(fs->fd, h, sizeof h, (off_t)f->off);
+    if (ys_zstd_refusal(fs->name, f->off, h, n > 0 ? (size_t)n : 0, r, &fs->zset, err) != YS_OK)
+        return YS_EZSTD;
     return ys_fail(err, YS_EZSTD,
                    "%s: corrupt zstd stream in the frame at compressed byte offset %llu: %s",
                    fs->name, (unsigned long long)f->off, ZSTD_getErrorName(r));
@@ -207,7 +202,7 @@ static void decode(ys_frames *fs, ZSTD_DCtx **dctx, unsigned char *buf, piece *p
             if (pc->cap == PIECE_MAX) { /* the reader does the rest */
                 pc->rest = *dctx;
                 pc->rest_in = consumed - (in.size - in.pos); /* the unused input is read again */
-                *dctx = new_dctx();
+                *dctx = new_dctx(fs);
                 return;
             }
             size_t cap = pc->cap ? 2 * pc->cap : 1u << 20;
@@ -243,7 +238,7 @@ static void decode(ys_frames *fs, ZSTD_DCtx **dctx, unsigned char *buf, piece *p
 static void *worker(void *arg)
 {
     ys_frames *fs = arg;
-    ZSTD_DCtx *dctx = new_dctx();
+    ZSTD_DCtx *dctx = new_dctx(fs);
     unsigned char *buf = malloc(IN_CHUNK);
     pthread_mutex_lock(&fs->mu);
     for (;;) {
@@ -305,8 +300,8 @@ void ys_frames_close(ys_frames *fs)
     free(fs);
 }
 
-int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
-                   ys_frames **out, ys_error *err)
+int ys_frames_open(int fd, const char *name, const ys_zstd_setup *z, unsigned threads,
+                   size_t min_frames, ys_frames **out, ys_error *err)
 {
     *out = NULL;
     struct stat st;
@@ -316,6 +311,7 @@ int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames
     if (!fs)
         return ys_fail(err, YS_ENOMEM, "out of memory");
     fs->name = name;
+    fs->zset = *z;
     fs->fd = fd;
     fs->file_len = (uint64_t)st.st_size;
     if (!walk(fs, min_frames)) {
@@ -428,3 +424,4 @@ int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *
 }
 
 uint64_t ys_frames_bytes_in(const ys_frames *fs) { return fs->bytes_in; }
+uint64_t ys_frames_window(const ys_frames *fs) { return fs->window; }

@@ -127,10 +127,29 @@ int ys_codec_inside(const ys_codec *c);
  * qualify (fewer than min_frames frames, …); then the streaming decoder
  * reads it. */
 typedef struct ys_frames ys_frames;
-int ys_frames_open(int fd, const char *name, unsigned threads, size_t min_frames,
-                   ys_frames **out, ys_error *err);
+/* How a source's zstd frames are decoded: the largest window (a power of
+ * two) and the dictionary (NULL: none), set by ys_source_set_zstd_window
+ * and ys_source_set_zstd_dict. */
+typedef struct ys_zstd_setup {
+    unsigned window_log;
+    const ys_zstd_dict *dict;
+} ys_zstd_setup;
+/* The window a zstd frame header declares (RFC 8878, 3.1.1.1), or 0 if
+ * its first n bytes at h are too few to tell. */
+uint64_t ys_zstd_declared_window(const unsigned char *h, size_t n);
+/* A new decoding context set up as `z` says, or NULL (out of memory). */
+struct ZSTD_DCtx_s *ys_zstd_dctx(const ys_zstd_setup *z);
+/* The message of a zstd frame refused for its window or its dictionary
+ * (ZSTD_error_frameParameter_windowTooLarge, ZSTD_error_dictionary_wrong;
+ * else YS_OK, nothing set): `h` holds the frame's first n header bytes. */
+int ys_zstd_refusal(const char *name, uint64_t frame_off, const unsigned char *h, size_t n,
+                    size_t zstd_rc, const ys_zstd_setup *z, ys_error *err);
+int ys_frames_open(int fd, const char *name, const ys_zstd_setup *z, unsigned threads,
+                   size_t min_frames, ys_frames **out, ys_error *err);
 int ys_frames_read(ys_frames *fs, char *buf, size_t cap, size_t *got, ys_error *err);
 uint64_t ys_frames_bytes_in(const ys_frames *fs);
+/* The largest window a frame header of the file asks for. */
+uint64_t ys_frames_window(const ys_frames *fs);
 void ys_frames_close(ys_frames *fs);
 
 /* The lexicon's table, for ys_db_compile. */

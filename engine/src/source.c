@@ -15,13 +15,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-/* Large enough for `zstd --long` (2^27) and `--long=30`; bigger windows are
- * refused by libzstd with a clear error instead of a huge allocation. */
-#define YS_WINDOW_LOG_MAX 30
 #define IN_CAP (1u << 17)
-/* The largest window any zstd decoder accepts (ZSTD_WINDOWLOG_MAX on 64-bit
- * hosts: zstd --long=31), and the longest frame header (RFC 8878). */
-#define ZSTD_WINDOW_LOG_LIMIT 31
+/* The longest zstd frame header (RFC 8878). */
 #define HEADER_MAX 18
 #define MAGIC_MAX 10 /* the longest magic number looked for (bzip2's, codecs.c) */
 
@@ -41,6 +36,8 @@ struct ys_source {
     int eof;
     int stream;          /* reads can block: a pipe, socket or terminal */
     ys_frames *frames;   /* frame-parallel decoding, or NULL */
+    ys_zstd_setup zset;  /* window limit and dictionary */
+    uint64_t window;     /* the largest window a frame asked for */
     ys_codec *codec;     /* gzip, xz, bzip2 or lz4, or NULL */
     int codec_kind;
     int held;            /* the last decoding filled the buffer: more may be held */
@@ -144,9 +141,8 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
         rc = ys_codec_new(kind, s->name, &s->codec, err);
     }
     if (rc == YS_OK && s->zstd) {
-        s->ds = ZSTD_createDStream();
-        if (!s->ds || ZSTD_isError(ZSTD_DCtx_setParameter(s->ds, ZSTD_d_windowLogMax,
-                                                          YS_WINDOW_LOG_MAX)))
+        s->zset.window_log = YS_ZSTD_WINDOW_LOG_DEFAULT;
+        if (!(s->ds = ys_zstd_dctx(&s->zset)))
             rc = ys_fail(err, YS_ENOMEM, "out of memory");
     }
     if (rc != YS_OK) {
@@ -188,36 +184,10 @@ static int read_plain(ys_source *s, char *buf, size_t cap, size_t *got, ys_error
     return rc;
 }
 
-/* The window a zstd frame header declares (RFC 8878, 3.1.1.1): the header
- * bytes `h` (n of them) of a frame libzstd refused for its window. Returns
- * the window in bytes, or 0 if the bytes are too few. */
-static uint64_t declared_window(const unsigned char *h, size_t n)
+/* The first bytes (at most HEADER_MAX) of the frame starting at
+ * s->frame_start that are still in the buffer or its kept tail. */
+static size_t frame_header(const ys_source *s, unsigned char *h)
 {
-    if (n < 6)
-        return 0;
-    unsigned fhd = h[4], fcs_flag = fhd >> 6, single = (fhd >> 5) & 1;
-    if (!single) {
-        unsigned exp = h[5] >> 3, mantissa = h[5] & 7;
-        uint64_t base = (uint64_t)1 << (10 + exp);
-        return base + (base >> 3) * mantissa;
-    }
-    /* Single segment: the window is the content size. */
-    static const size_t did_size[4] = {0, 1, 2, 4}, fcs_size[4] = {1, 2, 4, 8};
-    size_t at = 5 + did_size[fhd & 3], len = fcs_size[fcs_flag];
-    if (n < at + len)
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++)
-        v |= (uint64_t)h[at + i] << (8 * i);
-    return len == 2 ? v + 256 : v;
-}
-
-/* libzstd refused the frame starting at s->frame_start for its window: the
- * window message, or, when the header declares a window no zstd writes or
- * decodes (over 2^31: beyond zstd --long=31), a damaged header. */
-static int window_error(ys_source *s, ys_error *err)
-{
-    unsigned char h[HEADER_MAX];
     size_t n = 0;
     uint64_t at = s->frame_start, tail_base = s->in_base - s->tail_len;
     for (; n < HEADER_MAX; n++, at++) {
@@ -228,19 +198,7 @@ static int window_error(ys_source *s, ys_error *err)
         else
             break;
     }
-    uint64_t w = declared_window(h, n);
-    if (w > (uint64_t)1 << ZSTD_WINDOW_LOG_LIMIT)
-        return ys_fail(err, YS_EZSTD,
-                       "%s: damaged zstd frame header at compressed byte offset %llu: it declares "
-                       "a window of %llu MiB, more than any zstd writes (%u MiB)",
-                       s->name, (unsigned long long)s->frame_start,
-                       (unsigned long long)(w >> 20), 1u << (ZSTD_WINDOW_LOG_LIMIT - 20));
-    return ys_fail(err, YS_EZSTD,
-                   "%s: the zstd frame at compressed byte offset %llu needs a window "
-                   "larger than the %u MiB limit (written with zstd --long=31?): "
-                   "zstd -dc --long=31 %s | yamiscan scan - reads it",
-                   s->name, (unsigned long long)s->frame_start, 1u << (YS_WINDOW_LOG_MAX - 20),
-                   s->name);
+    return n;
 }
 
 static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error *err)
@@ -262,17 +220,23 @@ static int read_zstd(ys_source *s, char *buf, size_t cap, size_t *got, ys_error 
             continue;
         }
         ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
-        if (s->frame_left == 0) /* between frames: the next starts here */
+        int starts = s->frame_left == 0; /* between frames: the next starts here */
+        if (starts)
             s->frame_start = s->in_base + s->in_pos;
         size_t r = ZSTD_decompressStream(s->ds, &out, &in);
-        if (ZSTD_isError(r) &&
-            ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
-            return window_error(s, err);
+        unsigned char h[HEADER_MAX];
+        if (ZSTD_isError(r) && ys_zstd_refusal(s->name, s->frame_start, h, frame_header(s, h), r,
+                                               &s->zset, err) != YS_OK)
+            return YS_EZSTD;
         if (ZSTD_isError(r))
             return ys_fail(err, YS_EZSTD,
                            "%s: corrupt zstd stream near compressed byte offset %llu: %s",
                            s->name, (unsigned long long)(s->in_base + in.pos),
                            ZSTD_getErrorName(r));
+        if (starts) { /* the header is read: note the window it asks for */
+            uint64_t w = ys_zstd_declared_window(h, frame_header(s, h));
+            s->window = w > s->window ? w : s->window;
+        }
         s->in_pos = in.pos;
         s->frame_left = r;
     }
@@ -322,7 +286,55 @@ static int start_frames(ys_source *s, unsigned threads, size_t min_frames, ys_er
 {
     if (!s->zstd || s->frames || s->bytes_out > 0 || s->fd == STDIN_FILENO)
         return YS_OK;
-    return ys_frames_open(s->fd, s->name, threads, min_frames, &s->frames, err);
+    return ys_frames_open(s->fd, s->name, &s->zset, threads, min_frames, &s->frames, err);
+}
+
+/* Whether decoding settings can still change: nothing decoded, no frames
+ * decoded ahead. */
+static int too_late(const ys_source *s, const char *what, ys_error *err)
+{
+    if (s->bytes_out == 0 && !s->frames && s->in_pos == 0 && s->in_base == 0)
+        return YS_OK;
+    return ys_fail(err, YS_EINVAL, "%s: the zstd %s is set before the first read", s->name, what);
+}
+
+int ys_source_set_zstd_window(ys_source *s, unsigned log, ys_error *err)
+{
+    if (log < 10 || log > YS_ZSTD_WINDOW_LOG_DEFAULT)
+        return ys_fail(err, YS_EINVAL, "a zstd window of 2^%u bytes (2^10 to 2^%d)", log,
+                       YS_ZSTD_WINDOW_LOG_DEFAULT);
+    if (!s->zstd)
+        return YS_OK;
+    int rc = too_late(s, "window limit", err);
+    if (rc != YS_OK)
+        return rc;
+    s->zset.window_log = log;
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(s->ds, ZSTD_d_windowLogMax, (int)log)))
+        return ys_fail(err, YS_EINVAL, "a zstd window of 2^%u bytes: refused by libzstd", log);
+    return YS_OK;
+}
+
+int ys_source_set_zstd_dict(ys_source *s, const ys_zstd_dict *dict, ys_error *err)
+{
+    if (!s->zstd)
+        return YS_OK;
+    int rc = too_late(s, "dictionary", err);
+    if (rc != YS_OK)
+        return rc;
+    ZSTD_DCtx *d = NULL;
+    ys_zstd_setup z = s->zset;
+    z.dict = dict;
+    if (!(d = ys_zstd_dctx(&z)))
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    ZSTD_freeDStream(s->ds);
+    s->ds = d;
+    s->zset = z;
+    return YS_OK;
+}
+
+uint64_t ys_source_zstd_window(const ys_source *s)
+{
+    return s->frames ? ys_frames_window(s->frames) : s->window;
 }
 
 int ys_source_set_threads(ys_source *s, unsigned threads, ys_error *err)
