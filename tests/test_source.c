@@ -382,6 +382,18 @@ Test(source, a_2_gib_window_is_read_and_a_lower_limit_refuses_it)
     char *out;
     size_t n;
     uint64_t window;
+    /* A skippable frame before it asks for no window (read as a frame
+     * header, its size 0xF800 would be a window of 2^41). */
+    static unsigned char skip_first[8 + 0xF800 + sizeof frame] = {0x50, 0x2A, 0x4D, 0x18, 0x00,
+                                                                  0xF8};
+    memcpy(skip_first + 8 + 0xF800, frame, sizeof frame);
+    const char *skipped = tmp_path("skip-then-window.zst");
+    write_file(skipped, skip_first, sizeof skip_first);
+    cr_assert_eq(read_all_window(skipped, YS_ZSTD_WINDOW_LOG_DEFAULT, &out, &n, &window), YS_OK,
+                 "%s", err.message);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(window, (uint64_t)1 << 31);
+    free(out);
     cr_assert_eq(read_all_window(path, YS_ZSTD_WINDOW_LOG_DEFAULT, &out, &n, &window), YS_OK,
                  "%s", err.message);
     cr_assert_eq(n, 1);

@@ -135,7 +135,8 @@ typedef struct ys_zstd_setup {
     const ys_zstd_dict *dict;
 } ys_zstd_setup;
 /* The window a zstd frame header declares (RFC 8878, 3.1.1.1), or 0 if
- * its first n bytes at h are too few to tell. */
+ * its first n bytes at h are too few to tell or are not a zstd frame's
+ * (a skippable frame). */
 uint64_t ys_zstd_declared_window(const unsigned char *h, size_t n);
 /* A new decoding context set up as `z` says, or NULL (out of memory). */
 struct ZSTD_DCtx_s *ys_zstd_dctx(const ys_zstd_setup *z);

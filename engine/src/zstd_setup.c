@@ -93,8 +93,8 @@ ZSTD_DCtx *ys_zstd_dctx(const ys_zstd_setup *z)
 
 uint64_t ys_zstd_declared_window(const unsigned char *h, size_t n)
 {
-    if (n < 6)
-        return 0;
+    if (n < 6 || h[0] != 0x28 || h[1] != 0xB5 || h[2] != 0x2F || h[3] != 0xFD)
+        return 0; /* a skippable frame asks for no window */
     unsigned fhd = h[4], fcs_flag = fhd >> 6, single = (fhd >> 5) & 1;
     if (!single) {
         unsigned exp = h[5] >> 3, mantissa = h[5] & 7;
