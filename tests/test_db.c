@@ -112,7 +112,7 @@ Test(db, other_format_version)
     size_t len;
     char *data = saved(&len);
     data[8] = 99;
-    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 5; "
+    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 6; "
                           "recompile it with 'yamiscan compile'");
     free(data);
 }

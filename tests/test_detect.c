@@ -9,6 +9,8 @@
 #include "util.h"
 #include "yamiscan.h"
 
+static ys_error err;
+
 /* Scans one post and scores it with its text; returns its verdict, in
  * *found whether a hit of pattern `id` is among its hits ("": any hit at
  * all), and in *keep (if not NULL) the scorer, to be asked what counted. */
@@ -401,6 +403,68 @@ Test(detect, one_category_alone)
     cr_assert(v.flagged && v.score == 15, "%d", v.score);
     ys_scorer_free(s);
     ys_db_free(db);
+}
+
+/* A paired category adds nothing itself: an invitation (やる？) alone is
+ * not a sign, beside a role it is, through their combo; it counts as a
+ * category for the rule lone; a database file keeps the mark, and the
+ * lexicon's hash (the cache's key) tells it apart. */
+static const char paired_tsv[] = "@category\trole\n@category\toffer\tinvitations\tpaired\n"
+                                 "@combo\toffer+role\t4\n@threshold\t6\n@rule\tlone\t-2\n"
+                                 "r\trole\t5\tlit\t受け子\n"
+                                 "o\toffer\t9\tlit\tやる？\n";
+
+Test(detect, a_paired_category_counts_only_through_its_combos)
+{
+    ys_db *db = compile_tsv(paired_tsv);
+    unsigned offer = 2; /* default, role, offer */
+    cr_assert_str_eq(ys_db_category_name(db, offer), "offer");
+    cr_assert(ys_db_category_paired(db, offer));
+    cr_assert(!ys_db_category_paired(db, 1));
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "明日の宿題やる？", &s);
+    int w;
+    cr_assert(ys_scorer_category(s, offer, &w) && w == 9, "the strongest term is still known");
+    cr_assert(ys_scorer_rule(s, YS_RULE_LONE));
+    cr_assert(!v.flagged && v.score == -2, "%d", v.score);
+    ys_scorer_free(s);
+    v = score_text(db, "受け子やる？", &s);
+    cr_assert(ys_scorer_combo(s, 0) && !ys_scorer_rule(s, YS_RULE_LONE));
+    cr_assert(v.flagged && v.score == 9, "role 5 + combo 4, not the term's 9: %d", v.score);
+    ys_scorer_free(s);
+    v = score_text(db, "受け子の話", NULL);
+    cr_assert_eq(v.score, 3);
+    const char *path = tmp_path("paired.ysdb");
+    cr_assert_eq(ys_db_save(db, path, &err), YS_OK, "%s", err.message);
+    ys_db *back;
+    cr_assert_eq(ys_db_load(path, &back, &err), YS_OK, "%s", err.message);
+    cr_assert(ys_db_category_paired(back, offer) && !ys_db_category_paired(back, 1));
+    v = score_text(back, "受け子やる？", NULL);
+    cr_assert_eq(v.score, 9);
+    ys_db_free(back);
+    ys_db_free(db);
+    ys_lexicon *a = ys_lexicon_new(), *b = ys_lexicon_new();
+    cr_assert(a && b);
+    cr_assert_eq(ys_lexicon_parse_tsv(a, "a.tsv", paired_tsv, strlen(paired_tsv), &err), YS_OK);
+    char unpaired[sizeof paired_tsv];
+    strcpy(unpaired, paired_tsv);
+    memcpy(strstr(unpaired, "\tpaired\n"), "\n\n\n\n\n\n\n\n", 8);
+    cr_assert_eq(ys_lexicon_parse_tsv(b, "a.tsv", unpaired, strlen(unpaired), &err), YS_OK,
+                 "%s", err.message);
+    cr_assert_neq(ys_lexicon_hash(a), ys_lexicon_hash(b));
+    ys_lexicon_free(a);
+    ys_lexicon_free(b);
+    /* explain says why the category adds 0 */
+    const char *p = tmp_path("paired.tsv");
+    write_file(p, paired_tsv, strlen(paired_tsv));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '受け子やる？'", p);
+    run_result r = run_sh(cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "  offer                     +0  strongest term o (paired: counts only "
+                            "through its combos)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  offer+role                +4  @combo\n"), "%s", r.out);
+    run_free(&r);
 }
 
 Test(detect, explain_shows_rules_and_ignored_hits)

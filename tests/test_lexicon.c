@@ -69,6 +69,16 @@ Test(lexicon, duplicate_id)
                  "t.tsv:3:1: duplicate id 'x' (first defined at t.tsv:2)");
 }
 
+/* @category's optional fourth field marks a paired category; nothing else
+ * may stand there. */
+Test(lexicon, a_category_may_be_paired)
+{
+    cr_assert_eq(parse("@category\toffer\tinvitations\tpaired\n"), YS_OK, "%s", err.message);
+    expect_error("@category\toffer\tinvitations\tpair\n",
+                 "t.tsv:1:29: @category's fourth field is 'paired' (the category counts only "
+                 "through its @combo lines), not 'pair'");
+}
+
 Test(lexicon, duplicate_id_across_files)
 {
     cr_assert_eq(parse("x\tdefault\t1\tlit\ta\n"), YS_OK);

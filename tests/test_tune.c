@@ -202,6 +202,40 @@ Test(tune, finds_the_known_optimum_and_prints_cross_validation)
     result_free(&r);
 }
 
+/* A paired category is not fitted: its weights stay as written (they only
+ * rank its terms), and its combo is fitted as any other: here 今日 is
+ * paired, so 今日 alone cannot flag, and 闇バイト with it gets the bonus. */
+Test(tune, a_paired_category_keeps_its_weights_and_fits_its_combos)
+{
+    write_fixtures();
+    char *paired = read_file(in_dir("lex.tsv"), NULL);
+    const char *from = "@category\tnoise\twords of both kinds\n";
+    char *at = strstr(paired, from);
+    cr_assert_not_null(at);
+    size_t n = strlen(paired);
+    char *lex = malloc(n + 16);
+    size_t head = (size_t)(at - paired) + strlen(from) - 1;
+    memcpy(lex, paired, head);
+    strcpy(lex + head, "\tpaired");
+    strcat(lex, paired + head);
+    write_file(in_dir("paired.tsv"), lex, strlen(lex));
+    free(lex);
+    free(paired);
+    result r = sh("\"$YAMISCAN\" tune -l paired.tsv --folds 2 posts.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_assert(!strstr(r.out, "  noise "), "a paired category has no factor:\n%s", r.out);
+    char *out = read_file(in_dir("out.tsv"), NULL);
+    cr_assert(strstr(out, "@category\tnoise\twords of both kinds\tpaired\n"), "%s", out);
+    cr_assert_eq(field_of(out, "noise.1\t", 2), 2, "written as it was");
+    long thr = field_of(out, "@threshold\t", 1), offer = field_of(out, "offer.1\t", 2);
+    cr_assert_geq(offer, thr, "闇バイト alone must flag");
+    free(out);
+    result e = sh("\"$YAMISCAN\" explain -l out.tsv 今日の天気");
+    cr_assert_eq(e.status, 1, "今日 alone is not flagged: %s", e.out);
+    result_free(&e);
+    result_free(&r);
+}
+
 Test(tune, written_lexicon_reloads_and_scores_as_reported)
 {
     write_fixtures();

@@ -125,8 +125,12 @@ int cmd_explain(int argc, char **argv)
             continue;
         long p = ys_scorer_category_pattern(scorer, cat);
         const char *by = p >= 0 ? ys_db_pattern(db, (unsigned)p)->id : "";
-        printf("  %-22s %+5d  strongest term %s%s\n", ys_db_category_name(db, cat), s, by,
-               cat == 0 ? " (a -f/-e term: flags on its own)" : "");
+        int paired = ys_db_category_paired(db, cat);
+        printf("  %-22s %+5d  strongest term %s%s\n", ys_db_category_name(db, cat),
+               paired ? 0 : s, by,
+               cat == 0 ? " (a -f/-e term: flags on its own)"
+               : paired ? " (paired: counts only through its combos)"
+                        : "");
     }
     for (size_t k = 0; k < ys_db_combo_count(db); k++) {
         unsigned a, bcat;

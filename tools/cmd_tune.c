@@ -43,16 +43,17 @@ const char usage_tune[] =
     "Usage: yamiscan tune [OPTIONS] LABELED.jsonl\n"
     "Fit the weights of a lexicon to a labeled JSONL file (\"text\", \"label\" 1 or\n"
     "0, as for 'yamiscan eval'): a factor per category (>= 0, so context stays\n"
-    "negative), a bonus per @combo (>= 0), a weight per @rule, @window (chosen\n"
-    "from 0, 10, 20, 40, 80 by cross-validation) and @threshold (the integer that\n"
-    "maximizes F1 on the training posts), by L2-regularized logistic regression\n"
-    "shrunk towards the lexicon's current weighting, scaled so that the\n"
-    "threshold is about 15 and rounded. Prints per-fold and pooled precision,\n"
-    "recall and F1 of stratified k-fold cross-validation (each fold scored by\n"
-    "the integer weights fitted on the other folds; the figures of the chosen\n"
-    "window, so slightly optimistic), the fitted weights, and the figures of the\n"
-    "weights fitted on all posts, on those posts. Every figure is that of the\n"
-    "rounded integer lexicon, compiled and scored as 'yamiscan eval' does.\n"
+    "negative; none for a paired category), a bonus per @combo (>= 0), a weight\n"
+    "per @rule, @window (chosen from 0, 10, 20, 40, 80 by cross-validation) and\n"
+    "@threshold (the integer that maximizes F1 on the training posts), by\n"
+    "L2-regularized logistic regression shrunk towards the lexicon's current\n"
+    "weighting, scaled so that the threshold is about 15 and rounded. Prints\n"
+    "per-fold and pooled precision, recall and F1 of stratified k-fold\n"
+    "cross-validation (each fold scored by the integer weights fitted on the\n"
+    "other folds; the figures of the chosen window, so slightly optimistic),\n"
+    "the fitted weights, and the figures of the weights fitted on all posts,\n"
+    "on those posts. Every figure is that of the rounded integer lexicon,\n"
+    "compiled and scored as 'yamiscan eval' does.\n"
     "\n"
     "  -l, --lexicon FILE     a TSV lexicon (default: the bundled one); repeatable\n"
     "                         without -o\n"
@@ -1373,8 +1374,8 @@ static int describe_lexicon(tuner *t)
         fprintf(stderr, "%s: out of memory\n", prog);
         return -1;
     }
-    for (size_t c = 0; c < t->ncats; c++)
-        if (c != t->def_cat)
+    for (size_t c = 0; c < t->ncats; c++) /* a paired category weighs only through its combos */
+        if (c != t->def_cat && !ys_db_category_paired(t->db0, (unsigned)c))
             t->fit_cat[t->nfc++] = (unsigned)c;
     for (size_t i = 0; i < st.patterns; i++) {
         int w = ys_db_pattern(t->db0, (unsigned)i)->weight;

@@ -209,8 +209,16 @@ const char *ys_generator_name(unsigned gen);
  * database (0 for a database loaded from a file). */
 size_t ys_db_generated(const ys_db *db, unsigned gen);
 
+/* The categories: how many, and each one's name (index 0 is "default",
+ * the category of -f/-e terms; NULL past the end). */
 size_t ys_db_category_count(const ys_db *db);
 const char *ys_db_category_name(const ys_db *db, unsigned index);
+/* Whether category `index` is paired (`@category NAME DESCRIPTION paired`):
+ * its hits add nothing to a post's score themselves, only through the
+ * bonuses of its @combo lines (and it counts as a category for the rule
+ * lone). For signs common in ordinary text that mark an ad only beside
+ * another sign, such as an invitation (やる？). */
+int ys_db_category_paired(const ys_db *db, unsigned index);
 /* Index of pattern `index`'s category, for per-category counters. */
 unsigned ys_db_pattern_category(const ys_db *db, unsigned index);
 /* The lexicon's @combo lines: categories a and b together add `bonus`. */

@@ -2,7 +2,7 @@
  *
  *   "YSDB\r\n\x1a\n"  magic (catches text-mode and truncation mangling)
  *   u32 format version, char[64] Hyperscan version, u64 lexicon hash
- *   u32 categories, then each: u32 length, bytes
+ *   u32 categories, then each: u32 length, bytes, u32 paired (0 or 1)
  *   u32 patterns, then each: u32 category, i32 weight, u32 is_regex,
  *       u32 exact, u32 line, u32 col, and four strings (id, expression,
  *       file, reading) as u32 length + bytes
@@ -29,7 +29,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 5
+#define DB_FORMAT 6
 #define ENGINE_LEN 64
 
 static double now_seconds(void)
@@ -404,8 +404,11 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
     int rc = YS_OK;
     /* Categories in declaration order, so that indexes stay the same. */
     const ys_table *lt = ys_lexicon_table(lex);
-    for (size_t i = 0; i < lt->ncats && rc == YS_OK; i++)
+    for (size_t i = 0; i < lt->ncats && rc == YS_OK; i++) {
         rc = ys_table_add_category(&db->t, lt->cats[i], strlen(lt->cats[i]), NULL);
+        if (rc == YS_OK && lt->paired[i])
+            ys_table_set_paired(&db->t, (unsigned)i);
+    }
     for (size_t i = 0; i < n && rc == YS_OK; i++)
         rc = ys_table_add(&db->t, &lt->pat[i], lt->cat_of[i]);
     for (size_t i = 0; i < lt->ncombos && rc == YS_OK; i++)
@@ -455,6 +458,11 @@ const ys_pattern *ys_db_pattern(const ys_db *db, unsigned index)
 }
 
 size_t ys_db_category_count(const ys_db *db) { return db->t.ncats; }
+
+int ys_db_category_paired(const ys_db *db, unsigned index)
+{
+    return index < db->t.ncats && db->t.paired[index];
+}
 
 const char *ys_db_category_name(const ys_db *db, unsigned index)
 {
@@ -547,8 +555,10 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
     put(&w, engine, sizeof engine);
     put_u64(&w, db->hash);
     put_u32(&w, (uint32_t)db->t.ncats);
-    for (size_t i = 0; i < db->t.ncats; i++)
+    for (size_t i = 0; i < db->t.ncats; i++) {
         put_str(&w, db->t.cats[i], strlen(db->t.cats[i]));
+        put_u32(&w, db->t.paired[i]);
+    }
     put_u32(&w, (uint32_t)db->t.n);
     for (size_t i = 0; i < db->t.n; i++) {
         const ys_pattern *p = &db->t.pat[i];
@@ -664,8 +674,12 @@ static int parse_table(reader *r, ys_table *t)
     for (uint32_t i = 0; i < ncats; i++) {
         const char *s;
         size_t len;
-        if (get_str(r, &s, &len) || ys_table_add_category(t, s, len, NULL) != YS_OK)
+        uint32_t paired;
+        if (get_str(r, &s, &len) || ys_table_add_category(t, s, len, NULL) != YS_OK ||
+            get_u32(r, &paired) || paired > 1)
             return -1;
+        if (paired)
+            ys_table_set_paired(t, i);
     }
     if (get_u32(r, &n) || n == 0)
         return -1;

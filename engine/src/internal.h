@@ -54,6 +54,8 @@ typedef struct ys_table {
     unsigned *cat_of;  /* category index of each pattern */
     size_t n, cap;
     char **cats;       /* category names; cats[0] is "default" */
+    unsigned char *paired; /* per category: 1 if it counts only through its
+                              combos (`@category NAME DESC paired`) */
     size_t ncats, capcats;
     ys_combo *combos;  /* @combo lines */
     size_t ncombos;
@@ -73,6 +75,8 @@ int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int windo
 
 int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *idx);
 int ys_table_find_category(const ys_table *t, const char *name, size_t len);
+/* Marks category idx as counting only through its combos. */
+void ys_table_set_paired(ys_table *t, unsigned idx);
 /* Copies every string of p. */
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
 void ys_table_free(ys_table *t);

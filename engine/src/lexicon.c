@@ -228,15 +228,23 @@ static int split_tabs(const char *s, size_t len, const char **f, size_t *fl)
 static int parse_category(ys_lexicon *lex, const lines *it, const char *line,
                           const char **f, const size_t *fl, int n, ys_error *err)
 {
-    if (n < 2 || n > 3)
+    if (n < 2 || n > 4)
         return lex_error(err, it, line, line,
-                         "@category takes a name and an optional description");
+                         "@category takes a name, an optional description and an optional "
+                         "'paired'");
+    if (n == 4 && !(fl[3] == 6 && memcmp(f[3], "paired", 6) == 0))
+        return lex_error(err, it, line, f[3],
+                         "@category's fourth field is 'paired' (the category counts only "
+                         "through its @combo lines), not '%.*s'", (int)fl[3], f[3]);
     if (!name_ok(f[1], fl[1], "_-"))
         return lex_error(err, it, line, f[1],
                          "bad category name '%.*s': use letters, digits, '_' and '-'",
                          (int)fl[1], f[1]);
-    if (ys_table_add_category(&lex->t, f[1], fl[1], NULL) != YS_OK)
+    unsigned idx;
+    if (ys_table_add_category(&lex->t, f[1], fl[1], &idx) != YS_OK)
         return ys_fail(err, YS_ENOMEM, "out of memory");
+    if (n == 4)
+        ys_table_set_paired(&lex->t, idx);
     return YS_OK;
 }
 

@@ -5,7 +5,10 @@
  *   is the warning's topic, not an offer);
  *   each category hit contributes the weight of its strongest term (the
  *   largest in absolute value; a term repeated, or several synonyms, count
- *   once), so negative context (逮捕, 注意, ニュース…) lowers the score;
+ *   once), so negative context (逮捕, 注意, ニュース…) lowers the score; a
+ *   paired category (an invitation such as やる？ is common in chat) adds
+ *   nothing itself, only through its combos, and counts as a category for
+ *   the rule "lone";
  *   each @combo whose two categories both contribute positively adds its
  *   bonus, if they have positive hits at most @window characters apart;
  *   each structural rule (@rule: quotation, questions) that fires adds its
@@ -358,16 +361,16 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
             continue;
         s->seen[p] = s->gen;
         unsigned c = t->cat_of[p];
-        int w = t->pat[p].weight;
+        int w = t->pat[p].weight, counts = !t->paired[c]; /* paired: only its combos count */
         any_default |= c == 0;
         any_positive |= w > 0;
         if (s->cat_seen[c] != s->gen) {
             s->cat_seen[c] = s->gen;
             s->contrib[c] = w;
             s->cat_pat[c] = p;
-            score += w;
+            score += counts * w;
         } else if (stronger(w, s->contrib[c])) {
-            score += w - s->contrib[c];
+            score += counts * (w - s->contrib[c]);
             s->contrib[c] = w;
             s->cat_pat[c] = p;
         }

@@ -36,14 +36,24 @@ int ys_table_add_category(ys_table *t, const char *name, size_t len, unsigned *i
         char **c = realloc(t->cats, cap * sizeof *c);
         if (!c) return YS_ENOMEM;
         t->cats = c;
+        unsigned char *pr = realloc(t->paired, cap);
+        if (!pr) return YS_ENOMEM;
+        t->paired = pr;
         t->capcats = cap;
     }
     char *d = dup_n(name, len);
     if (!d) return YS_ENOMEM;
     t->cats[t->ncats] = d;
+    t->paired[t->ncats] = 0;
     if (idx) *idx = (unsigned)t->ncats;
     t->ncats++;
     return YS_OK;
+}
+
+void ys_table_set_paired(ys_table *t, unsigned idx)
+{
+    if (idx < t->ncats)
+        t->paired[idx] = 1;
 }
 
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat)
@@ -90,6 +100,7 @@ void ys_table_free(ys_table *t)
     free(t->pat);
     free(t->cat_of);
     free(t->cats);
+    free(t->paired);
     free(t->combos);
     memset(t, 0, sizeof *t);
     t->threshold = YS_NO_THRESHOLD;
@@ -111,7 +122,11 @@ uint64_t ys_table_hash(const ys_table *t)
     /* Each field is followed by a 0 byte so that ("ab","c") != ("a","bc"). */
     static const char sep = 0;
     for (size_t i = 0; i < t->ncats; i++)
+    {
         h = ys_fnv1a(h, t->cats[i], strlen(t->cats[i]) + 1);
+        if (t->paired[i])
+            h = ys_fnv1a(h, "paired", 7);
+    }
     for (size_t i = 0; i < t->n; i++) {
         const ys_pattern *p = &t->pat[i];
         char num[32];
