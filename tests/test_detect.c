@@ -327,6 +327,42 @@ Test(detect, a_hit_inside_a_hit_of_the_other_sign_is_ignored)
     ys_db_free(db);
 }
 
+/* One span of text is one sign: a positive hit inside a longer positive hit
+ * of another category is ignored (即日 of ease inside 即日即金 of pay, at
+ * the same start; 即金 of ease inside 当日即金, which starts earlier), so
+ * the one phrase does not make two categories and their combo; inside a
+ * hit of its own category it still counts (the strongest term wins). */
+Test(detect, a_positive_hit_inside_a_longer_one_of_another_category_is_ignored)
+{
+    ys_db *db = compile_tsv("@category\tpay\n@category\tease\n@combo\tpay+ease\t4\n"
+                            "@rule\tlone\t-1\n@threshold\t6\n"
+                            "a\tpay\t5\tlit\t即日即金\n"
+                            "b\tpay\t5\tlit\t当日即金\n"
+                            "c\tpay\t7\tlit\t日即\n"
+                            "d\tease\t3\tlit\t即日\n"
+                            "e\tease\t3\tlit\t即金\n"
+                            "f\tease\t3\tlit\t簡単\n");
+    ys_scorer *s;
+    ys_verdict v = score_text(db, "即日即金", &s);
+    cr_assert_eq(ys_scorer_hit_ignored(s, 0), 0, "the longer hit counts");
+    int ease, pay;
+    cr_assert(!ys_scorer_category(s, 2, &ease), "ease has no counted hit");
+    cr_assert(ys_scorer_category(s, 1, &pay) && pay == 7, "日即 inside it is pay too: %d", pay);
+    cr_assert(ys_scorer_rule(s, YS_RULE_LONE));
+    cr_assert_eq(v.score, 6, "pay 7, lone -1, no combo: %d", v.score);
+    ys_scorer_free(s);
+    v = score_text(db, "当日即金", &s);
+    size_t ignored = 0;
+    for (size_t i = 0; i < 3; i++)
+        ignored += ys_scorer_hit_ignored(s, i) == YS_IGNORED_LONGER;
+    cr_assert_eq(ignored, 1, "即金 of ease, which starts later");
+    cr_assert_eq(v.score, 6, "%d", v.score);
+    ys_scorer_free(s);
+    v = score_text(db, "即日即金、簡単", NULL);
+    cr_assert_eq(v.score, 14, "pay 7 + ease 3 (簡単, a span of its own) + combo 4: %d", v.score);
+    ys_db_free(db);
+}
+
 Test(detect, combos_count_only_within_the_window)
 {
     ys_db *db = compile_tsv(rules_tsv);

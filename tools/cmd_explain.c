@@ -115,8 +115,11 @@ int cmd_explain(int argc, char **argv)
         printf("  %-10s %+5d  %-24s \"%.*s\" at bytes %u-%u%s\n", p->category, p->weight,
                p->id, (int)(hits[i].end - hits[i].start), text + hits[i].start, hits[i].start,
                hits[i].end,
-               ys_scorer_hit_ignored(scorer, i) ? "  (ignored: inside a hit of the other sign)"
-                                                : "");
+               ys_scorer_hit_ignored(scorer, i) == YS_IGNORED_OTHER_SIGN
+                   ? "  (ignored: inside a hit of the other sign)"
+               : ys_scorer_hit_ignored(scorer, i) == YS_IGNORED_LONGER
+                   ? "  (ignored: inside a longer hit of another category)"
+                   : "");
     }
     printf("score:\n");
     for (unsigned cat = 0; cat < ys_db_category_count(db); cat++) {

@@ -597,8 +597,12 @@ int ys_scorer_combo(const ys_scorer *s, size_t k);
 /* After scoring: 1 if structural rule `rule` fired in the last post (its
  * weight, ys_db_rule_weight, was added). */
 int ys_scorer_rule(const ys_scorer *s, unsigned rule);
-/* After scoring: 1 if hit `i` of the last post's hits was ignored because it
- * lies inside a hit of the opposite sign. */
+/* After scoring: why hit `i` of the last post's hits was ignored: 0 it was
+ * not, YS_IGNORED_OTHER_SIGN it lies inside a longer hit of the opposite
+ * sign (逮捕 inside 逮捕されない), YS_IGNORED_LONGER a positive hit inside a
+ * longer positive hit of another category (即日 inside 即日即金: one span of
+ * text is one sign). */
+enum { YS_IGNORED_OTHER_SIGN = 1, YS_IGNORED_LONGER = 2 };
 int ys_scorer_hit_ignored(const ys_scorer *s, size_t i);
 
 /* ------------------------------------------------------------------------ */

@@ -2,7 +2,9 @@
  *
  *   a hit inside a hit of the opposite sign is ignored (逮捕 inside
  *   逮捕されない is the ad's promise, not news; 闇バイト inside 闇バイト対策
- *   is the warning's topic, not an offer);
+ *   is the warning's topic, not an offer), and so is a positive hit inside a
+ *   longer positive hit of another category (即日 inside 即日で, スマホ
+ *   inside スマホ1台で: one span of text is one sign, not two categories);
  *   each category hit contributes the weight of its strongest term (the
  *   largest in absolute value; a term repeated, or several synonyms, count
  *   once), so negative context (逮捕, 注意, ニュース…) lowers the score; a
@@ -99,7 +101,7 @@ int ys_scorer_combo(const ys_scorer *s, size_t k) { return k < s->db->t.ncombos 
 int ys_scorer_rule(const ys_scorer *s, unsigned rule) { return rule < YS_RULES && s->rule_on[rule]; }
 int ys_scorer_hit_ignored(const ys_scorer *s, size_t i)
 {
-    return s->ignored && i < s->capignored && s->ignored[i];
+    return s->ignored && i < s->capignored ? s->ignored[i] : 0;
 }
 
 static int stronger(int w, int than)
@@ -108,30 +110,81 @@ static int stronger(int w, int than)
     return a > b || (a == b && w > than);
 }
 
+/* The furthest ends of positive hits in two different categories (the
+ * largest first), so that a hit can ask how far a hit of a category other
+ * than its own reaches. cat NO_CAT: none yet. */
+#define NO_CAT UINT32_MAX
+typedef struct {
+    uint32_t end[2], cat[2];
+} reach;
+
+static void reach_add(reach *r, uint32_t end, uint32_t cat)
+{
+    int k = cat == r->cat[0] ? 0 : cat == r->cat[1] ? 1 : -1;
+    if (k < 0) { /* a third category: keep it if it reaches further */
+        if (r->cat[1] != NO_CAT && end <= r->end[1])
+            return;
+        k = 1;
+        r->cat[1] = cat;
+        r->end[1] = end;
+    } else if (end > r->end[k]) {
+        r->end[k] = end;
+    }
+    if (r->cat[1] != NO_CAT && (r->cat[0] == NO_CAT || r->end[1] > r->end[0])) {
+        uint32_t e = r->end[0], c = r->cat[0];
+        r->end[0] = r->end[1], r->cat[0] = r->cat[1];
+        r->end[1] = e, r->cat[1] = c;
+    }
+}
+
+/* How far a positive hit of a category other than `cat` reaches (0: none). */
+static uint32_t reach_other(const reach *r, uint32_t cat)
+{
+    return r->cat[0] != NO_CAT && r->cat[0] != cat ? r->end[0]
+           : r->cat[1] != NO_CAT                  ? r->end[1]
+                                                  : 0;
+}
+
 /* Marks the hits that lie inside a strictly longer hit of the opposite
- * sign. Hits come ordered by start: a hit of an earlier start contains hit
- * k if it ends at or after k's end; one of the same start if it ends after
- * it. So one sweep keeps, for each sign, the furthest end of the earlier
- * starts and of the current group of equal starts. */
+ * sign, and the positive hits inside a strictly longer positive hit of
+ * another category. Hits come ordered by start: a hit of an earlier start
+ * contains hit k if it ends at or after k's end; one of the same start if
+ * it ends after it. So one sweep keeps, for each sign, the furthest end of
+ * the earlier starts and of the current group of equal starts (and, for
+ * positive hits, the two furthest of different categories). */
 static void mark_nested(ys_scorer *s, const ys_hit *h, size_t n)
 {
     const ys_pattern *pat = s->db->t.pat;
+    const unsigned *cat_of = s->db->t.cat_of;
     uint32_t before[2] = {0, 0}; /* [positive?]: furthest end of earlier starts */
+    reach pos_before = {{0, 0}, {NO_CAT, NO_CAT}};
     for (size_t i = 0; i < n;) {
         size_t j = i;
         uint32_t group[2] = {0, 0};
+        reach pos_group = {{0, 0}, {NO_CAT, NO_CAT}};
         for (; j < n && h[j].start == h[i].start; j++) {
             int w = pat[h[j].pattern].weight, pos = w > 0;
             if (w != 0 && h[j].end > group[pos])
                 group[pos] = h[j].end;
+            if (pos)
+                reach_add(&pos_group, h[j].end, cat_of[h[j].pattern]);
         }
         for (size_t k = i; k < j; k++) {
             int w = pat[h[k].pattern].weight, other = !(w > 0);
-            s->ignored[k] = w != 0 && (before[other] >= h[k].end || group[other] > h[k].end);
+            uint32_t c = cat_of[h[k].pattern];
+            s->ignored[k] = w != 0 && (before[other] >= h[k].end || group[other] > h[k].end)
+                                ? YS_IGNORED_OTHER_SIGN
+                            : w > 0 && (reach_other(&pos_before, c) >= h[k].end ||
+                                        reach_other(&pos_group, c) > h[k].end)
+                                ? YS_IGNORED_LONGER
+                                : 0;
         }
         for (int sign = 0; sign < 2; sign++)
             if (group[sign] > before[sign])
                 before[sign] = group[sign];
+        for (int k = 0; k < 2; k++)
+            if (pos_group.cat[k] != NO_CAT)
+                reach_add(&pos_before, pos_group.end[k], pos_group.cat[k]);
         i = j;
     }
 }
