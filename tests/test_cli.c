@@ -454,6 +454,49 @@ Test(cli, a_long_31_file_and_a_dictionary_feed_are_read)
     run_free(&r);
 }
 
+/* Issue 16: JSON that is not one object per line (a top-level array on
+ * one line or many, a pretty-printed object) would be read as text lines
+ * and flag nothing: it is an error (exit 2) that says what the input is and
+ * the command that reads it; a text line that starts with [ is text. */
+Test(cli, json_arrays_and_pretty_objects_name_the_command_that_reads_them)
+{
+    const char *arr = tmp_path("array.json"), *pretty = tmp_path("pretty.json"),
+               *text = tmp_path("pr.txt");
+    const char *a = "[{\"text\":\"闇バイト\"},\n {\"text\":\"x\"}]\n",
+               *p = "\n{\n  \"text\": \"闇バイト\"\n}\n";
+    write_file(arr, a, strlen(a));
+    write_file(pretty, p, strlen(p));
+    write_file(text, "[PR] 闇バイト募集\n", strlen("[PR] 闇バイト募集\n"));
+    run_result r = sh("\"$YAMISCAN\" scan -e 闇バイト %s", arr);
+    cr_assert_eq(r.status, 2);
+    char want[1024];
+    snprintf(want, sizeof want, "yamiscan: %s:1: a JSON array, not one JSON object per line: "
+             "jq -c '.[]' %s | yamiscan scan - reads it\n", arr, arr);
+    cr_assert_str_eq(r.err, want);
+    cr_assert_str_eq(r.out, "");
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -e 闇バイト %s", pretty);
+    cr_assert_eq(r.status, 2);
+    snprintf(want, sizeof want, "yamiscan: %s:2: a JSON object spread over several lines "
+             "(pretty-printed), not one object per line: jq -c . %s | yamiscan scan - reads it\n",
+             pretty, pretty);
+    cr_assert_str_eq(r.err, want);
+    run_free(&r);
+    r = sh("printf '[\\n' | \"$YAMISCAN\" scan -e 闇バイト");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "(standard input):1: a JSON array, not one JSON object per line: "
+                            "piped through jq -c '.[]', yamiscan scan - reads it"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -e 闇バイト --format text %s", text);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "[PR] 闇バイト募集"), "%s", r.out);
+    run_free(&r);
+    /* with --input-format lines, a lone [ is a line like any other */
+    r = sh("\"$YAMISCAN\" scan -e 闇バイト --input-format lines -c %s", arr);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+}
+
 /* Issue 17: a numeric option's error names that option and its range. */
 Test(cli, a_bad_number_names_its_option)
 {

@@ -182,6 +182,40 @@ static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_
     return ys_batch_commit(b, tlen, id, idlen, line);
 }
 
+/* The first non-blank line of an input read as auto: JSON that is not one
+ * object per line (a top-level array, or a pretty-printed object whose
+ * first line is a lone "{") would be read as text lines and flag nothing,
+ * so it is an error that says what the input is and what reads it. A line
+ * of text that merely starts with [ ("[PR] …") is text. */
+static int json_shape(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_error *err)
+{
+    size_t i = 0, j = n;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    while (j > i && (s[j - 1] == ' ' || s[j - 1] == '\t'))
+        j--;
+    const char *what = NULL, *jq = NULL;
+    if (j - i == 1 && s[i] == '{') {
+        what = "a JSON object spread over several lines (pretty-printed), not one object per line";
+        jq = "jq -c .";
+    } else if (i < j && s[i] == '[') {
+        size_t k = i + 1;
+        while (k < j && (s[k] == ' ' || s[k] == '\t'))
+            k++;
+        if (k == j || s[k] == '{') {
+            what = "a JSON array, not one JSON object per line";
+            jq = "jq -c '.[]'";
+        }
+    }
+    if (!what)
+        return YS_OK;
+    if (strcmp(fr->name, "(standard input)") == 0)
+        return ys_fail(err, YS_EFORMAT, "%s:%llu: %s: piped through %s, yamiscan scan - reads it",
+                       fr->name, (unsigned long long)line, what, jq);
+    return ys_fail(err, YS_EFORMAT, "%s:%llu: %s: %s %s | yamiscan scan - reads it", fr->name,
+                   (unsigned long long)line, what, jq, fr->name);
+}
+
 /* One complete line (without its newline); `truncated` if it was cut. */
 static int frame_line(ys_framer *fr, const char *s, size_t n, int truncated, ys_error *err)
 {
@@ -193,6 +227,9 @@ static int frame_line(ys_framer *fr, const char *s, size_t n, int truncated, ys_
         return YS_OK;
     }
     if (fr->format == YS_INPUT_AUTO) {
+        int rc = json_shape(fr, s, n, line, err);
+        if (rc != YS_OK)
+            return rc;
         size_t i = 0;
         while (s[i] == ' ' || s[i] == '\t')
             i++;
@@ -239,8 +276,12 @@ int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err)
     const char *p = data, *end = data + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return carry_more(fr, p, (size_t)(end - p), err);
+        if (!nl) {
+            int rc = carry_more(fr, p, (size_t)(end - p), err);
+            if (rc != YS_OK) /* a line that stops the framer is counted, as one that came whole */
+                fr->lines++;
+            return rc;
+        }
         int rc = YS_OK;
         size_t n = (size_t)(nl - p);
         if (fr->discarding) {
