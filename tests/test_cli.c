@@ -543,13 +543,27 @@ Test(cli, a_field_no_line_has_is_an_error)
     write_file(f, "{\"body\":\"x\"}\n\n{\"body\":\"x\"}\n", 27);
     run_result r = sh("\"$YAMISCAN\" scan -e x --field bodyx '%s'", f);
     cr_assert_eq(r.status, 2, "%s", r.err);
-    cr_assert(strstr(r.err, ":1: no text field 'bodyx' (a string) in this object"), "%s", r.err);
+    cr_assert(strstr(r.err, ":1: no text field 'bodyx' (a string) in this object (its keys: "
+                            "body) (further"), "%s", r.err);
     cr_assert(strstr(r.err, "none of the 2 lines has the text field (--field bodyx): nothing was "
                             "scanned"), "%s", r.err);
     run_free(&r);
     r = sh("\"$YAMISCAN\" scan -c -e x --field body '%s'", f);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "2\n");
+    run_free(&r);
+    /* Jetstream-like events: the keys of the first object, nested values
+     * passed over; many long keys end in … */
+    r = sh("printf '%%s\\n' '{\"kind\":\"identity\",\"did\":\"d\",\"identity\":{\"a\":[1,{\"b\":2}]},"
+           "\"time_us\":1}' | \"$YAMISCAN\" scan -e x");
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "(its keys: kind, did, identity, time_us)"), "%s", r.err);
+    run_free(&r);
+    r = sh("for i in $(seq 40); do printf '\"key_number_%%s\":%%s,' $i $i; done | "
+           "sed 's/^/{/; s/,$/}/' | \"$YAMISCAN\" scan -e x");
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "(its keys: key_number_1, key_number_2, "), "%s", r.err);
+    cr_assert(strstr(r.err, ", …)"), "%s", r.err);
     run_free(&r);
 }
 

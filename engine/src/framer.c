@@ -174,8 +174,11 @@ static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_
         for (size_t i = 0; i < nf && k < sizeof asked; i++)
             k += (size_t)snprintf(asked + k, sizeof asked - k, "%s%s", i ? "' or '" : "",
                                   fr->strings[i]);
-        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field '%s' (a string) in this object",
-             asked);
+        char keys[300] = "";
+        if (fr->problems[YS_PROBLEM_NO_TEXT] == 0) /* the first such line: what it holds */
+            ys_json_keys(s, n, keys, sizeof keys);
+        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field '%s' (a string) in this object%s%s%s",
+             asked, keys[0] ? " (its keys: " : "", keys, keys[0] ? ")" : "");
         return YS_OK;
     }
     fr->posts++;

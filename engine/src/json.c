@@ -11,6 +11,7 @@
  * validated and decoded with a table, without branching on each digit. */
 #include "json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
@@ -442,4 +443,47 @@ int ys_json_extract(const char *line, size_t len, const char *const *fields,
     if (rc != YS_OK)
         return rc;
     return ys_json_extract_spec(&spec, line, len, text, cap, text_len, id, id_len, err);
+}
+
+size_t ys_json_keys(const char *line, size_t len, char *out, size_t cap)
+{
+    ys_json_spec none = {.nfields = 0, .special = ys_json_special_best()}; /* no paths */
+    parser ps = {line, line, line + len, &none, {0}, {0}, {0}, NULL, NULL};
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    out[0] = 0;
+    skip_ws(&ps);
+    if (ps.p >= ps.end || *ps.p != '{')
+        return 0;
+    ps.p++;
+    for (;;) {
+        skip_ws(&ps);
+        if (ps.p >= ps.end || *ps.p != '"')
+            return n;
+        const char *k = ps.p;
+        if (parse_string(&ps))
+            return n;
+        size_t kl = (size_t)(ps.p - k) - 2; /* without the quotes; escapes as written */
+        const char *sep = n ? ", " : "";
+        if (n + strlen(sep) + kl + 4 >= cap) { /* room for "…" and the NUL */
+            if (n + 4 < cap)
+                n += (size_t)snprintf(out + n, cap - n, "%s…", sep);
+            return n;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", sep, (int)kl, k + 1);
+        skip_ws(&ps);
+        if (ps.p >= ps.end || *ps.p != ':')
+            return n;
+        ps.p++;
+        skip_ws(&ps);
+        if (parse_value(&ps, 1, 0))
+            return n;
+        skip_ws(&ps);
+        if (ps.p < ps.end && *ps.p == ',') {
+            ps.p++;
+            continue;
+        }
+        return n;
+    }
 }

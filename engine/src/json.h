@@ -35,4 +35,10 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err);
 
+/* The top-level keys of the JSON object in line[0..len) (its first ones,
+ * as written, joined by ", ", ending in "…" when they do not fit in cap
+ * bytes), for a message that shows what an object holds when a field asked
+ * for is missing. Returns the length written (0: not an object). */
+size_t ys_json_keys(const char *line, size_t len, char *out, size_t cap);
+
 #endif
