@@ -497,6 +497,59 @@ Test(cli, json_arrays_and_pretty_objects_name_the_command_that_reads_them)
     run_free(&r);
 }
 
+/* Issue 16: a Bluesky Jetstream feed, where most events are not posts
+ * (identity and account events, likes, deletes): --where selects the
+ * posts, the others are counted as skipped, not as problems; a selection
+ * that no line meets is an error, not "nothing flagged"; a value is
+ * compared as decoded (\\u escapes) or, for a number, as written. */
+static const char jetstream[] =
+    "{\"did\":\"did:plc:a\",\"time_us\":1,\"kind\":\"identity\",\"identity\":{\"handle\":\"a.example\"}}\n"
+    "{\"did\":\"did:plc:b\",\"time_us\":2,\"kind\":\"commit\",\"commit\":{\"operation\":\"create\","
+    "\"collection\":\"app.bsky.feed.post\",\"rkey\":\"3k1\",\"record\":{\"text\":\"闇バイト募集、受け子\"}}}\n"
+    "{\"did\":\"did:plc:c\",\"time_us\":3,\"kind\":\"commit\",\"commit\":{\"operation\":\"create\","
+    "\"collection\":\"app.bsky.feed.like\",\"rkey\":\"3k2\",\"record\":{\"subject\":{\"uri\":\"at://x\"}}}}\n"
+    "{\"did\":\"did:plc:d\",\"time_us\":4,\"kind\":\"commit\",\"commit\":{\"operation\":\"delete\","
+    "\"collection\":\"app.bsky.feed.\\u0070ost\",\"rkey\":\"3k3\"}}\n"
+    "{\"did\":\"did:plc:e\",\"time_us\":5,\"kind\":\"account\",\"account\":{\"active\":true}}\n";
+
+Test(cli, where_selects_the_posts_of_a_feed_and_counts_the_rest_as_skipped)
+{
+    const char *f = tmp_path("jetstream.jsonl");
+    write_file(f, jetstream, strlen(jetstream));
+    run_result r = sh("\"$YAMISCAN\" scan -e 受け子 --stats --where commit.collection=app.bsky.feed.post "
+                      "--where commit.operation=create --field commit.record.text "
+                      "--id-field commit.rkey %s", f);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"line\":2,\"id\":\"3k1\""), "%s", r.out);
+    cr_assert_eq(count_str(r.out, "\n"), 1);
+    cr_assert(strstr(r.err, "  skipped (--where)   4\n"), "%s", r.err);
+    cr_assert(strstr(r.err, "  no_text             0\n"), "%s", r.err);
+    cr_assert(!strstr(r.err, "had problems"), "%s", r.err);
+    run_free(&r);
+    /* the delete's collection is written with an escape: selected, and it
+     * has no text, so that one is a problem */
+    r = sh("\"$YAMISCAN\" scan -e 受け子 --stats --where commit.collection=app.bsky.feed.post "
+           "--field commit.record.text %s", f);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "  skipped (--where)   3\n"), "%s", r.err);
+    cr_assert(strstr(r.err, "  no_text             1\n"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -e 受け子 -c --where time_us=5 --field account.active %s", f);
+    cr_assert_eq(r.status, 2, "a number selects; true is not a string: %s", r.err);
+    cr_assert(strstr(r.err, "none of the 1 selected lines has the text field (--field "
+                            "account.active)"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -e 受け子 --where commit.collection=app.bsky.feed.pos %s", f);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "none of the 5 lines is selected by --where "
+                            "commit.collection=app.bsky.feed.pos: nothing was scanned"), "%s", r.err);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan -e 受け子 --where commit.collection %s", f);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad --where 'commit.collection' (PATH=VALUE, at most 8)"), "%s", r.err);
+    run_free(&r);
+}
+
 /* Issue 17: a numeric option's error names that option and its range. */
 Test(cli, a_bad_number_names_its_option)
 {

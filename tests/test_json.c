@@ -194,7 +194,7 @@ Test(json_framer, crlf_blank_lines_malformed_and_missing_final_newline)
     cr_assert_eq(ys_framer_problems(fr, YS_PROBLEM_NO_TEXT), 1);
     cr_assert_str_eq(warnings,
                      "f.jsonl:4: malformed JSON at column 2: expected a string key\n"
-                     "f.jsonl:5: no text field 'text' (a string) in this object\n");
+                     "f.jsonl:5: no text field 'text' (a string) in this object (its keys: id)\n");
     ys_framer_free(fr);
 }
 

@@ -56,6 +56,12 @@ static const char usage_scan[] =
     "      --field PATH       JSONL field holding the text, dotted for nested fields\n"
     "                         (default: text); repeatable, texts joined by newlines\n"
     "      --id-field PATH    JSONL field holding the post id (default: id)\n"
+    "      --where PATH=VALUE only JSONL objects whose PATH holds VALUE are posts\n"
+    "                         (a string, or a number, true, false or null as\n"
+    "                         written); repeatable, all must hold; other lines are\n"
+    "                         counted as skipped, not as problems (Bluesky\n"
+    "                         Jetstream: --where commit.collection=app.bsky.feed.post\n"
+    "                         --field commit.record.text)\n"
     "      --no-fold          scan posts as they are, without undoing spelling\n"
     "                         tricks (grep's view of the text; faster)\n"
     "      --strict           a malformed JSON line is an error (default: counted,\n"
@@ -251,6 +257,8 @@ static void print_stats(const ys_db *db, const ys_counters *c, uint64_t zstd_win
                 (unsigned long long)zstd_window);
     fprintf(e, "  lines               %llu (%llu blank)\n", (unsigned long long)c->lines,
             (unsigned long long)c->blank_lines);
+    if (c->skipped)
+        fprintf(e, "  skipped (--where)   %llu\n", (unsigned long long)c->skipped);
     fprintf(e, "  posts scanned       %llu\n", (unsigned long long)c->posts);
     fprintf(e, "  posts flagged       %llu\n", (unsigned long long)c->posts_flagged);
     fprintf(e, "  posts folded        %llu\n", (unsigned long long)c->posts_folded);
@@ -323,12 +331,13 @@ static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
            O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
-           O_KTIMEOUT, O_LINEBUF, O_DOFSYNC, O_ZWINDOW, O_ZDICT };
+           O_KTIMEOUT, O_LINEBUF, O_DOFSYNC, O_ZWINDOW, O_ZDICT, O_WHERE };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
         {"input-format", required_argument, 0, O_INFMT},
         {"field", required_argument, 0, O_FIELD},
         {"id-field", required_argument, 0, O_IDFIELD},
+        {"where", required_argument, 0, O_WHERE},
         {"strict", no_argument, 0, O_STRICT},
         {"max-post-bytes", required_argument, 0, O_MAXPOST},
         {"zstd-window-max", required_argument, 0, O_ZWINDOW},
@@ -351,7 +360,8 @@ static int cmd_scan(int argc, char **argv)
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     kafka_options ko = {.group = "yamiscan", .connect_s = 10};
     lexicon_args la = {0};
-    const char *fields[MAX_ITEMS];
+    const char *fields[MAX_ITEMS], *where[8];
+    size_t nwhere = 0;
     int nfields = 0, count = 0, stats = 0, with_file = 0;
     const char *color = "auto";
     ys_pipeline_options po = {0};
@@ -391,6 +401,11 @@ static int cmd_scan(int argc, char **argv)
             break;
         case O_FIELD: add_item(fields, &nfields, optarg, "scan"); break;
         case O_IDFIELD: po.frame.id_field = optarg; break;
+        case O_WHERE:
+            if (!strchr(optarg, '=') || optarg[0] == '=' || nwhere == 8)
+                die_usage("scan", "bad --where '%s' (PATH=VALUE, at most 8)", optarg);
+            where[nwhere++] = optarg;
+            break;
         case O_STRICT: po.frame.strict = 1; break;
         case O_MAXPOST: po.frame.max_post = parse_size(optarg, "scan"); break;
         case O_ZWINDOW: in.window_log = parse_window(optarg); break;
@@ -441,6 +456,8 @@ static int cmd_scan(int argc, char **argv)
     }
     po.frame.fields = fields;
     po.frame.nfields = (size_t)nfields;
+    po.frame.where = where;
+    po.frame.nwhere = nwhere;
     if (count)
         po.emit.format = YS_OUTPUT_COUNT;
     po.emit.color = !strcmp(color, "always") ||
@@ -590,11 +607,21 @@ static int cmd_scan(int argc, char **argv)
     }
     /* Lines were read, and not one had the text field: the field asked for
      * is wrong, and "nothing flagged" would be a lie. */
+    if (!stopped && !failed && nwhere && counters.posts == 0 && counters.lines > counters.blank_lines &&
+        counters.skipped == counters.lines - counters.blank_lines) {
+        fprintf(stderr, "%s: none of the %llu lines is selected by --where %s%s: nothing was "
+                "scanned\n", prog, (unsigned long long)counters.skipped, where[0],
+                nwhere > 1 ? " …" : "");
+        failed = 1;
+    }
     if (!stopped && !failed && counters.posts == 0 && counters.problems[YS_PROBLEM_NO_TEXT] &&
-        counters.problems[YS_PROBLEM_NO_TEXT] == counters.lines - counters.blank_lines) {
-        fprintf(stderr, "%s: none of the %llu lines has the text field (--field%s%s): nothing "
-                "was scanned\n", prog, (unsigned long long)(counters.lines - counters.blank_lines),
-                nfields ? " " : ": none given, so text", nfields ? fields[0] : "");
+        counters.problems[YS_PROBLEM_NO_TEXT] ==
+            counters.lines - counters.blank_lines - counters.skipped) {
+        fprintf(stderr, "%s: none of the %llu %slines has the text field (--field%s%s): nothing "
+                "was scanned\n", prog,
+                (unsigned long long)(counters.lines - counters.blank_lines - counters.skipped),
+                nwhere ? "selected " : "", nfields ? " " : ": none given, so text",
+                nfields ? fields[0] : "");
         failed = 1;
     }
     double secs = now() - t0;

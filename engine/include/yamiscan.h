@@ -394,6 +394,14 @@ typedef struct ys_frame_options {
     const char *const *fields; /* JSONL text field paths, dotted ("a.b"); NULL → {"text"} */
     size_t nfields;
     const char *id_field;      /* JSONL id path; NULL → "id" */
+    /* JSONL selections, each "PATH=VALUE" (at most 8): an object is a post
+     * only when the value at every PATH equals its VALUE (a string as
+     * decoded; a number, true, false or null as written); other lines are
+     * skipped and counted (ys_framer_skipped), not problems, as are the
+     * events of a feed that are not posts (Jetstream's identity, account
+     * and delete events: commit.collection=app.bsky.feed.post). */
+    const char *const *where;
+    size_t nwhere;
     size_t max_post;           /* longest post in bytes; 0 → 1 MiB. Memory
                                   use is about 3 × max(max_post, batch size) */
     int strict;                /* malformed JSON stops the framer (YS_EFORMAT) */
@@ -437,6 +445,7 @@ uint64_t ys_framer_lines(const ys_framer *fr);       /* lines seen */
 uint64_t ys_framer_posts(const ys_framer *fr);       /* posts handed on */
 size_t ys_framer_pending(const ys_framer *fr);       /* posts framed, not yet handed on */
 uint64_t ys_framer_blank_lines(const ys_framer *fr); /* blank lines skipped */
+uint64_t ys_framer_skipped(const ys_framer *fr);     /* lines a selection left out */
 uint64_t ys_framer_problems(const ys_framer *fr, int kind);
 void ys_framer_free(ys_framer *fr);
 
@@ -637,6 +646,7 @@ typedef struct ys_counters {
     uint64_t bytes_decoded; /* bytes after decompression */
     uint64_t lines;
     uint64_t blank_lines;
+    uint64_t skipped;       /* lines left out by ys_frame_options.where */
     uint64_t posts;         /* posts scanned */
     uint64_t posts_flagged;
     uint64_t posts_folded;  /* scanned in folded form (ys_fold) */

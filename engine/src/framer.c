@@ -25,7 +25,7 @@ struct ys_framer {
     char *carry;         /* the current partial line, at most max_post bytes */
     size_t carry_len;
     int discarding;      /* inside an over-long line, until its newline */
-    uint64_t lines, posts, blank;
+    uint64_t lines, posts, blank, skipped;
     uint64_t problems[YS_PROBLEM_COUNT];
 };
 
@@ -72,19 +72,26 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
     fr->carry = malloc(fr->opt.max_post);
     fr->batch = ys_batch_new(batch_capacity);
     size_t nf = opt->nfields;
-    fr->strings = calloc(nf + 1, sizeof *fr->strings);
+    fr->strings = calloc(nf + 2 + opt->nwhere, sizeof *fr->strings);
     int rc = fr->name && fr->carry && fr->batch && fr->strings ? YS_OK : YS_ENOMEM;
     for (size_t i = 0; rc == YS_OK && i < nf; i++)
         if (!(fr->strings[fr->nstrings++] = strdup(opt->fields[i])))
             rc = YS_ENOMEM;
     if (rc == YS_OK && opt->id_field && !(fr->strings[fr->nstrings++] = strdup(opt->id_field)))
         rc = YS_ENOMEM;
+    size_t where_at = fr->nstrings;
+    for (size_t i = 0; rc == YS_OK && i < opt->nwhere; i++)
+        if (!(fr->strings[fr->nstrings++] = strdup(opt->where[i])))
+            rc = YS_ENOMEM;
     if (rc != YS_OK) {
         ys_framer_free(fr);
         return ys_fail(err, rc, "out of memory");
     }
     rc = ys_json_spec_init(&fr->spec, (const char *const *)fr->strings, nf,
                            opt->id_field ? fr->strings[nf] : NULL, err);
+    if (rc == YS_OK)
+        rc = ys_json_spec_where(&fr->spec, (const char *const *)fr->strings + where_at,
+                                opt->nwhere, err);
     if (rc != YS_OK) {
         ys_framer_free(fr);
         return rc;
@@ -165,6 +172,10 @@ static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_
         if (fr->opt.strict)
             return ys_fail(err, YS_EFORMAT, "%s:%llu: %s", fr->name,
                            (unsigned long long)line, jerr.message);
+        return YS_OK;
+    }
+    if (rc == YS_JSON_NOT_SELECTED) {
+        fr->skipped++;
         return YS_OK;
     }
     if (rc == YS_EINVAL) {
@@ -331,6 +342,7 @@ int ys_framer_format(const ys_framer *fr) { return fr->format; }
 uint64_t ys_framer_lines(const ys_framer *fr) { return fr->lines; }
 uint64_t ys_framer_posts(const ys_framer *fr) { return fr->posts; }
 size_t ys_framer_pending(const ys_framer *fr) { return fr->batch->n; }
+uint64_t ys_framer_skipped(const ys_framer *fr) { return fr->skipped; }
 uint64_t ys_framer_blank_lines(const ys_framer *fr) { return fr->blank; }
 
 uint64_t ys_framer_problems(const ys_framer *fr, int kind)

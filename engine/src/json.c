@@ -14,6 +14,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Splits the dotted path f[0..flen) into p. */
+static int split_path(ys_json_path *p, const char *f, size_t flen, ys_error *err)
+{
+    const char *s = f, *end = f + flen;
+    for (;;) {
+        const char *dot = memchr(s, '.', (size_t)(end - s));
+        size_t n = dot ? (size_t)(dot - s) : (size_t)(end - s);
+        if (n == 0)
+            return ys_fail(err, YS_EINVAL, "bad field path '%.*s': empty component", (int)flen, f);
+        if (p->ncomp == YS_JSON_MAX_COMPONENTS)
+            return ys_fail(err, YS_EINVAL, "bad field path '%.*s': more than %d components",
+                           (int)flen, f, YS_JSON_MAX_COMPONENTS);
+        p->comp[p->ncomp] = s;
+        p->clen[p->ncomp] = n;
+        p->ncomp++;
+        if (!dot)
+            return YS_OK;
+        s = dot + 1;
+    }
+}
+
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
                       const char *id_field, ys_error *err)
 {
@@ -28,34 +49,41 @@ int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfie
     spec->nfields = (int)nfields;
     spec->special = ys_json_special_best();
     for (size_t i = 0; i <= nfields; i++) {
-        const char *f = i < nfields ? fields[i] : (id_field ? id_field : "id");
-        ys_json_path *p = &spec->path[i];
-        const char *s = f;
-        for (;;) {
-            const char *dot = strchr(s, '.');
-            size_t n = dot ? (size_t)(dot - s) : strlen(s);
-            if (n == 0)
-                return ys_fail(err, YS_EINVAL, "bad field path '%s': empty component", f);
-            if (p->ncomp == YS_JSON_MAX_COMPONENTS)
-                return ys_fail(err, YS_EINVAL, "bad field path '%s': more than %d components",
-                               f, YS_JSON_MAX_COMPONENTS);
-            p->comp[p->ncomp] = s;
-            p->clen[p->ncomp] = n;
-            p->ncomp++;
-            if (!dot)
-                break;
-            s = dot + 1;
-        }
+        const char *f = i < nfields ? fields[i] : id_field ? id_field : "id";
+        int rc = split_path(&spec->path[i], f, strlen(f), err);
+        if (rc != YS_OK)
+            return rc;
     }
+    return YS_OK;
+}
+
+int ys_json_spec_where(ys_json_spec *spec, const char *const *where, size_t nwhere,
+                       ys_error *err)
+{
+    if (nwhere > YS_JSON_MAX_WHERE)
+        return ys_fail(err, YS_EINVAL, "at most %d selections", YS_JSON_MAX_WHERE);
+    for (size_t k = 0; k < nwhere; k++) {
+        const char *eq = strchr(where[k], '=');
+        if (!eq || eq == where[k])
+            return ys_fail(err, YS_EINVAL, "bad selection '%s': PATH=VALUE", where[k]);
+        ys_json_path *p = &spec->path[spec->nfields + 1 + k];
+        memset(p, 0, sizeof *p);
+        int rc = split_path(p, where[k], (size_t)(eq - where[k]), err);
+        if (rc != YS_OK)
+            return rc;
+        spec->where_value[k] = eq + 1;
+        spec->where_len[k] = strlen(eq + 1);
+    }
+    spec->nwhere = (int)nwhere;
     return YS_OK;
 }
 
 typedef struct {
     const char *start, *p, *end;
     const ys_json_spec *spec;
-    const char *found[YS_JSON_MAX_FIELDS + 1]; /* value token starts */
-    const char *found_end[YS_JSON_MAX_FIELDS + 1];
-    const char *found_esc[YS_JSON_MAX_FIELDS + 1]; /* first backslash, or NULL */
+    const char *found[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE]; /* value token starts */
+    const char *found_end[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE];
+    const char *found_esc[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE]; /* first backslash */
     const char *esc;  /* the first backslash of the last string parsed, or NULL */
     const char *why;  /* what was expected where parsing stopped */
 } parser;
@@ -387,6 +415,24 @@ static int parse_value(parser *ps, int depth, uint32_t alive)
     }
 }
 
+/* Whether the value found for path i equals `want` (a string decoded; any
+ * other value as written). */
+static int selected(const parser *ps, int i, const char *want, size_t wlen)
+{
+    const char *v = ps->found[i], *ve = ps->found_end[i];
+    if (!v)
+        return 0;
+    if (*v != '"')
+        return (size_t)(ve - v) == wlen && memcmp(v, want, wlen) == 0;
+    if (!ps->found_esc[i]) /* no escapes: the bytes between the quotes */
+        return (size_t)(ve - v) - 2 == wlen && memcmp(v + 1, want, wlen) == 0;
+    char buf[512]; /* a decoded string is never longer than its token */
+    if ((size_t)(ve - v) > sizeof buf)
+        return 0; /* longer than any value worth selecting on */
+    char *e = decode_string(v, ve, ps->found_esc[i], buf);
+    return (size_t)(e - buf) == wlen && memcmp(buf, want, wlen) == 0;
+}
+
 int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err)
@@ -396,7 +442,7 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
     *id = NULL;
     *id_len = 0;
     skip_ws(&ps);
-    uint32_t all = (1u << (spec->nfields + 1)) - 1;
+    uint32_t all = (1u << (spec->nfields + 1 + spec->nwhere)) - 1;
     int bad = 0;
     if (ps.p >= ps.end || *ps.p != '{')
         bad = fail(&ps, "expected '{' (a JSONL line is one object)");
@@ -410,6 +456,9 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
         return ys_fail(err, YS_EFORMAT, "malformed JSON at column %zu: %s",
                        ys_utf8_chars(line, (size_t)(ps.p - line)) + 1, ps.why);
 
+    for (int k = 0; k < spec->nwhere; k++)
+        if (!selected(&ps, spec->nfields + 1 + k, spec->where_value[k], spec->where_len[k]))
+            return YS_JSON_NOT_SELECTED;
     char *o = text;
     int any = 0;
     for (int i = 0; i < spec->nfields; i++) {

@@ -6,6 +6,7 @@
 #include "jsonscan.h"
 
 #define YS_JSON_MAX_FIELDS 16 /* text fields; the id path comes after them */
+#define YS_JSON_MAX_WHERE 8   /* selections (--where PATH=VALUE), after the id */
 #define YS_JSON_MAX_COMPONENTS 8
 #define YS_JSON_MAX_DEPTH 128 /* deeper nesting is reported as malformed */
 
@@ -16,10 +17,16 @@ typedef struct {
 } ys_json_path;
 
 typedef struct {
-    ys_json_path path[YS_JSON_MAX_FIELDS + 1];
+    ys_json_path path[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE];
     int nfields; /* text paths; path[nfields] is the id path */
+    int nwhere;  /* selections: path[nfields + 1 + k] must hold where_value[k] */
+    const char *where_value[YS_JSON_MAX_WHERE];
+    size_t where_len[YS_JSON_MAX_WHERE];
     ys_json_special_fn special; /* string scanning: the CPU's best (jsonscan.h) */
 } ys_json_spec;
+
+/* What ys_json_extract_spec returns for an object a selection leaves out. */
+#define YS_JSON_NOT_SELECTED 1
 
 /* Splits dotted paths; the strings must outlive the spec. YS_EINVAL on an
  * empty path or component, or too many fields/components. Strings are
@@ -28,9 +35,17 @@ typedef struct {
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
                       const char *id_field, ys_error *err);
 
+/* Adds the selections `where` (each "PATH=VALUE": the value at PATH, a
+ * string compared after decoding or a number, true, false or null as
+ * written, equals VALUE). YS_EINVAL on a missing '=', a bad path or more
+ * than YS_JSON_MAX_WHERE; the strings must outlive the spec. */
+int ys_json_spec_where(ys_json_spec *spec, const char *const *where, size_t nwhere,
+                       ys_error *err);
+
 /* See ys_json_extract in yamiscan.h. Returns YS_OK, YS_EFORMAT (message:
- * "malformed JSON at column N: …"), or YS_EINVAL (no text field). The text
- * never exceeds `len` bytes, so cap >= len always suffices. */
+ * "malformed JSON at column N: …"), YS_JSON_NOT_SELECTED (a selection does
+ * not hold; checked before the text field), or YS_EINVAL (no text field).
+ * The text never exceeds `len` bytes, so cap >= len always suffices. */
 int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err);

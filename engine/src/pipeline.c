@@ -568,6 +568,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
     }
     c->lines += ys_framer_lines(r.fr);
     c->blank_lines += ys_framer_blank_lines(r.fr);
+    c->skipped += ys_framer_skipped(r.fr);
     for (int k = 0; k < YS_PROBLEM_COUNT; k++)
         if (k != YS_PROBLEM_INVALID_UTF8) /* counted by the scanner */
             c->problems[k] += ys_framer_problems(r.fr, k);
