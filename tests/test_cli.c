@@ -548,6 +548,16 @@ Test(cli, where_selects_the_posts_of_a_feed_and_counts_the_rest_as_skipped)
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "bad --where 'commit.collection' (PATH=VALUE, at most 8)"), "%s", r.err);
     run_free(&r);
+    /* a post's address as its id: did and rkey joined */
+    r = sh("\"$YAMISCAN\" scan -e 受け子 --where commit.collection=app.bsky.feed.post --field "
+           "commit.record.text --id-field did --id-field commit.rkey %s", f);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"line\":2,\"id\":\"did:plc:b/3k1\""), "%s", r.out);
+    run_free(&r);
+    r = sh("\"$YAMISCAN\" scan --kafka-brokers localhost:1 --kafka-topic t --where a=b");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "--where and several --id-field options are for files"), "%s", r.err);
+    run_free(&r);
 }
 
 /* Issue 17: a numeric option's error names that option and its range. */

@@ -249,3 +249,49 @@ Test(json_framer, overlong_lines_are_truncated_or_skipped_and_counted)
     cr_assert_eq(ys_framer_lines(fr), 3);
     ys_framer_free(fr);
 }
+
+/* Several id paths: one string of their values joined with '/' (a string's
+ * escapes kept, a number as written); null when one is missing or is not
+ * a string or a number. */
+typedef struct {
+    char ids[8][64];
+    int n;
+} collected_ids;
+
+static int collect_ids(void *ctx, ys_batch *b)
+{
+    collected_ids *c = ctx;
+    for (size_t i = 0; i < ys_batch_count(b); i++) {
+        ys_post p;
+        ys_batch_post(b, i, &p);
+        snprintf(c->ids[c->n++], sizeof c->ids[0], "%.*s", p.id ? (int)p.id_len : 4,
+                 p.id ? p.id : "null");
+    }
+    return 0;
+}
+
+Test(json_framer, several_id_fields_are_joined)
+{
+    const char *in = "{\"did\":\"did:plc:a\\\"q\",\"c\":{\"rkey\":\"3k1\"},\"text\":\"x\"}\n"
+                     "{\"did\":\"did:plc:b\",\"c\":{\"rkey\":7},\"text\":\"x\"}\n"
+                     "{\"did\":\"did:plc:c\",\"text\":\"x\"}\n"
+                     "{\"did\":\"did:plc:d\",\"c\":{\"rkey\":null},\"text\":\"x\"}\n";
+    static const char *const ids[] = {"did", "c.rkey"};
+    collected_ids c = {0};
+    ys_frame_options o = {.format = YS_INPUT_JSONL, .id_fields = ids, .nid_fields = 2};
+    ys_framer *fr;
+    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_OK);
+    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
+    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    ys_framer_free(fr);
+    cr_assert_eq(c.n, 4);
+    cr_assert_str_eq(c.ids[0], "\"did:plc:a\\\"q/3k1\"");
+    cr_assert_str_eq(c.ids[1], "\"did:plc:b/7\"");
+    cr_assert_str_eq(c.ids[2], "null");
+    cr_assert_str_eq(c.ids[3], "null");
+    static const char *const five[] = {"a", "b", "c", "d", "e"};
+    o.id_fields = five;
+    o.nid_fields = 5;
+    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_EINVAL);
+    cr_assert_str_eq(err.message, "at most 4 id fields");
+}

@@ -55,7 +55,9 @@ static const char usage_scan[] =
     "                         with '{'), lines (one post per line), jsonl\n"
     "      --field PATH       JSONL field holding the text, dotted for nested fields\n"
     "                         (default: text); repeatable, texts joined by newlines\n"
-    "      --id-field PATH    JSONL field holding the post id (default: id)\n"
+    "      --id-field PATH    JSONL field holding the post id (default: id);\n"
+    "                         repeatable (at most 4): their values joined with /\n"
+    "                         (Jetstream: --id-field did --id-field commit.rkey)\n"
     "      --where PATH=VALUE only JSONL objects whose PATH holds VALUE are posts\n"
     "                         (a string, or a number, true, false or null as\n"
     "                         written); repeatable, all must hold; other lines are\n"
@@ -360,8 +362,8 @@ static int cmd_scan(int argc, char **argv)
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     kafka_options ko = {.group = "yamiscan", .connect_s = 10};
     lexicon_args la = {0};
-    const char *fields[MAX_ITEMS], *where[8];
-    size_t nwhere = 0;
+    const char *fields[MAX_ITEMS], *where[8], *ids[4];
+    size_t nwhere = 0, nids = 0;
     int nfields = 0, count = 0, stats = 0, with_file = 0;
     const char *color = "auto";
     ys_pipeline_options po = {0};
@@ -400,7 +402,11 @@ static int cmd_scan(int argc, char **argv)
             else die_usage("scan", "bad --input-format '%s' (auto, lines or jsonl)", optarg);
             break;
         case O_FIELD: add_item(fields, &nfields, optarg, "scan"); break;
-        case O_IDFIELD: po.frame.id_field = optarg; break;
+        case O_IDFIELD:
+            if (nids == 4)
+                die_usage("scan", "%s", "at most 4 --id-field options");
+            ids[nids++] = optarg;
+            break;
         case O_WHERE:
             if (!strchr(optarg, '=') || optarg[0] == '=' || nwhere == 8)
                 die_usage("scan", "bad --where '%s' (PATH=VALUE, at most 8)", optarg);
@@ -432,6 +438,9 @@ static int cmd_scan(int argc, char **argv)
         die_usage("scan", "%s", "Kafka input needs both --kafka-brokers and --kafka-topic");
     if (ko.brokers && optind < argc)
         die_usage("scan", "files and --kafka-brokers cannot be combined ('%s')", argv[optind]);
+    if (ko.brokers && (nwhere || nids > 1)) /* Kafka frames its messages itself (issue 16) */
+        die_usage("scan", "%s", "--where and several --id-field options are for files and "
+                  "standard input; Kafka messages are read with one --id-field and no selection");
     if (ko.fsync && ko.out_topic)
         die_usage("scan", "%s", "--fsync is for output to a file; with --kafka-out-topic the "
                   "brokers' acknowledgement is what an offset waits for");
@@ -458,6 +467,9 @@ static int cmd_scan(int argc, char **argv)
     po.frame.nfields = (size_t)nfields;
     po.frame.where = where;
     po.frame.nwhere = nwhere;
+    po.frame.id_fields = ids;
+    po.frame.nid_fields = nids;
+    po.frame.id_field = nids ? ids[0] : NULL; /* what Kafka messages are read with */
     if (count)
         po.emit.format = YS_OUTPUT_COUNT;
     po.emit.color = !strcmp(color, "always") ||

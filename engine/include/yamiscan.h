@@ -394,6 +394,11 @@ typedef struct ys_frame_options {
     const char *const *fields; /* JSONL text field paths, dotted ("a.b"); NULL → {"text"} */
     size_t nfields;
     const char *id_field;      /* JSONL id path; NULL → "id" */
+    /* Several id paths instead (at most 4; id_field is then not used): the
+     * id is one string of their values joined with '/' (Bluesky's did and
+     * rkey: "did:plc:…/3k…"), null when one of them is missing. */
+    const char *const *id_fields;
+    size_t nid_fields;
     /* JSONL selections, each "PATH=VALUE" (at most 8): an object is a post
      * only when the value at every PATH equals its VALUE (a string as
      * decoded; a number, true, false or null as written); other lines are

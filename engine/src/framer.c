@@ -72,13 +72,16 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
     fr->carry = malloc(fr->opt.max_post);
     fr->batch = ys_batch_new(batch_capacity);
     size_t nf = opt->nfields;
-    fr->strings = calloc(nf + 2 + opt->nwhere, sizeof *fr->strings);
+    size_t nid = opt->nid_fields ? opt->nid_fields : opt->id_field ? 1 : 0;
+    const char *const *ids = opt->nid_fields ? opt->id_fields : &opt->id_field;
+    fr->strings = calloc(nf + nid + opt->nwhere + 1, sizeof *fr->strings);
     int rc = fr->name && fr->carry && fr->batch && fr->strings ? YS_OK : YS_ENOMEM;
     for (size_t i = 0; rc == YS_OK && i < nf; i++)
         if (!(fr->strings[fr->nstrings++] = strdup(opt->fields[i])))
             rc = YS_ENOMEM;
-    if (rc == YS_OK && opt->id_field && !(fr->strings[fr->nstrings++] = strdup(opt->id_field)))
-        rc = YS_ENOMEM;
+    for (size_t i = 0; rc == YS_OK && i < nid; i++)
+        if (!(fr->strings[fr->nstrings++] = strdup(ids[i])))
+            rc = YS_ENOMEM;
     size_t where_at = fr->nstrings;
     for (size_t i = 0; rc == YS_OK && i < opt->nwhere; i++)
         if (!(fr->strings[fr->nstrings++] = strdup(opt->where[i])))
@@ -88,7 +91,7 @@ int ys_framer_new(const ys_frame_options *opt, const char *name, size_t batch_ca
         return ys_fail(err, rc, "out of memory");
     }
     rc = ys_json_spec_init(&fr->spec, (const char *const *)fr->strings, nf,
-                           opt->id_field ? fr->strings[nf] : NULL, err);
+                           (const char *const *)fr->strings + nf, nid, err);
     if (rc == YS_OK)
         rc = ys_json_spec_where(&fr->spec, (const char *const *)fr->strings + where_at,
                                 opt->nwhere, err);

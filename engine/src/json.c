@@ -36,20 +36,27 @@ static int split_path(ys_json_path *p, const char *f, size_t flen, ys_error *err
 }
 
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
-                      const char *id_field, ys_error *err)
+                      const char *const *id_fields, size_t nid, ys_error *err)
 {
-    static const char *const default_fields[] = {"text"};
+    static const char *const default_fields[] = {"text"}, *const default_id[] = {"id"};
     if (!fields || nfields == 0) {
         fields = default_fields;
         nfields = 1;
     }
+    if (!id_fields || nid == 0) {
+        id_fields = default_id;
+        nid = 1;
+    }
     if (nfields > YS_JSON_MAX_FIELDS)
         return ys_fail(err, YS_EINVAL, "at most %d text fields", YS_JSON_MAX_FIELDS);
+    if (nid > YS_JSON_MAX_IDS)
+        return ys_fail(err, YS_EINVAL, "at most %d id fields", YS_JSON_MAX_IDS);
     memset(spec, 0, sizeof *spec);
     spec->nfields = (int)nfields;
+    spec->nid = (int)nid;
     spec->special = ys_json_special_best();
-    for (size_t i = 0; i <= nfields; i++) {
-        const char *f = i < nfields ? fields[i] : id_field ? id_field : "id";
+    for (size_t i = 0; i < nfields + nid; i++) {
+        const char *f = i < nfields ? fields[i] : id_fields[i - nfields];
         int rc = split_path(&spec->path[i], f, strlen(f), err);
         if (rc != YS_OK)
             return rc;
@@ -66,7 +73,7 @@ int ys_json_spec_where(ys_json_spec *spec, const char *const *where, size_t nwhe
         const char *eq = strchr(where[k], '=');
         if (!eq || eq == where[k])
             return ys_fail(err, YS_EINVAL, "bad selection '%s': PATH=VALUE", where[k]);
-        ys_json_path *p = &spec->path[spec->nfields + 1 + k];
+        ys_json_path *p = &spec->path[spec->nfields + spec->nid + k];
         memset(p, 0, sizeof *p);
         int rc = split_path(p, where[k], (size_t)(eq - where[k]), err);
         if (rc != YS_OK)
@@ -81,9 +88,10 @@ int ys_json_spec_where(ys_json_spec *spec, const char *const *where, size_t nwhe
 typedef struct {
     const char *start, *p, *end;
     const ys_json_spec *spec;
-    const char *found[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE]; /* value token starts */
-    const char *found_end[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE];
-    const char *found_esc[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE]; /* first backslash */
+#define PATHS (YS_JSON_MAX_FIELDS + YS_JSON_MAX_IDS + YS_JSON_MAX_WHERE)
+    const char *found[PATHS]; /* value token starts */
+    const char *found_end[PATHS];
+    const char *found_esc[PATHS]; /* first backslash, or NULL */
     const char *esc;  /* the first backslash of the last string parsed, or NULL */
     const char *why;  /* what was expected where parsing stopped */
 } parser;
@@ -415,6 +423,13 @@ static int parse_value(parser *ps, int depth, uint32_t alive)
     }
 }
 
+/* Whether a value can be an id: a string or a number (not an object, an
+ * array, null, true or false). */
+static int scalar_id(const char *v)
+{
+    return *v != '{' && *v != '[' && *v != 'n' && *v != 't' && *v != 'f';
+}
+
 /* Whether the value found for path i equals `want` (a string decoded; any
  * other value as written). */
 static int selected(const parser *ps, int i, const char *want, size_t wlen)
@@ -442,7 +457,7 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
     *id = NULL;
     *id_len = 0;
     skip_ws(&ps);
-    uint32_t all = (1u << (spec->nfields + 1 + spec->nwhere)) - 1;
+    uint32_t all = (1u << (spec->nfields + spec->nid + spec->nwhere)) - 1;
     int bad = 0;
     if (ps.p >= ps.end || *ps.p != '{')
         bad = fail(&ps, "expected '{' (a JSONL line is one object)");
@@ -457,7 +472,7 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                        ys_utf8_chars(line, (size_t)(ps.p - line)) + 1, ps.why);
 
     for (int k = 0; k < spec->nwhere; k++)
-        if (!selected(&ps, spec->nfields + 1 + k, spec->where_value[k], spec->where_len[k]))
+        if (!selected(&ps, spec->nfields + spec->nid + k, spec->where_value[k], spec->where_len[k]))
             return YS_JSON_NOT_SELECTED;
     char *o = text;
     int any = 0;
@@ -472,12 +487,39 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
         o = decode_string(v, ve, ps.found_esc[i], o);
         any = 1;
     }
-    const char *iv = ps.found[spec->nfields];
-    if (iv && *iv != '{' && *iv != '[' && *iv != 'n' && *iv != 't' && *iv != 'f') {
-        *id = iv;
-        *id_len = (size_t)(ps.found_end[spec->nfields] - iv);
-    }
     *text_len = (size_t)(o - text);
+    if (spec->nid == 1) {
+        const char *iv = ps.found[spec->nfields];
+        if (iv && scalar_id(iv)) {
+            *id = iv;
+            *id_len = (size_t)(ps.found_end[spec->nfields] - iv);
+        }
+    } else { /* several: one string of their values joined with '/', after the text */
+        size_t need = 2;
+        int all_there = 1;
+        for (int k = 0; k < spec->nid; k++) {
+            const char *v = ps.found[spec->nfields + k];
+            all_there &= v && scalar_id(v);
+            if (v)
+                need += (size_t)(ps.found_end[spec->nfields + k] - v) + 1;
+        }
+        if (all_there && *text_len + need <= cap) {
+            char *q = o;
+            *q++ = '"';
+            for (int k = 0; k < spec->nid; k++) {
+                const char *v = ps.found[spec->nfields + k], *ve = ps.found_end[spec->nfields + k];
+                if (k)
+                    *q++ = '/';
+                if (*v == '"') /* its inside: still valid JSON string content */
+                    v++, ve--;
+                memcpy(q, v, (size_t)(ve - v));
+                q += ve - v;
+            }
+            *q++ = '"';
+            *id = o;
+            *id_len = (size_t)(q - o);
+        }
+    }
     if (!any)
         return ys_fail(err, YS_EINVAL, "no text field");
     return YS_OK;
@@ -488,7 +530,8 @@ int ys_json_extract(const char *line, size_t len, const char *const *fields,
                     size_t *text_len, const char **id, size_t *id_len, ys_error *err)
 {
     ys_json_spec spec;
-    int rc = ys_json_spec_init(&spec, fields, nfields, id_field, err);
+    int rc = ys_json_spec_init(&spec, fields, nfields, id_field ? &id_field : NULL,
+                               id_field ? 1 : 0, err);
     if (rc != YS_OK)
         return rc;
     return ys_json_extract_spec(&spec, line, len, text, cap, text_len, id, id_len, err);

@@ -5,8 +5,9 @@
 #include "internal.h"
 #include "jsonscan.h"
 
-#define YS_JSON_MAX_FIELDS 16 /* text fields; the id path comes after them */
-#define YS_JSON_MAX_WHERE 8   /* selections (--where PATH=VALUE), after the id */
+#define YS_JSON_MAX_FIELDS 16 /* text fields; the id paths come after them */
+#define YS_JSON_MAX_IDS 4     /* id paths, joined with '/' when several */
+#define YS_JSON_MAX_WHERE 8   /* selections (--where PATH=VALUE), after the ids */
 #define YS_JSON_MAX_COMPONENTS 8
 #define YS_JSON_MAX_DEPTH 128 /* deeper nesting is reported as malformed */
 
@@ -17,9 +18,10 @@ typedef struct {
 } ys_json_path;
 
 typedef struct {
-    ys_json_path path[YS_JSON_MAX_FIELDS + 1 + YS_JSON_MAX_WHERE];
-    int nfields; /* text paths; path[nfields] is the id path */
-    int nwhere;  /* selections: path[nfields + 1 + k] must hold where_value[k] */
+    ys_json_path path[YS_JSON_MAX_FIELDS + YS_JSON_MAX_IDS + YS_JSON_MAX_WHERE];
+    int nfields; /* text paths; path[nfields .. nfields + nid) are the id paths */
+    int nid;
+    int nwhere;  /* selections: path[nfields + nid + k] must hold where_value[k] */
     const char *where_value[YS_JSON_MAX_WHERE];
     size_t where_len[YS_JSON_MAX_WHERE];
     ys_json_special_fn special; /* string scanning: the CPU's best (jsonscan.h) */
@@ -28,12 +30,12 @@ typedef struct {
 /* What ys_json_extract_spec returns for an object a selection leaves out. */
 #define YS_JSON_NOT_SELECTED 1
 
-/* Splits dotted paths; the strings must outlive the spec. YS_EINVAL on an
- * empty path or component, or too many fields/components. Strings are
- * scanned with ys_json_special_best(); set spec->special after this call to
- * use another version. */
+/* Splits dotted paths (id_fields NULL or nid 0: "id"); the strings must
+ * outlive the spec. YS_EINVAL on an empty path or component, or too many
+ * fields/ids/components. Strings are scanned with ys_json_special_best();
+ * set spec->special after this call to use another version. */
 int ys_json_spec_init(ys_json_spec *spec, const char *const *fields, size_t nfields,
-                      const char *id_field, ys_error *err);
+                      const char *const *id_fields, size_t nid, ys_error *err);
 
 /* Adds the selections `where` (each "PATH=VALUE": the value at PATH, a
  * string compared after decoding or a number, true, false or null as

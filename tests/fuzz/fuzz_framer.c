@@ -74,9 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 4)
         return 0;
     static const char *const where[] = {"a.b=1", "c=\"x\"", "t=t"}; /* selections, sometimes */
+    static const char *const ids[] = {"id", "a.b"};                   /* joined ids, sometimes */
     ys_frame_options o = {.format = data[0] % 3, .max_post = 1 + (size_t)data[1] * 3,
                           .strict = data[0] >> 7, .where = where,
-                          .nwhere = (size_t)(data[0] >> 5 & 3)};
+                          .nwhere = (size_t)(data[0] >> 5 & 3), .id_fields = ids,
+                          .nid_fields = (size_t)(data[0] >> 3 & 1) * 2};
     size_t batch = 16 + (size_t)data[2] * 5, nsplits = 1 + data[3] % 8;
     if (size < 4 + nsplits)
         return 0;
