@@ -295,3 +295,31 @@ Test(json_framer, several_id_fields_are_joined)
     cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_EINVAL);
     cr_assert_str_eq(err.message, "at most 4 id fields");
 }
+
+/* Objects written one after the other on a line are each a post of that
+ * line; data after the last one that is not an object is still malformed,
+ * its column counted from the line's start. */
+Test(json_framer, concatenated_objects_on_a_line_are_posts)
+{
+    const char *in = "{\"text\":\"one\"}{\"text\":\"two\"} {\"id\":9}\t{\"text\":\"three\"}\n"
+                     "{\"text\":\"four\"} x\n";
+    collected c = {0};
+    warnings[0] = 0;
+    ys_frame_options o = {.format = YS_INPUT_AUTO, .on_warning = on_warn};
+    ys_framer *fr;
+    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect, &c, &fr, &err), YS_OK);
+    for (size_t i = 0; in[i]; i++) /* byte by byte, as a pipe may give it */
+        cr_assert_eq(ys_framer_feed(fr, in + i, 1, &err), YS_OK);
+    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    cr_assert_eq(c.n, 3);
+    cr_assert_str_eq(c.texts[0], "one");
+    cr_assert_str_eq(c.texts[1], "two");
+    cr_assert_str_eq(c.texts[2], "three");
+    cr_assert(c.lines[0] == 1 && c.lines[1] == 1 && c.lines[2] == 1);
+    cr_assert_eq(ys_framer_posts(fr), 3);
+    cr_assert_eq(ys_framer_problems(fr, YS_PROBLEM_NO_TEXT), 1);
+    cr_assert_eq(ys_framer_problems(fr, YS_PROBLEM_BAD_JSON), 1);
+    cr_assert(strstr(warnings, "f.jsonl:2: malformed JSON at column 17: unexpected data after "
+                               "the object\n"), "%s", warnings);
+    ys_framer_free(fr);
+}

@@ -158,45 +158,53 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* One JSONL line: its object, or the objects written one after the other
+ * on it ({…}{…}), each a post of that line. */
 static int frame_json(ys_framer *fr, const char *s, size_t n, uint64_t line, ys_error *err)
 {
-    /* Decoded text is never longer than the line, so reserve n. */
-    int rc = room(fr, n, n);
-    if (rc != YS_OK)
-        return rc;
-    ys_batch *b = fr->batch;
-    size_t tlen, idlen;
-    const char *id;
-    ys_error jerr;
-    rc = ys_json_extract_spec(&fr->spec, s, n, b->text + b->len, b->cap - b->len, &tlen,
-                              &id, &idlen, &jerr);
-    if (rc == YS_EFORMAT) {
-        warn(fr, YS_PROBLEM_BAD_JSON, line, "%s", jerr.message);
-        if (fr->opt.strict)
-            return ys_fail(err, YS_EFORMAT, "%s:%llu: %s", fr->name,
-                           (unsigned long long)line, jerr.message);
-        return YS_OK;
-    }
-    if (rc == YS_JSON_NOT_SELECTED) {
-        fr->skipped++;
-        return YS_OK;
-    }
-    if (rc == YS_EINVAL) {
-        /* the paths asked for, so that a wrong --field shows */
-        char asked[256] = "text";
-        size_t nf = fr->opt.nfields, k = 0;
-        for (size_t i = 0; i < nf && k < sizeof asked; i++)
-            k += (size_t)snprintf(asked + k, sizeof asked - k, "%s%s", i ? "' or '" : "",
-                                  fr->strings[i]);
-        char keys[300] = "";
-        if (fr->problems[YS_PROBLEM_NO_TEXT] == 0) /* the first such line: what it holds */
-            ys_json_keys(s, n, keys, sizeof keys);
-        warn(fr, YS_PROBLEM_NO_TEXT, line, "no text field '%s' (a string) in this object%s%s%s",
-             asked, keys[0] ? " (its keys: " : "", keys, keys[0] ? ")" : "");
-        return YS_OK;
-    }
-    fr->posts++;
-    return ys_batch_commit(b, tlen, id, idlen, line);
+    size_t from = 0;
+    do {
+        /* Decoded text (and a joined id) is never longer than the rest of
+         * the line, so reserve that. */
+        int rc = room(fr, n - from, n - from);
+        if (rc != YS_OK)
+            return rc;
+        ys_batch *b = fr->batch;
+        size_t tlen, idlen, next;
+        const char *id;
+        ys_error jerr;
+        rc = ys_json_extract_at(&fr->spec, s, n, from, b->text + b->len, b->cap - b->len, &tlen,
+                                &id, &idlen, &next, &jerr);
+        if (rc == YS_EFORMAT) {
+            warn(fr, YS_PROBLEM_BAD_JSON, line, "%s", jerr.message);
+            if (fr->opt.strict)
+                return ys_fail(err, YS_EFORMAT, "%s:%llu: %s", fr->name,
+                               (unsigned long long)line, jerr.message);
+            return YS_OK;
+        }
+        if (rc == YS_JSON_NOT_SELECTED) {
+            fr->skipped++;
+        } else if (rc == YS_EINVAL) {
+            /* the paths asked for, so that a wrong --field shows */
+            char asked[256] = "text";
+            size_t nf = fr->opt.nfields, k = 0;
+            for (size_t i = 0; i < nf && k < sizeof asked; i++)
+                k += (size_t)snprintf(asked + k, sizeof asked - k, "%s%s", i ? "' or '" : "",
+                                      fr->strings[i]);
+            char keys[300] = "";
+            if (fr->problems[YS_PROBLEM_NO_TEXT] == 0) /* the first such line: what it holds */
+                ys_json_keys(s + from, n - from, keys, sizeof keys);
+            warn(fr, YS_PROBLEM_NO_TEXT, line,
+                 "no text field '%s' (a string) in this object%s%s%s", asked,
+                 keys[0] ? " (its keys: " : "", keys, keys[0] ? ")" : "");
+        } else {
+            fr->posts++;
+            if ((rc = ys_batch_commit(b, tlen, id, idlen, line)) != YS_OK)
+                return rc;
+        }
+        from = next;
+    } while (from);
+    return YS_OK;
 }
 
 /* The first non-blank line of an input read as auto: JSON that is not one

@@ -452,10 +452,19 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err)
 {
-    parser ps = {line, line, line + len, spec, {0}, {0}, {0}, NULL, NULL};
+    return ys_json_extract_at(spec, line, len, 0, text, cap, text_len, id, id_len, NULL, err);
+}
+
+int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, size_t from,
+                       char *text, size_t cap, size_t *text_len, const char **id,
+                       size_t *id_len, size_t *next, ys_error *err)
+{
+    parser ps = {line, line + from, line + len, spec, {0}, {0}, {0}, NULL, NULL};
     *text_len = 0;
     *id = NULL;
     *id_len = 0;
+    if (next)
+        *next = 0;
     skip_ws(&ps);
     uint32_t all = (1u << (spec->nfields + spec->nid + spec->nwhere)) - 1;
     int bad = 0;
@@ -463,7 +472,9 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
         bad = fail(&ps, "expected '{' (a JSONL line is one object)");
     else if (parse_object(&ps, 0, all) == 0) {
         skip_ws(&ps);
-        if (ps.p != ps.end)
+        if (next && ps.p < ps.end && *ps.p == '{')
+            *next = (size_t)(ps.p - line); /* another object on the same line */
+        else if (ps.p != ps.end)
             bad = fail(&ps, "unexpected data after the object");
     } else
         bad = -1;

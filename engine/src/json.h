@@ -52,6 +52,14 @@ int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
                          char *text, size_t cap, size_t *text_len, const char **id,
                          size_t *id_len, ys_error *err);
 
+/* As ys_json_extract_spec for the object starting at line[from] (columns
+ * in messages still count from the line's start), where another object may
+ * follow it on the line ({…}{…}, {…} {…}): *next is then where that one
+ * starts, else 0. */
+int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, size_t from,
+                       char *text, size_t cap, size_t *text_len, const char **id,
+                       size_t *id_len, size_t *next, ys_error *err);
+
 /* The top-level keys of the JSON object in line[0..len) (its first ones,
  * as written, joined by ", ", ending in "…" when they do not fit in cap
  * bytes), for a message that shows what an object holds when a field asked
