@@ -134,6 +134,16 @@ Test(detect, default_category_flags_on_any_hit)
     ys_db_free(db);
 }
 
+/* `yamiscan explain -l TSV 'TEXT'` with the lexicon written to a file. */
+static run_result explain_with(const char *tsv, const char *text)
+{
+    const char *lex = tmp_path("explain.tsv");
+    write_file(lex, tsv, strlen(tsv));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '%s'", lex, text);
+    return run_sh(cmd);
+}
+
 Test(detect, explain_shows_folding_hits_and_arithmetic)
 {
     const char *lex = tmp_path("s.tsv");
@@ -491,11 +501,7 @@ Test(detect, a_paired_category_counts_only_through_its_combos)
     ys_lexicon_free(a);
     ys_lexicon_free(b);
     /* explain says why the category adds 0 */
-    const char *p = tmp_path("paired.tsv");
-    write_file(p, paired_tsv, strlen(paired_tsv));
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '受け子やる？'", p);
-    run_result r = run_sh(cmd);
+    run_result r = explain_with(paired_tsv, "受け子やる？");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "  offer                     +0  strongest term o (paired: counts only "
                             "through its combos)\n"), "%s", r.out);
@@ -505,11 +511,7 @@ Test(detect, a_paired_category_counts_only_through_its_combos)
 
 Test(detect, explain_shows_rules_and_ignored_hits)
 {
-    const char *p = tmp_path("rules.tsv");
-    write_file(p, rules_tsv, strlen(rules_tsv));
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "\"$YAMISCAN\" explain -l %s '「闇バイト即金、逮捕されない」'", p);
-    run_result r = run_sh(cmd);
+    run_result r = explain_with(rules_tsv, "「闇バイト即金、逮捕されない」");
     cr_assert_eq(r.status, 1, "%s", r.err);
     cr_assert(strstr(r.out, "quoted") && strstr(r.out, "@rule"), "%s", r.out);
     cr_assert(strstr(r.out, "(ignored: inside a hit of the other sign)"), "%s", r.out);

@@ -430,6 +430,37 @@ static int scalar_id(const char *v)
     return *v != '{' && *v != '[' && *v != 'n' && *v != 't' && *v != 'f';
 }
 
+/* Several id paths: one JSON string of their values joined with '/' (a
+ * string's inside is still valid string content), written at `out`; 0 if
+ * one is missing or is not a string or a number, or it does not fit. */
+static int join_ids(const parser *ps, const ys_json_spec *spec, char *out, size_t cap,
+                    size_t *len)
+{
+    size_t need = 2;
+    for (int k = 0; k < spec->nid; k++) {
+        const char *v = ps->found[spec->nfields + k];
+        if (!v || !scalar_id(v))
+            return 0;
+        need += (size_t)(ps->found_end[spec->nfields + k] - v) + 1;
+    }
+    if (need > cap)
+        return 0;
+    char *q = out;
+    *q++ = '"';
+    for (int k = 0; k < spec->nid; k++) {
+        const char *v = ps->found[spec->nfields + k], *ve = ps->found_end[spec->nfields + k];
+        if (k)
+            *q++ = '/';
+        if (*v == '"')
+            v++, ve--;
+        memcpy(q, v, (size_t)(ve - v));
+        q += ve - v;
+    }
+    *q++ = '"';
+    *len = (size_t)(q - out);
+    return 1;
+}
+
 /* Whether the value found for path i equals `want` (a string decoded; any
  * other value as written). */
 static int selected(const parser *ps, int i, const char *want, size_t wlen)
@@ -505,31 +536,8 @@ int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, s
             *id = iv;
             *id_len = (size_t)(ps.found_end[spec->nfields] - iv);
         }
-    } else { /* several: one string of their values joined with '/', after the text */
-        size_t need = 2;
-        int all_there = 1;
-        for (int k = 0; k < spec->nid; k++) {
-            const char *v = ps.found[spec->nfields + k];
-            all_there &= v && scalar_id(v);
-            if (v)
-                need += (size_t)(ps.found_end[spec->nfields + k] - v) + 1;
-        }
-        if (all_there && *text_len + need <= cap) {
-            char *q = o;
-            *q++ = '"';
-            for (int k = 0; k < spec->nid; k++) {
-                const char *v = ps.found[spec->nfields + k], *ve = ps.found_end[spec->nfields + k];
-                if (k)
-                    *q++ = '/';
-                if (*v == '"') /* its inside: still valid JSON string content */
-                    v++, ve--;
-                memcpy(q, v, (size_t)(ve - v));
-                q += ve - v;
-            }
-            *q++ = '"';
-            *id = o;
-            *id_len = (size_t)(q - o);
-        }
+    } else if (join_ids(&ps, spec, o, cap - *text_len, id_len)) {
+        *id = o; /* after the text */
     }
     if (!any)
         return ys_fail(err, YS_EINVAL, "no text field");
