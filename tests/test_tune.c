@@ -236,6 +236,58 @@ Test(tune, a_paired_category_keeps_its_weights_and_fits_its_combos)
     result_free(&r);
 }
 
+/* Two context terms of one category, equal as written: 逮捕 is in the
+ * reports, コンビニ in ads too (the ATM they send the recruit to). A factor
+ * per category cannot tell them apart, so some post stays wrong; a weight
+ * per term (--term-l2, on by default) can: コンビニ ends up weaker. */
+static const char two_terms_lexicon[] = "@threshold\t3\n"
+                                        "@category\tjob\tjobs\n@category\tctx\tcontext\n"
+                                        "job.1\tjob\t4\tlit\t闇バイト\n"
+                                        "ctx.1\tctx\t-4\tlit\t逮捕\n"
+                                        "ctx.2\tctx\t-4\tlit\tコンビニ\n";
+
+static const char two_terms_posts[] =
+    "{\"label\":1,\"text\":\"闇バイト、コンビニのATMで引き出すだけ\"}\n"
+    "{\"label\":1,\"text\":\"闇バイトです。コンビニに来て\"}\n"
+    "{\"label\":1,\"text\":\"コンビニ前で待ち合わせ、闇バイト\"}\n"
+    "{\"label\":1,\"text\":\"闇バイト募集\"}\n"
+    "{\"label\":1,\"text\":\"闇バイトあります\"}\n"
+    "{\"label\":1,\"text\":\"今すぐ闇バイト\"}\n"
+    "{\"label\":0,\"text\":\"闇バイトの男を逮捕\"}\n"
+    "{\"label\":0,\"text\":\"闇バイトで逮捕された\"}\n"
+    "{\"label\":0,\"text\":\"逮捕、闇バイトの指示役\"}\n"
+    "{\"label\":0,\"text\":\"闇バイト事件で三人逮捕\"}\n"
+    "{\"label\":0,\"text\":\"逮捕者が出た闇バイト\"}\n"
+    "{\"label\":0,\"text\":\"闇バイトの元締め逮捕\"}\n";
+
+Test(tune, a_weight_per_term_tells_apart_what_the_category_factor_cannot)
+{
+    write_file(in_dir("two.tsv"), two_terms_lexicon, strlen(two_terms_lexicon));
+    write_file(in_dir("two.jsonl"), two_terms_posts, strlen(two_terms_posts));
+    result r = sh("\"$YAMISCAN\" tune -l two.tsv --folds 2 --window 0 --term-l2 0 two.jsonl "
+                  "-o factor.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_assert_not(strstr(r.out, "training: tp 6 fp 0 fn 0 tn 6"), "%s", r.out);
+    char *lex = read_file(in_dir("factor.tsv"), NULL);
+    cr_assert_eq(field_of(lex, "ctx.1\t", 2), field_of(lex, "ctx.2\t", 2),
+                 "one factor: equal as written, equal as fitted:\n%s", lex);
+    free(lex);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" tune -l two.tsv --folds 2 --window 0 two.jsonl -o terms.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_assert(strstr(r.out, "training: tp 6 fp 0 fn 0 tn 6"), "%s", r.out);
+    lex = read_file(in_dir("terms.tsv"), NULL);
+    long arrest = field_of(lex, "ctx.1\t", 2), shop = field_of(lex, "ctx.2\t", 2);
+    cr_assert_lt(arrest, shop, "逮捕 %ld must weigh more against than コンビニ %ld", arrest, shop);
+    cr_assert_lt(shop, 0, "context stays context");
+    free(lex);
+    result_free(&r);
+    /* the written lexicon scores as the tuner said */
+    r = sh("\"$YAMISCAN\" eval -l terms.tsv two.jsonl");
+    cr_assert(strstr(r.out, "precision 1.000  recall 1.000"), "%s", r.out);
+    result_free(&r);
+}
+
 Test(tune, written_lexicon_reloads_and_scores_as_reported)
 {
     write_fixtures();
@@ -437,7 +489,7 @@ Test(tune, help_documents_it)
     result r = sh("\"$YAMISCAN\" help tune");
     cr_assert_eq(r.status, 0);
     const char *opts[] = {"--lexicon", "--output", "--folds", "--seed", "--window", "--l2",
-                          "--engine", "Exit status", "cross-validation"};
+                          "--term-l2", "--engine", "Exit status", "cross-validation"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
         cr_assert(strstr(r.out, opts[i]), "help tune lacks %s", opts[i]);
     result_free(&r);

@@ -4,12 +4,15 @@
  * Each post is scored once by the lexicon as written (every structural rule
  * switched on with weight 1, @window from a small grid), which gives its
  * features: per category, the contribution as the lexicon weighs it now;
- * per @combo and per rule, 1 if it fired. An L2-regularized logistic
- * regression (projected accelerated gradient descent) fits a factor a_c >= 0
- * per category, a bonus b_k >= 0 per combo and a weight r_j per rule,
- * shrunk towards the lexicon's own weighting (its score, scaled by a 1-D
- * logistic fit). Everything is then scaled by one factor so that the
- * threshold is about 15, rounded to integers, written into the lexicon's
+ * per @combo and per rule, 1 if it fired; per pattern, 1 if it set its
+ * category's contribution. An L2-regularized logistic regression (projected
+ * accelerated gradient descent over sparse rows) fits a factor a_c >= 0 per
+ * category, a bonus b_k >= 0 per combo and a weight r_j per rule, shrunk
+ * towards the lexicon's own weighting (its score, scaled by a 1-D logistic
+ * fit), and a term's own weight d_p added to a_c w_p, shrunk towards 0 by
+ * its own penalty (--term-l2): a category's factor cannot tell 逮捕 from
+ * コンビニ, which ads name too. Everything is then scaled by one factor so
+ * that the threshold is about 15, rounded to integers, written into the lexicon's
  * text and compiled; the threshold is the integer that maximizes F1 on the
  * training posts with those integer scores. Every figure printed comes from
  * the compiled integer lexicon, scanned and scored as `yamiscan eval` does.
@@ -36,6 +39,8 @@
 #define GRID_N 5
 static const int window_grid[GRID_N] = {0, 10, 20, 40, 80};
 #define TARGET_THRESHOLD 15.0
+#define TERM_L2_TEXT "0.001" /* --term-l2's default, chosen by cross-validation */
+#define TERM_L2_DEFAULT 0.001
 #define TUNE_PASSES 2 /* fits, the second from the first one's hits (see fit) */
 #define TUNE_HEADER "# fitted by: yamiscan tune" /* how the line tune writes first begins */
 
@@ -43,7 +48,8 @@ const char usage_tune[] =
     "Usage: yamiscan tune [OPTIONS] LABELED.jsonl\n"
     "Fit the weights of a lexicon to a labeled JSONL file (\"text\", \"label\" 1 or\n"
     "0, as for 'yamiscan eval'): a factor per category (>= 0, so context stays\n"
-    "negative; none for a paired category), a bonus per @combo (>= 0), a weight\n"
+    "negative; none for a paired category), a weight of each term's own added to\n"
+    "its category's (its sign kept), a bonus per @combo (>= 0), a weight\n"
     "per @rule, @window (chosen from 0, 10, 20, 40, 80 by cross-validation) and\n"
     "@threshold (the integer that maximizes F1 on the training posts), by\n"
     "L2-regularized logistic regression shrunk towards the lexicon's current\n"
@@ -59,8 +65,8 @@ const char usage_tune[] =
     "                         without -o\n"
     "      --engine hs|ac     the matcher used to score the posts\n"
     "  -o, --output OUT.tsv   write the lexicon with the fitted weights: each\n"
-    "                         pattern weight w becomes round(a_c * w) (never 0 for\n"
-    "                         w != 0), @combo bonuses, @rule, @window and\n"
+    "                         pattern weight w becomes round(a_c * w + d_p), of\n"
+    "                         w's sign, @combo bonuses, @rule, @window and\n"
     "                         @threshold lines replaced (added after @threshold if\n"
     "                         missing), everything else byte for byte, under a\n"
     "                         first comment line with the command and the CV\n"
@@ -74,6 +80,9 @@ const char usage_tune[] =
     "      --window N         use @window N instead of choosing it (0 to 1000)\n"
     "      --l2 X             strength of the L2 penalty (default 0.01; larger:\n"
     "                         closer to the lexicon's current weighting)\n"
+    "      --term-l2 X        strength of the penalty on the terms' own weights\n"
+    "                         (default " TERM_L2_TEXT "; larger: closer to their category's\n"
+    "                         factor; 0: none, every term of a category scaled alike)\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 when fitted (and OUT written), 2 on error (a malformed line\n"
@@ -193,6 +202,8 @@ typedef struct {
 /* Per window: what the lexicon as written says of each post. */
 typedef struct {
     double *x;          /* npost × d features */
+    long *term;         /* npost × nfc: the pattern that set each fitted
+                           category's contribution, or -1 */
     double *s0;         /* the post's score with the lexicon's own weights */
     signed char *fixed; /* -1: up to the score; 0: never flagged; 1: always */
     int *strong;        /* per category: its weight largest in absolute value */
@@ -201,7 +212,8 @@ typedef struct {
 
 /* A fitted lexicon in integers (what is written). */
 typedef struct {
-    double *mult; /* per category: factor on its pattern weights ("default": 1) */
+    double *mult;  /* per category: factor on its pattern weights ("default": 1) */
+    double *delta; /* per pattern: added to its scaled weight (--term-l2) */
     int *bonus;   /* per combo */
     int rule[YS_RULES];
     int window, threshold;
@@ -213,13 +225,14 @@ typedef struct {
     const char *engine;
     ys_db *db0; /* the lexicon as written */
     size_t ncats, ncombos, nfc, d;
+    size_t npat;        /* patterns: each may get its own weight (term_l2 > 0) */
     unsigned def_cat;
     unsigned *fit_cat;  /* feature j < nfc: its category */
     int *cat_strong;    /* per category: its pattern weight largest in absolute value */
     int *combo_bonus0;  /* the lexicon's bonuses */
     int rule0[YS_RULES];
     int window0, threshold0, has_threshold0;
-    double l2;
+    double l2, term_l2; /* term_l2 0: no weight of a term's own */
     post *posts;
     size_t nposts;
     ys_batch *batch;
@@ -400,17 +413,19 @@ static void put_replaced(buf *out, const tsv_line *l, int field, long v)
     put(out, l->eol, strlen(l->eol));
 }
 
-static long scaled_weight(double mult, long w)
+/* round(mult * w + delta), of w's sign and in -1000..1000. */
+static long scaled_weight(double mult, double delta, long w)
 {
     if (w == 0)
         return 0;
-    double v = nearbyint(mult * (double)w);
+    double v = nearbyint(mult * (double)w + delta);
     if (v > 1000)
         v = 1000;
     if (v < -1000)
         v = -1000;
     long r = (long)v;
-    if (r == 0) /* keep the sign: a positive term stays one, context stays context */
+    if (r == 0 || (r > 0) != (w > 0)) /* keep the sign: a positive term stays one,
+                                          context stays context */
         r = w > 0 ? 1 : -1;
     return r;
 }
@@ -467,13 +482,14 @@ static void put_missing(buf *out, const imodel *m, int thr, int win, const int r
             putf(out, "@rule\t%s\t%d%s", ys_rule_name(r), m->rule[r], eol);
 }
 
-/* File `fi` of src with the weights of m (each weight w: round(m->mult * w)).
+/* File `fi` of src with the weights of m (pattern k's weight w, k counted
+ * over the files' pattern lines: round(m->mult * w + m->delta[k])).
  * The directives no file has are added to the first file: after its last
  * @threshold line, or before its first line that is not blank or a comment.
  * A first line an earlier tune wrote is left out. *combo counts the @combo
  * lines so far. */
 static int rewrite(const tuner *t, const buf *src, int fi, const imodel *m, size_t *combo,
-                   buf *out)
+                   size_t *pat, buf *out)
 {
     int thr, win, rule[YS_RULES];
     directives_present(t, src, &thr, &win, rule);
@@ -511,9 +527,10 @@ static int rewrite(const tuner *t, const buf *src, int fi, const imodel *m, size
         switch (l.kind) {
         case L_PATTERN:
             c = category_index(t, l.f[1], l.fl[1]);
-            if (c < 0 || l.nf < 5)
+            if (c < 0 || l.nf < 5 || *pat >= t->npat) /* pattern k: the k-th pattern line */
                 return -1;
-            put_replaced(out, &l, 2, scaled_weight(m->mult[c], strtol(l.f[2], NULL, 10)));
+            put_replaced(out, &l, 2,
+                         scaled_weight(m->mult[c], m->delta[(*pat)++], strtol(l.f[2], NULL, 10)));
             break;
         case L_COMBO:
             if (*combo >= t->ncombos)
@@ -549,12 +566,14 @@ static int rewrite_all(const tuner *t, const buf *src, const imodel *m, buf **ou
 {
     buf *texts = calloc((size_t)t->nfiles, sizeof *texts);
     int rc = texts ? 0 : -1;
-    size_t combo = 0;
+    size_t combo = 0, pat = 0;
     for (int i = 0; rc == 0 && i < t->nfiles; i++) {
-        rc = rewrite(t, src, i, m, &combo, &texts[i]);
+        rc = rewrite(t, src, i, m, &combo, &pat, &texts[i]);
         put(&texts[i], "", 0); /* never NULL */
         rc = rc || texts[i].oom ? -1 : 0;
     }
+    if (rc == 0 && pat != t->npat)
+        rc = -1;
     if (rc != 0) {
         fprintf(stderr, "%s: cannot write the fitted lexicon (out of memory)\n", prog);
         free_texts(t, texts);
@@ -600,9 +619,12 @@ static void collect_features(void *ctx, size_t i, const ys_db *db, ys_scorer *s,
     tuner *t = fc->t;
     double *x = fc->F->x + i * t->d;
     double s0 = 0;
+    long *term = fc->F->term + i * t->nfc;
     for (size_t j = 0; j < t->nfc; j++) {
         int w;
-        x[j] = ys_scorer_category(s, t->fit_cat[j], &w) ? w : 0;
+        int on = ys_scorer_category(s, t->fit_cat[j], &w);
+        x[j] = on ? w : 0;
+        term[j] = on && w ? ys_scorer_category_pattern(s, t->fit_cat[j]) : -1;
         s0 += x[j];
     }
     for (size_t k = 0; k < t->ncombos; k++) {
@@ -622,11 +644,12 @@ static void collect_features(void *ctx, size_t i, const ys_db *db, ys_scorer *s,
 static int make_features(tuner *t, const buf *src, int window, const int *rule0, features *F)
 {
     F->x = calloc(t->nposts * t->d + 1, sizeof *F->x);
+    F->term = calloc(t->nposts * t->nfc + 1, sizeof *F->term);
     F->s0 = calloc(t->nposts + 1, sizeof *F->s0);
     F->fixed = calloc(t->nposts + 1, 1);
     F->strong = calloc(t->ncats + 1, sizeof *F->strong);
     F->bonus = calloc(t->ncombos + 1, sizeof *F->bonus);
-    if (!F->x || !F->s0 || !F->fixed || !F->strong || !F->bonus) {
+    if (!F->x || !F->term || !F->s0 || !F->fixed || !F->strong || !F->bonus) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return -1;
     }
@@ -654,6 +677,7 @@ static int make_features(tuner *t, const buf *src, int window, const int *rule0,
 static void free_features(features *F)
 {
     free(F->x);
+    free(F->term);
     free(F->s0);
     free(F->fixed);
     free(F->strong);
@@ -663,62 +687,101 @@ static void free_features(features *F)
 
 /* ---- logistic regression ---- */
 
-/* Distinct feature vectors of the training posts, with their label counts. */
+/* Distinct feature vectors of the training posts, with their label counts,
+ * stored sparse (a post has a few categories and terms of thousands). */
 typedef struct {
-    size_t m, d;
-    double *x; /* m × d */
+    size_t m, d;   /* rows; coordinates (the bias is coordinate d) */
+    size_t *off;   /* row r: entries off[r] .. off[r + 1] - 1 */
+    uint32_t *idx; /* increasing within a row */
+    double *val;
     double *pos, *neg;
     double total;
 } rows;
 
 typedef struct {
-    const double *x;
-    size_t d;
+    const uint32_t *idx;
+    const double *val;
+    size_t n;
     int label;
 } row_ref;
 
 static int cmp_row(const void *a, const void *b)
 {
     const row_ref *p = a, *q = b;
-    for (size_t j = 0; j < p->d; j++)
-        if (p->x[j] != q->x[j])
-            return p->x[j] < q->x[j] ? -1 : 1;
-    return 0;
+    for (size_t j = 0; j < p->n && j < q->n; j++) {
+        if (p->idx[j] != q->idx[j])
+            return p->idx[j] < q->idx[j] ? -1 : 1;
+        if (p->val[j] != q->val[j])
+            return p->val[j] < q->val[j] ? -1 : 1;
+    }
+    return p->n < q->n ? -1 : p->n > q->n;
 }
 
-/* rows of the posts with use[i] and no fixed verdict; features from x
- * (stride `stride`, the first d of each). */
+/* Rows of the posts with use[i] and no fixed verdict: the first d features
+ * of x (stride `stride`) and, with terms, coordinate d + p (value 1) for
+ * each pattern p of F->term. */
 static int make_rows(const tuner *t, const features *F, const unsigned char *use,
-                     const double *x, size_t stride, size_t d, rows *R)
+                     const double *x, size_t stride, size_t d, int terms, rows *R)
 {
     memset(R, 0, sizeof *R);
-    R->d = d;
+    R->d = d + (terms ? t->npat : 0);
+    size_t per = d + (terms ? t->nfc : 0), n = 0, e = 0;
     row_ref *refs = malloc((t->nposts + 1) * sizeof *refs);
-    R->x = malloc((t->nposts * d + 1) * sizeof *R->x);
+    uint32_t *idx = malloc((t->nposts * per + 1) * sizeof *idx);
+    double *val = malloc((t->nposts * per + 1) * sizeof *val);
+    R->off = malloc((t->nposts + 2) * sizeof *R->off);
+    R->idx = malloc((t->nposts * per + 1) * sizeof *R->idx);
+    R->val = malloc((t->nposts * per + 1) * sizeof *R->val);
     R->pos = calloc(t->nposts + 1, sizeof *R->pos);
     R->neg = calloc(t->nposts + 1, sizeof *R->neg);
-    if (!refs || !R->x || !R->pos || !R->neg) {
-        free(refs);
-        return -1;
+    int rc = -1;
+    if (!refs || !idx || !val || !R->off || !R->idx || !R->val || !R->pos || !R->neg)
+        goto done;
+    for (size_t i = 0; i < t->nposts; i++) {
+        if (!use[i] || F->fixed[i] >= 0)
+            continue;
+        size_t start = e;
+        for (size_t j = 0; j < d; j++)
+            if (x[i * stride + j] != 0)
+                idx[e] = (uint32_t)j, val[e++] = x[i * stride + j];
+        size_t tstart = e;
+        for (size_t j = 0; terms && j < t->nfc; j++) {
+            long p = F->term[i * t->nfc + j];
+            if (p < 0)
+                continue;
+            size_t k = e++; /* insertion: a row has a few terms */
+            while (k > tstart && idx[k - 1] > d + (size_t)p)
+                idx[k] = idx[k - 1], val[k] = val[k - 1], k--;
+            idx[k] = (uint32_t)(d + (size_t)p), val[k] = 1;
+        }
+        refs[n++] = (row_ref){idx + start, val + start, e - start, t->posts[i].label};
     }
-    size_t n = 0;
-    for (size_t i = 0; i < t->nposts; i++)
-        if (use[i] && F->fixed[i] < 0)
-            refs[n++] = (row_ref){x + i * stride, d, t->posts[i].label};
     qsort(refs, n, sizeof *refs, cmp_row);
+    size_t ne = 0;
+    R->off[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i == 0 || cmp_row(&refs[i - 1], &refs[i]) != 0)
-            memcpy(R->x + R->m++ * d, refs[i].x, d * sizeof *R->x);
+        if (i == 0 || cmp_row(&refs[i - 1], &refs[i]) != 0) {
+            memcpy(R->idx + ne, refs[i].idx, refs[i].n * sizeof *R->idx);
+            memcpy(R->val + ne, refs[i].val, refs[i].n * sizeof *R->val);
+            ne += refs[i].n;
+            R->off[++R->m] = ne;
+        }
         (refs[i].label ? R->pos : R->neg)[R->m - 1]++;
         R->total++;
     }
+    rc = 0;
+done:
     free(refs);
-    return 0;
+    free(idx);
+    free(val);
+    return rc;
 }
 
 static void free_rows(rows *R)
 {
-    free(R->x);
+    free(R->off);
+    free(R->idx);
+    free(R->val);
     free(R->pos);
     free(R->neg);
 }
@@ -731,31 +794,38 @@ static double sigmoid(double z)
     return e / (1 + e);
 }
 
+static double row_dot(const rows *R, size_t r, const double *w)
+{
+    double z = w[R->d];
+    for (size_t k = R->off[r]; k < R->off[r + 1]; k++)
+        z += w[R->idx[k]] * R->val[k];
+    return z;
+}
+
 /* The gradient at w (d weights, then the bias) of
- *   (1/total) sum of the log-losses + l2/2 |w - prior|^2 (bias not penalized). */
-static void gradient(const rows *R, const double *w, const double *prior, double l2, double *g)
+ *   (1/total) sum of the log-losses + sum_j l2[j]/2 (w[j] - prior[j])^2
+ * (the bias not penalized). */
+static void gradient(const rows *R, const double *w, const double *prior, const double *l2,
+                     double *g)
 {
     size_t d = R->d;
     memset(g, 0, (d + 1) * sizeof *g);
     for (size_t r = 0; r < R->m; r++) {
-        const double *x = R->x + r * d;
-        double z = w[d];
-        for (size_t j = 0; j < d; j++)
-            z += w[j] * x[j];
-        double e = ((R->pos[r] + R->neg[r]) * sigmoid(z) - R->pos[r]) / R->total;
-        for (size_t j = 0; j < d; j++)
-            g[j] += e * x[j];
+        double e = ((R->pos[r] + R->neg[r]) * sigmoid(row_dot(R, r, w)) - R->pos[r]) / R->total;
+        for (size_t k = R->off[r]; k < R->off[r + 1]; k++)
+            g[R->idx[k]] += e * R->val[k];
         g[d] += e;
     }
     for (size_t j = 0; j < d; j++)
-        g[j] += l2 * (w[j] - prior[j]);
+        g[j] += l2[j] * (w[j] - prior[j]);
 }
 
 /* Minimizes it with w[j] >= lb[j] (lb: 0 or -HUGE_VAL) by projected
  * accelerated gradient descent (FISTA with adaptive restart). The step is
  * 1/L, L bounding the Hessian: a quarter of the largest eigenvalue of the
- * rows' second moment (power iteration), plus l2. */
-static int fit_logistic(const rows *R, const double *prior, const double *lb, double l2, double *w)
+ * rows' second moment (power iteration), plus the largest l2. */
+static int fit_logistic(const rows *R, const double *prior, const double *lb, const double *l2,
+                        double *w)
 {
     size_t d = R->d, n = d + 1;
     double *v = malloc(n * sizeof *v), *u = malloc(n * sizeof *u), *y = malloc(n * sizeof *y),
@@ -766,17 +836,13 @@ static int fit_logistic(const rows *R, const double *prior, const double *lb, do
     }
     for (size_t j = 0; j < n; j++)
         v[j] = 1;
-    double lambda = 1;
+    double lambda = 1, l2max = 0;
     for (int it = 0; it < 200 && R->total > 0; it++) {
         memset(u, 0, n * sizeof *u);
         for (size_t r = 0; r < R->m; r++) {
-            const double *x = R->x + r * d;
-            double dot = v[d];
-            for (size_t j = 0; j < d; j++)
-                dot += x[j] * v[j];
-            double c = (R->pos[r] + R->neg[r]) / R->total * dot;
-            for (size_t j = 0; j < d; j++)
-                u[j] += c * x[j];
+            double c = (R->pos[r] + R->neg[r]) / R->total * row_dot(R, r, v);
+            for (size_t k = R->off[r]; k < R->off[r + 1]; k++)
+                u[R->idx[k]] += c * R->val[k];
             u[d] += c;
         }
         double norm = 0;
@@ -789,7 +855,9 @@ static int fit_logistic(const rows *R, const double *prior, const double *lb, do
         for (size_t j = 0; j < n; j++)
             v[j] = u[j] / norm;
     }
-    double L = 0.25 * lambda * 1.05 + l2 + 1e-12;
+    for (size_t j = 0; j < d; j++)
+        l2max = fmax(l2max, l2[j]);
+    double L = 0.25 * lambda * 1.05 + l2max + 1e-12;
     for (size_t j = 0; j < d; j++)
         w[j] = prior[j] > lb[j] ? prior[j] : lb[j];
     w[d] = 0;
@@ -897,13 +965,15 @@ static int imodel_init(const tuner *t, imodel *m)
 {
     m->mult = calloc(t->ncats + 1, sizeof *m->mult);
     m->bonus = calloc(t->ncombos + 1, sizeof *m->bonus);
-    return m->mult && m->bonus ? 0 : -1;
+    m->delta = calloc(t->npat + 1, sizeof *m->delta);
+    return m->mult && m->bonus && m->delta ? 0 : -1;
 }
 
 static void imodel_free(imodel *m)
 {
     free(m->mult);
     free(m->bonus);
+    free(m->delta);
 }
 
 /* One pass: the logistic fit on features F of the posts with use[i], in
@@ -913,27 +983,31 @@ static void imodel_free(imodel *m)
 static int fit_pass(tuner *t, const features *F, const unsigned char *use, const int *rule0,
                     int window, imodel *m)
 {
-    size_t d = t->d;
+    size_t d = t->d, D = d + (t->term_l2 > 0 ? t->npat : 0);
     int rc = -1;
-    double *prior = calloc(d + 1, sizeof *prior), *lb = calloc(d + 1, sizeof *lb),
-           *w = calloc(d + 2, sizeof *w), w1[2], prior1 = 0, lb1 = 0;
+    double *prior = calloc(D + 1, sizeof *prior), *lb = calloc(D + 1, sizeof *lb),
+           *l2 = calloc(D + 1, sizeof *l2), *w = calloc(D + 2, sizeof *w), w1[2], prior1 = 0,
+           lb1 = 0, l21 = t->l2;
     scored *v = malloc((t->nposts + 1) * sizeof *v);
     rows R1 = {0}, R = {0};
-    if (!prior || !lb || !w || !v)
+    if (!prior || !lb || !l2 || !w || !v)
         goto done;
     /* 1. How the lexicon's own score predicts the labels: kappa s0 + beta. */
-    if (make_rows(t, F, use, F->s0, 1, 1, &R1) != 0 ||
-        fit_logistic(&R1, &prior1, &lb1, t->l2, w1) != 0)
+    if (make_rows(t, F, use, F->s0, 1, 1, 0, &R1) != 0 ||
+        fit_logistic(&R1, &prior1, &lb1, &l21, w1) != 0)
         goto done;
-    /* 2. The full fit, shrunk towards that weighting. */
-    for (size_t j = 0; j < d; j++) {
+    /* 2. The full fit, shrunk towards that weighting; a term's own weight
+     * (coordinate d + its pattern) towards 0, its category's factor. */
+    for (size_t j = 0; j < D; j++) {
         double now = j < t->nfc                ? 1
                      : j < t->nfc + t->ncombos ? F->bonus[j - t->nfc]
-                                               : rule0[j - t->nfc - t->ncombos];
+                     : j < d                   ? rule0[j - t->nfc - t->ncombos]
+                                               : 0;
         prior[j] = w1[0] * now;
         lb[j] = j < t->nfc + t->ncombos ? 0 : -HUGE_VAL;
+        l2[j] = j < d ? t->l2 : t->term_l2;
     }
-    if (make_rows(t, F, use, F->x, d, d, &R) != 0 || fit_logistic(&R, prior, lb, t->l2, w) != 0)
+    if (make_rows(t, F, use, F->x, d, d, D > d, &R) != 0 || fit_logistic(&R, prior, lb, l2, w) != 0)
         goto done;
     /* 3. The threshold on the fitted scores, which sets the scale. */
     conf c = fixed_counts(t, F->fixed, use);
@@ -943,6 +1017,8 @@ static int fit_pass(tuner *t, const features *F, const unsigned char *use, const
             double sc = 0;
             for (size_t j = 0; j < d; j++)
                 sc += w[j] * F->x[i * d + j];
+            for (size_t j = 0; D > d && j < t->nfc; j++)
+                sc += F->term[i * t->nfc + j] >= 0 ? w[d + (size_t)F->term[i * t->nfc + j]] : 0;
             v[mm++] = (scored){sc, t->posts[i].label};
         }
     size_t cut = best_cut(v, mm, &c, NAN);
@@ -951,7 +1027,12 @@ static int fit_pass(tuner *t, const features *F, const unsigned char *use, const
     double maxabs = 0;
     for (size_t j = 0; j < d; j++)
         maxabs = fmax(maxabs, fabs(w[j]) * (j < t->nfc ? abs(F->strong[t->fit_cat[j]]) : 1));
-    double scale = T > 1e-9 ? TARGET_THRESHOLD / T : maxabs > 0 ? TARGET_THRESHOLD / maxabs : 1;
+    /* The cut at about 15, unless it is near 0 or below (the fitted bias
+     * can put it there): then the largest weight at 20 times that, so that
+     * integers keep the weights apart, and the threshold what it comes to. */
+    double scale = T > 0.05 * maxabs ? TARGET_THRESHOLD / T
+                   : maxabs > 0      ? 20 * TARGET_THRESHOLD / maxabs
+                                     : 1;
     if (maxabs * scale > 1000)
         scale = 1000 / maxabs;
     /* 4. Integers. */
@@ -959,6 +1040,8 @@ static int fit_pass(tuner *t, const features *F, const unsigned char *use, const
         m->mult[k] = 1;
     for (size_t j = 0; j < t->nfc; j++)
         m->mult[t->fit_cat[j]] = scale * w[j];
+    for (size_t p = 0; p < t->npat; p++)
+        m->delta[p] = D > d ? scale * w[d + p] : 0;
     for (size_t k = 0; k < t->ncombos; k++)
         m->bonus[k] = (int)fmin(1000, nearbyint(scale * w[t->nfc + k]));
     for (unsigned r = 0; r < YS_RULES; r++)
@@ -971,7 +1054,7 @@ done:
         fprintf(stderr, "%s: out of memory\n", prog);
     free_rows(&R1);
     free_rows(&R);
-    free(prior), free(lb), free(w), free(v);
+    free(prior), free(lb), free(l2), free(w), free(v);
     return rc;
 }
 
@@ -1042,6 +1125,7 @@ static int fit(tuner *t, const features *F0, const unsigned char *use, int windo
     /* The threshold into the text: the same weights (factor 1). */
     for (size_t k = 0; k < t->ncats; k++)
         step.mult[k] = 1;
+    memset(step.delta, 0, t->npat * sizeof *step.delta);
     step.threshold = m->threshold;
     buf *final;
     if (rewrite_all(t, cur, &step, &final) != 0)
@@ -1402,17 +1486,19 @@ static int describe_lexicon(tuner *t)
     t->threshold0 = ys_scorer_threshold(s);
     ys_scorer_free(s);
     t->d = t->nfc + t->ncombos + YS_RULES;
+    t->npat = st.patterns;
     return 0;
 }
 
 int cmd_tune(int argc, char **argv)
 {
-    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_DB, O_THRESHOLD };
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
         {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
         {"seed", required_argument, 0, O_SEED},     {"window", required_argument, 0, O_WINDOW},
-        {"l2", required_argument, 0, O_L2},         {"file", required_argument, 0, 'f'},
+        {"l2", required_argument, 0, O_L2},         {"term-l2", required_argument, 0, O_TERM_L2},
+        {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},        {"db", required_argument, 0, O_DB},
         {"threshold", required_argument, 0, O_THRESHOLD},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
@@ -1420,7 +1506,7 @@ int cmd_tune(int argc, char **argv)
     const char *out = NULL;
     int folds = 5, window = -1, c;
     uint64_t seed = 1;
-    double l2 = 0.01;
+    double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
     char *end;
     /* The command as given, for the written file (getopt reorders argv). */
     char **given = malloc((size_t)argc * sizeof *given);
@@ -1447,6 +1533,12 @@ int cmd_tune(int argc, char **argv)
             l2 = strtod(optarg, &end);
             if (*end || end == optarg || errno || !(l2 > 0) || l2 > 1e6)
                 die_usage("tune", "bad --l2 '%s' (a positive number)", optarg);
+            break;
+        case O_TERM_L2:
+            errno = 0;
+            term_l2 = strtod(optarg, &end);
+            if (*end || end == optarg || errno || !(term_l2 >= 0) || term_l2 > 1e6)
+                die_usage("tune", "bad --term-l2 '%s' (a number, 0 or more)", optarg);
             break;
         case 'f':
         case 'e':
@@ -1477,6 +1569,7 @@ int cmd_tune(int argc, char **argv)
     tuner t = {0};
     t.engine = la.engine;
     t.l2 = l2;
+    t.term_l2 = term_l2;
     int rc = 2;
     char bundled[PATH_MAX + 64];
     t.nfiles = la.ntsv ? la.ntsv : 1;
