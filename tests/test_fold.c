@@ -193,6 +193,11 @@ Test(fold, katakana_look_alikes_next_to_katakana)
     /* a gap before a look-alike that is not Japanese as it is (⁁ U+2041,
      * ノ's twin) is a gap: folding makes it katakana in a row */
     check("へ ⁁ン", "ヘノン", "ヘノン", "へ ⁁ン");
+    /* before a voiced mark, which only kana takes: 八゛ is バ, also after a
+     * kanji and at half width (ﾞ); 口゛ stays, ロ has no voiced form */
+    check("闇八゛イト", "闇バイト", "闇バイ", "闇八゛イ");
+    check("ﾔﾐ八ﾞｲﾄ", "ヤミバイト", "ミバ", "ﾐ八ﾞ");
+    check("人口゛", "人口゛", NULL, NULL);
     folded f0 = fold("口口口口口口口口口口口座");
     cr_assert_str_eq(f0.text, "口口口口口口口口口口口座");
     /* among kanji they are kanji */
