@@ -81,6 +81,7 @@ static const char usage_scan[] =
     "                         line, id, score and hits) or text (FILE:LINE:text)\n"
     "  -c, --count            print the number of flagged posts per file\n"
     "      --color WHEN       highlight hits in text output: auto, always, never\n"
+    "                         (--colour too)\n"
     "  -H, --with-filename    prefix text lines with the file name (default when\n"
     "                         several files are given)\n"
     "      --stats            print counters and throughput to stderr at the end\n"
@@ -136,7 +137,10 @@ static const char usage_compile[] =
     "      --werror           lint warnings are errors: exit 2, nothing written\n"
     "                         (implies --lint; without it warnings never change\n"
     "                         the exit status)\n"
-    "  -h, --help             show this help\n";
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 when compiled (and OUT written), 2 on error (a bad lexicon\n"
+    "line is one: FILE:LINE:COLUMN: what is wrong).\n";
 
 /* ---- scan ---- */
 
