@@ -1,6 +1,7 @@
 /* JSONL extraction: escapes, surrogate pairs, nested fields, missing fields,
  * malformed lines, CRLF and blank lines through the framer. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "yamiscan.h"
@@ -81,6 +82,61 @@ Test(json, paths_do_not_match_inside_arrays_or_wrong_depth)
     cr_assert_eq(extract("{\"a\":[{\"text\":\"no\"}],\"b\":{\"text\":\"no\"}}", NULL, 0, NULL),
                  YS_EINVAL);
     cr_assert_str_eq(err.message, "no text field");
+}
+
+/* A component written key[] goes into each element of the array at key:
+ * every string found is text, in document order, one per line; an element
+ * or a value of another kind is skipped; the id is the first found. */
+Test(json, key_brackets_go_into_each_element_of_an_array)
+{
+    const char *line = "{\"record\":{\"facets\":[{\"features\":[{\"uri\":\"https://t.me/a\"},"
+                       "{\"tag\":\"x\"}]},{\"features\":[{\"uri\":7},{\"uri\":\"t.me/\\u0062\"}]},"
+                       "\"no object\",{\"features\":{\"uri\":\"not in an array\"}}],"
+                       "\"tags\":[\"闇バイト\",1,[\"nested\"],\"即金\"],\"text\":\"本文\",\"one\":\"s\"},"
+                       "\"ids\":[\"first\",\"second\"]}";
+    static const char *const uris[] = {"record.facets[].features[].uri"};
+    cr_assert_eq(extract(line, uris, 1, NULL), YS_OK, "%s", err.message);
+    expect_text("https://t.me/a\nt.me/b");
+    static const char *const mixed[] = {"record.text", "record.tags[]"};
+    cr_assert_eq(extract(line, mixed, 2, "ids[]"), YS_OK, "%s", err.message);
+    expect_text("本文\n闇バイト\n即金");
+    cr_assert_eq(idlen, 7);
+    cr_assert(memcmp(id, "\"first\"", 7) == 0);
+    /* key[] where key is not an array finds nothing */
+    static const char *const not_array[] = {"record.one[]"};
+    cr_assert_eq(extract(line, not_array, 1, NULL), YS_EINVAL);
+    cr_assert_str_eq(err.message, "no text field");
+    /* a line that ends where key[]'s value should start (found by the
+     * json fuzzer: the value's first byte was read past the line) */
+    static const char *const t[] = {"t[]"};
+    char *cut = malloc(13); /* exactly the line: ASan sees a read past it */
+    memcpy(cut, "{\"id\":0,\"t\":\t", 13);
+    cr_assert_eq(ys_json_extract(cut, 13, t, 1, NULL, text, sizeof text, &tlen, &id, &idlen, &err),
+                 YS_EFORMAT);
+    free(cut);
+    /* [] only at a component's end, once */
+    static const char *const bad[][1] = {{"a[b]"}, {"a[][]"}, {"[]"}, {"a.[]"}, {"a]"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(extract(line, bad[i], 1, NULL), YS_EINVAL, "%s", bad[i][0]);
+}
+
+/* Values through arrays are kept up to 256 a post; more is an error that
+ * says so, not a text cut short. */
+Test(json, too_many_values_through_arrays_is_an_error)
+{
+    static char line[8192];
+    size_t n = (size_t)snprintf(line, sizeof line, "{\"t\":[");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s\"a\"", i ? "," : "");
+    snprintf(line + n, sizeof line - n, "]}");
+    static const char *const t[] = {"t[]"};
+    cr_assert_eq(extract(line, t, 1, NULL), YS_EFORMAT);
+    cr_assert(strstr(err.message, "more values through arrays"), "%s", err.message);
+    line[strlen("{\"t\":[") + 255 * 4 + 3] = ']'; /* 256 values */
+    line[strlen("{\"t\":[") + 255 * 4 + 4] = '}';
+    line[strlen("{\"t\":[") + 255 * 4 + 5] = 0;
+    cr_assert_eq(extract(line, t, 1, NULL), YS_OK, "%s", err.message);
+    cr_assert_eq(tlen, 256 * 2 - 1);
 }
 
 Test(json, missing_or_non_string_text_field)
@@ -294,6 +350,27 @@ Test(json_framer, several_id_fields_are_joined)
     o.nid_fields = 5;
     cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_EINVAL);
     cr_assert_str_eq(err.message, "at most 4 id fields");
+}
+
+/* --where through an array holds when any element's value equals it. */
+Test(json_framer, a_selection_through_an_array_holds_for_any_element)
+{
+    const char *in = "{\"id\":1,\"langs\":[\"en\",\"ja\"],\"text\":\"x\"}\n"
+                     "{\"id\":2,\"langs\":[\"en\"],\"text\":\"x\"}\n"
+                     "{\"id\":3,\"langs\":\"ja\",\"text\":\"x\"}\n"
+                     "{\"id\":4,\"langs\":[\"ja\"],\"text\":\"x\"}\n";
+    static const char *const where[] = {"langs[]=ja"};
+    collected_ids c = {0};
+    ys_frame_options o = {.format = YS_INPUT_JSONL, .where = where, .nwhere = 1};
+    ys_framer *fr;
+    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_OK);
+    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
+    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    cr_assert_eq(ys_framer_skipped(fr), 2);
+    ys_framer_free(fr);
+    cr_assert_eq(c.n, 2);
+    cr_assert_str_eq(c.ids[0], "1");
+    cr_assert_str_eq(c.ids[1], "4");
 }
 
 /* Objects written one after the other on a line are each a post of that

@@ -391,7 +391,12 @@ const char *ys_problem_name(int kind); /* "bad_json", "no_text", … */
 
 typedef struct ys_frame_options {
     int format;                /* enum ys_input_format */
-    const char *const *fields; /* JSONL text field paths, dotted ("a.b"); NULL → {"text"} */
+    /* JSONL text field paths, dotted ("a.b"; "a[].b": b of each element of
+     * the array at a, every string found a line of the text, at most 256 a
+     * post, more being a malformed line); NULL → {"text"}. Id and --where
+     * paths may go through arrays too: the id is the first value found, a
+     * selection holds when any value equals it. */
+    const char *const *fields;
     size_t nfields;
     const char *id_field;      /* JSONL id path; NULL → "id" */
     /* Several id paths instead (at most 4; id_field is then not used): the

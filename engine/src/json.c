@@ -11,23 +11,32 @@
  * validated and decoded with a table, without branching on each digit. */
 #include "json.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Splits the dotted path f[0..flen) into p. */
+/* Splits the dotted path f[0..flen) into p: key or key[] components. */
 static int split_path(ys_json_path *p, const char *f, size_t flen, ys_error *err)
 {
     const char *s = f, *end = f + flen;
     for (;;) {
         const char *dot = memchr(s, '.', (size_t)(end - s));
         size_t n = dot ? (size_t)(dot - s) : (size_t)(end - s);
+        int each = n >= 2 && s[n - 2] == '[' && s[n - 1] == ']';
+        n -= each ? 2 : 0;
         if (n == 0)
             return ys_fail(err, YS_EINVAL, "bad field path '%.*s': empty component", (int)flen, f);
+        if (memchr(s, '[', n) || memchr(s, ']', n))
+            return ys_fail(err, YS_EINVAL,
+                           "bad field path '%.*s': [] only at a component's end (key[])",
+                           (int)flen, f);
         if (p->ncomp == YS_JSON_MAX_COMPONENTS)
             return ys_fail(err, YS_EINVAL, "bad field path '%.*s': more than %d components",
                            (int)flen, f, YS_JSON_MAX_COMPONENTS);
         p->comp[p->ncomp] = s;
         p->clen[p->ncomp] = n;
+        p->each[p->ncomp] = (unsigned char)each;
+        p->arrays |= each;
         p->ncomp++;
         if (!dot)
             return YS_OK;
@@ -94,7 +103,25 @@ typedef struct {
     const char *found_esc[PATHS]; /* first backslash, or NULL */
     const char *esc;  /* the first backslash of the last string parsed, or NULL */
     const char *why;  /* what was expected where parsing stopped */
+    /* The values of paths through arrays, in document order (last: left
+     * unset until used, so that a post does not pay for clearing it). */
+    int nmany;
+    struct {
+        const char *v, *end, *esc;
+        int path;
+    } many[YS_JSON_MAX_VALUES];
 } parser;
+
+/* A parser for line[from, len) with nothing found yet. */
+static void parser_init(parser *ps, const ys_json_spec *spec, const char *line, size_t from,
+                        size_t len)
+{
+    memset(ps, 0, offsetof(parser, many));
+    ps->start = line;
+    ps->p = line + from;
+    ps->end = line + len;
+    ps->spec = spec;
+}
 
 static void skip_ws(parser *ps)
 {
@@ -278,7 +305,7 @@ static int key_equals(const char *tok, const char *tok_end, const char *esc,
     return dn == wlen && memcmp(buf, want, wlen) == 0;
 }
 
-static int parse_value(parser *ps, int depth, uint32_t alive);
+static int parse_value(parser *ps, int depth, int comp, uint32_t alive);
 
 static int parse_literal(parser *ps, const char *word, size_t n)
 {
@@ -321,7 +348,31 @@ static int parse_number(parser *ps)
     return 0;
 }
 
-static int parse_object(parser *ps, int depth, uint32_t alive)
+/* A value found for path i at [v, ps->p) (its first backslash: ps->esc). */
+static int found_value(parser *ps, int i, const char *v)
+{
+    const char *esc = *v == '"' ? ps->esc : NULL;
+    if (ps->spec->path[i].arrays) {
+        if (ps->nmany == YS_JSON_MAX_VALUES)
+            return fail(ps, "more values through arrays than "
+                            "yamiscan reads in one post (256)");
+        ps->many[ps->nmany].v = v;
+        ps->many[ps->nmany].end = ps->p;
+        ps->many[ps->nmany].esc = esc;
+        ps->many[ps->nmany++].path = i;
+    } else if (!ps->found[i]) { /* the first of duplicate keys wins */
+        ps->found[i] = v;
+        ps->found_end[i] = ps->p;
+        ps->found_esc[i] = esc;
+    }
+    return 0;
+}
+
+static int parse_array(parser *ps, int depth, int comp, uint32_t alive);
+
+/* The keys of an object are compared with component `comp` of the paths in
+ * `alive`. */
+static int parse_object(parser *ps, int depth, int comp, uint32_t alive)
 {
     ps->p++; /* { */
     skip_ws(ps);
@@ -342,7 +393,7 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
         for (uint32_t m = alive; m; m &= m - 1) {
             int i = __builtin_ctz(m);
             const ys_json_path *pa = &ps->spec->path[i];
-            if (key_equals(k, kend, esc, pa->comp[depth], pa->clen[depth]))
+            if (key_equals(k, kend, esc, pa->comp[comp], pa->clen[comp]))
                 child |= 1u << i;
         }
         skip_ws(ps);
@@ -352,22 +403,24 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
         skip_ws(ps);
         const char *v = ps->p;
         ps->esc = NULL;
-        uint32_t deeper = 0;
+        /* into an array (key[]), deeper into an object, or the value */
+        uint32_t each = 0, deeper = 0;
         for (uint32_t m = child; m; m &= m - 1) {
             int i = __builtin_ctz(m);
-            if (ps->spec->path[i].ncomp > depth + 1)
+            if (ps->spec->path[i].each[comp])
+                each |= 1u << i;
+            else if (ps->spec->path[i].ncomp > comp + 1)
                 deeper |= 1u << i;
         }
-        if (parse_value(ps, depth + 1, deeper))
+        if (each && v < ps->end && *v == '[') {
+            if (parse_array(ps, depth + 1, comp + 1, each))
+                return -1;
+        } else if (parse_value(ps, depth + 1, comp + 1, deeper)) {
             return -1;
-        for (uint32_t m = child & ~deeper; m; m &= m - 1) {
-            int i = __builtin_ctz(m);
-            if (!ps->found[i]) { /* the first of duplicate keys wins */
-                ps->found[i] = v;
-                ps->found_end[i] = ps->p;
-                ps->found_esc[i] = *v == '"' ? ps->esc : NULL;
-            }
         }
+        for (uint32_t m = child & ~deeper & ~each; m; m &= m - 1)
+            if (found_value(ps, __builtin_ctz(m), v))
+                return -1;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
@@ -381,7 +434,10 @@ static int parse_object(parser *ps, int depth, uint32_t alive)
     }
 }
 
-static int parse_array(parser *ps, int depth)
+/* The paths in `alive` go into each element: an element is their value
+ * where they end (comp == ncomp), else an object whose keys are compared
+ * with component `comp`. */
+static int parse_array(parser *ps, int depth, int comp, uint32_t alive)
 {
     ps->p++; /* [ */
     skip_ws(ps);
@@ -389,10 +445,19 @@ static int parse_array(parser *ps, int depth)
         ps->p++;
         return 0;
     }
+    uint32_t ends = 0;
+    for (uint32_t m = alive; m; m &= m - 1)
+        if (ps->spec->path[__builtin_ctz(m)].ncomp == comp)
+            ends |= m & -m;
     for (;;) {
         skip_ws(ps);
-        if (parse_value(ps, depth + 1, 0)) /* paths do not go through arrays */
+        const char *v = ps->p;
+        ps->esc = NULL;
+        if (parse_value(ps, depth + 1, comp, alive & ~ends))
             return -1;
+        for (uint32_t m = ends; m; m &= m - 1)
+            if (found_value(ps, __builtin_ctz(m), v))
+                return -1;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
@@ -406,15 +471,15 @@ static int parse_array(parser *ps, int depth)
     }
 }
 
-static int parse_value(parser *ps, int depth, uint32_t alive)
+static int parse_value(parser *ps, int depth, int comp, uint32_t alive)
 {
     if (depth > YS_JSON_MAX_DEPTH)
         return fail(ps, "nested too deeply");
     if (ps->p >= ps->end)
         return fail(ps, "expected a value");
     switch (*ps->p) {
-    case '{': return parse_object(ps, depth, alive);
-    case '[': return parse_array(ps, depth);
+    case '{': return parse_object(ps, depth, comp, alive);
+    case '[': return parse_array(ps, depth, comp, 0); /* only key[] goes into arrays */
     case '"': return parse_string(ps);
     case 't': return parse_literal(ps, "true", 4);
     case 'f': return parse_literal(ps, "false", 5);
@@ -430,6 +495,23 @@ static int scalar_id(const char *v)
     return *v != '{' && *v != '[' && *v != 'n' && *v != 't' && *v != 'f';
 }
 
+/* The value found for path i (through arrays: the first), or 0. */
+static int first_value(const parser *ps, int i, const char **v, const char **ve)
+{
+    if (!ps->spec->path[i].arrays) {
+        *v = ps->found[i];
+        *ve = ps->found_end[i];
+        return *v != NULL;
+    }
+    for (int k = 0; k < ps->nmany; k++)
+        if (ps->many[k].path == i) {
+            *v = ps->many[k].v;
+            *ve = ps->many[k].end;
+            return 1;
+        }
+    return 0;
+}
+
 /* Several id paths: one JSON string of their values joined with '/' (a
  * string's inside is still valid string content), written at `out`; 0 if
  * one is missing or is not a string or a number, or it does not fit. */
@@ -437,18 +519,18 @@ static int join_ids(const parser *ps, const ys_json_spec *spec, char *out, size_
                     size_t *len)
 {
     size_t need = 2;
+    const char *v, *ve;
     for (int k = 0; k < spec->nid; k++) {
-        const char *v = ps->found[spec->nfields + k];
-        if (!v || !scalar_id(v))
+        if (!first_value(ps, spec->nfields + k, &v, &ve) || !scalar_id(v))
             return 0;
-        need += (size_t)(ps->found_end[spec->nfields + k] - v) + 1;
+        need += (size_t)(ve - v) + 1;
     }
     if (need > cap)
         return 0;
     char *q = out;
     *q++ = '"';
     for (int k = 0; k < spec->nid; k++) {
-        const char *v = ps->found[spec->nfields + k], *ve = ps->found_end[spec->nfields + k];
+        first_value(ps, spec->nfields + k, &v, &ve);
         if (k)
             *q++ = '/';
         if (*v == '"')
@@ -461,22 +543,47 @@ static int join_ids(const parser *ps, const ys_json_spec *spec, char *out, size_
     return 1;
 }
 
-/* Whether the value found for path i equals `want` (a string decoded; any
- * other value as written). */
-static int selected(const parser *ps, int i, const char *want, size_t wlen)
+/* Whether the value [v, ve) (first backslash esc) equals `want` (a string
+ * decoded; any other value as written). */
+static int value_equals(const char *v, const char *ve, const char *esc, const char *want,
+                        size_t wlen)
 {
-    const char *v = ps->found[i], *ve = ps->found_end[i];
-    if (!v)
-        return 0;
     if (*v != '"')
         return (size_t)(ve - v) == wlen && memcmp(v, want, wlen) == 0;
-    if (!ps->found_esc[i]) /* no escapes: the bytes between the quotes */
+    if (!esc) /* no escapes: the bytes between the quotes */
         return (size_t)(ve - v) - 2 == wlen && memcmp(v + 1, want, wlen) == 0;
     char buf[512]; /* a decoded string is never longer than its token */
     if ((size_t)(ve - v) > sizeof buf)
         return 0; /* longer than any value worth selecting on */
-    char *e = decode_string(v, ve, ps->found_esc[i], buf);
+    char *e = decode_string(v, ve, esc, buf);
     return (size_t)(e - buf) == wlen && memcmp(buf, want, wlen) == 0;
+}
+
+/* Whether a value found for path i (through arrays: any) equals `want`. */
+static int selected(const parser *ps, int i, const char *want, size_t wlen)
+{
+    if (!ps->spec->path[i].arrays)
+        return ps->found[i] &&
+               value_equals(ps->found[i], ps->found_end[i], ps->found_esc[i], want, wlen);
+    for (int k = 0; k < ps->nmany; k++)
+        if (ps->many[k].path == i &&
+            value_equals(ps->many[k].v, ps->many[k].end, ps->many[k].esc, want, wlen))
+            return 1;
+    return 0;
+}
+
+/* Appends string value [v, ve) to the text at *o (a line break before it
+ * after the first), within cap. */
+static int put_text(char *text, size_t cap, char **o, int *any, const char *v, const char *ve,
+                    const char *esc, ys_error *err)
+{
+    if ((size_t)(*o - text) + (size_t)(ve - v) + 1 > cap)
+        return ys_fail(err, YS_EINVAL, "text buffer too small");
+    if (*any)
+        *(*o)++ = '\n';
+    *o = decode_string(v, ve, esc, *o);
+    *any = 1;
+    return YS_OK;
 }
 
 int ys_json_extract_spec(const ys_json_spec *spec, const char *line, size_t len,
@@ -490,7 +597,8 @@ int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, s
                        char *text, size_t cap, size_t *text_len, const char **id,
                        size_t *id_len, size_t *next, ys_error *err)
 {
-    parser ps = {line, line + from, line + len, spec, {0}, {0}, {0}, NULL, NULL};
+    parser ps;
+    parser_init(&ps, spec, line, from, len);
     *text_len = 0;
     *id = NULL;
     *id_len = 0;
@@ -501,7 +609,7 @@ int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, s
     int bad = 0;
     if (ps.p >= ps.end || *ps.p != '{')
         bad = fail(&ps, "expected '{' (a JSONL line is one object)");
-    else if (parse_object(&ps, 0, all) == 0) {
+    else if (parse_object(&ps, 0, 0, all) == 0) {
         skip_ws(&ps);
         if (next && ps.p < ps.end && *ps.p == '{')
             *next = (size_t)(ps.p - line); /* another object on the same line */
@@ -518,23 +626,27 @@ int ys_json_extract_at(const ys_json_spec *spec, const char *line, size_t len, s
             return YS_JSON_NOT_SELECTED;
     char *o = text;
     int any = 0;
-    for (int i = 0; i < spec->nfields; i++) {
-        const char *v = ps.found[i], *ve = ps.found_end[i];
-        if (!v || *v != '"')
-            continue; /* absent, or not a string (null, number, object…) */
-        if ((size_t)(o - text) + (size_t)(ve - v) + 1 > cap)
-            return ys_fail(err, YS_EINVAL, "text buffer too small");
-        if (any)
-            *o++ = '\n';
-        o = decode_string(v, ve, ps.found_esc[i], o);
-        any = 1;
+    int rc = YS_OK;
+    for (int i = 0; i < spec->nfields && rc == YS_OK; i++) { /* not a string (null…): none */
+        if (!spec->path[i].arrays) {
+            if (ps.found[i] && *ps.found[i] == '"')
+                rc = put_text(text, cap, &o, &any, ps.found[i], ps.found_end[i], ps.found_esc[i],
+                              err);
+            continue;
+        }
+        for (int k = 0; k < ps.nmany && rc == YS_OK; k++)
+            if (ps.many[k].path == i && *ps.many[k].v == '"')
+                rc = put_text(text, cap, &o, &any, ps.many[k].v, ps.many[k].end, ps.many[k].esc,
+                              err);
     }
+    if (rc != YS_OK)
+        return rc;
     *text_len = (size_t)(o - text);
+    const char *iv, *ive;
     if (spec->nid == 1) {
-        const char *iv = ps.found[spec->nfields];
-        if (iv && scalar_id(iv)) {
+        if (first_value(&ps, spec->nfields, &iv, &ive) && scalar_id(iv)) {
             *id = iv;
-            *id_len = (size_t)(ps.found_end[spec->nfields] - iv);
+            *id_len = (size_t)(ive - iv);
         }
     } else if (join_ids(&ps, spec, o, cap - *text_len, id_len)) {
         *id = o; /* after the text */
@@ -559,7 +671,8 @@ int ys_json_extract(const char *line, size_t len, const char *const *fields,
 size_t ys_json_keys(const char *line, size_t len, char *out, size_t cap)
 {
     ys_json_spec none = {.nfields = 0, .special = ys_json_special_best()}; /* no paths */
-    parser ps = {line, line, line + len, &none, {0}, {0}, {0}, NULL, NULL};
+    parser ps;
+    parser_init(&ps, &none, line, 0, len);
     size_t n = 0;
     if (cap == 0)
         return 0;
@@ -588,7 +701,7 @@ size_t ys_json_keys(const char *line, size_t len, char *out, size_t cap)
             return n;
         ps.p++;
         skip_ws(&ps);
-        if (parse_value(&ps, 1, 0))
+        if (parse_value(&ps, 1, 0, 0))
             return n;
         skip_ws(&ps);
         if (ps.p < ps.end && *ps.p == ',') {

@@ -11,10 +11,16 @@
 #define YS_JSON_MAX_COMPONENTS 8
 #define YS_JSON_MAX_DEPTH 128 /* deeper nesting is reported as malformed */
 
+#define YS_JSON_MAX_VALUES 256 /* values found through arrays, per post */
+
+/* A dotted path; a component written key[] goes into each element of the
+ * array at key (facets[].features[].uri). */
 typedef struct {
     const char *comp[YS_JSON_MAX_COMPONENTS];
     size_t clen[YS_JSON_MAX_COMPONENTS];
+    unsigned char each[YS_JSON_MAX_COMPONENTS]; /* component ends in [] */
     int ncomp;
+    int arrays; /* some component has [] (the path may find several values) */
 } ys_json_path;
 
 typedef struct {

@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
         return 0;
-    static const char *const where[] = {"a.b=1", "c=\"x\"", "t=t"}; /* selections, sometimes */
-    static const char *const ids[] = {"id", "a.b"};                   /* joined ids, sometimes */
+    static const char *const where[] = {"a.b=1", "c=\"x\"", "l[]=ja"}; /* selections, sometimes */
+    static const char *const ids[] = {"id", "a[].b"}; /* joined ids (one through an array), sometimes */
     ys_frame_options o = {.format = data[0] % 3, .max_post = 1 + (size_t)data[1] * 3,
                           .strict = data[0] >> 7, .where = where,
                           .nwhere = (size_t)(data[0] >> 5 & 3), .id_fields = ids,

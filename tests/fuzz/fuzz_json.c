@@ -1,6 +1,8 @@
 /* Fuzz target: the JSON field extractor and unescaper. The decoded text can
  * never be longer than the line (escapes only shrink), so a buffer of the
- * line's size must always do; the id token must lie inside the line. */
+ * line's size must always do (values found through arrays, key[], are
+ * joined by one byte where each has at least two quotes); the id token must
+ * lie inside the line. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const fields[] = {"text", "post.body", "a.b.c"};
+    static const char *const fields[] = {"text", "post.body", "a.b.c", "t[]", "a[].b[].c"};
     const char *line = (const char *)data;
     char *text = malloc(size + 1);
     if (!text)
@@ -17,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t text_len = 0, id_len = 0;
     const char *id = NULL;
     ys_error err;
-    int rc = ys_json_extract(line, size, fields, 3, "id", text, size + 1, &text_len, &id, &id_len,
-                             &err);
+    int rc = ys_json_extract(line, size, fields, 5, size % 2 ? "id" : "ids[]", text, size + 1,
+                             &text_len, &id, &id_len, &err);
     if (rc == YS_OK) {
         if (text_len > size)
             abort();
