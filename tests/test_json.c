@@ -201,6 +201,7 @@ Test(json, numbers_and_literals_are_validated)
 
 typedef struct {
     char texts[64][256];
+    char ids[64][64]; /* the id token, or null */
     uint64_t lines[64];
     int n;
 } collected;
@@ -212,6 +213,8 @@ static int collect(void *ctx, ys_batch *b)
         ys_post p;
         ys_batch_post(b, i, &p);
         snprintf(c->texts[c->n], sizeof c->texts[0], "%.*s", (int)p.len, p.text);
+        snprintf(c->ids[c->n], sizeof c->ids[0], "%.*s", p.id ? (int)p.id_len : 4,
+                 p.id ? p.id : "null");
         c->lines[c->n++] = p.line;
     }
     return 0;
@@ -306,26 +309,20 @@ Test(json_framer, overlong_lines_are_truncated_or_skipped_and_counted)
     ys_framer_free(fr);
 }
 
+/* Frames all of `in` with o into c in one feed; returns the framer, which
+ * the caller frees. */
+static ys_framer *frame_all(const ys_frame_options *o, const char *in, collected *c)
+{
+    ys_framer *fr;
+    cr_assert_eq(ys_framer_new(o, "f.jsonl", 1 << 16, collect, c, &fr, &err), YS_OK);
+    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
+    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    return fr;
+}
+
 /* Several id paths: one string of their values joined with '/' (a string's
  * escapes kept, a number as written); null when one is missing or is not
  * a string or a number. */
-typedef struct {
-    char ids[8][64];
-    int n;
-} collected_ids;
-
-static int collect_ids(void *ctx, ys_batch *b)
-{
-    collected_ids *c = ctx;
-    for (size_t i = 0; i < ys_batch_count(b); i++) {
-        ys_post p;
-        ys_batch_post(b, i, &p);
-        snprintf(c->ids[c->n++], sizeof c->ids[0], "%.*s", p.id ? (int)p.id_len : 4,
-                 p.id ? p.id : "null");
-    }
-    return 0;
-}
-
 Test(json_framer, several_id_fields_are_joined)
 {
     const char *in = "{\"did\":\"did:plc:a\\\"q\",\"c\":{\"rkey\":\"3k1\"},\"text\":\"x\"}\n"
@@ -333,12 +330,9 @@ Test(json_framer, several_id_fields_are_joined)
                      "{\"did\":\"did:plc:c\",\"text\":\"x\"}\n"
                      "{\"did\":\"did:plc:d\",\"c\":{\"rkey\":null},\"text\":\"x\"}\n";
     static const char *const ids[] = {"did", "c.rkey"};
-    collected_ids c = {0};
+    collected c = {0};
     ys_frame_options o = {.format = YS_INPUT_JSONL, .id_fields = ids, .nid_fields = 2};
-    ys_framer *fr;
-    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_OK);
-    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
-    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    ys_framer *fr = frame_all(&o, in, &c);
     ys_framer_free(fr);
     cr_assert_eq(c.n, 4);
     cr_assert_str_eq(c.ids[0], "\"did:plc:a\\\"q/3k1\"");
@@ -348,7 +342,7 @@ Test(json_framer, several_id_fields_are_joined)
     static const char *const five[] = {"a", "b", "c", "d", "e"};
     o.id_fields = five;
     o.nid_fields = 5;
-    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_EINVAL);
+    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect, &c, &fr, &err), YS_EINVAL);
     cr_assert_str_eq(err.message, "at most 4 id fields");
 }
 
@@ -360,12 +354,9 @@ Test(json_framer, a_selection_through_an_array_holds_for_any_element)
                      "{\"id\":3,\"langs\":\"ja\",\"text\":\"x\"}\n"
                      "{\"id\":4,\"langs\":[\"ja\"],\"text\":\"x\"}\n";
     static const char *const where[] = {"langs[]=ja"};
-    collected_ids c = {0};
+    collected c = {0};
     ys_frame_options o = {.format = YS_INPUT_JSONL, .where = where, .nwhere = 1};
-    ys_framer *fr;
-    cr_assert_eq(ys_framer_new(&o, "f.jsonl", 1 << 16, collect_ids, &c, &fr, &err), YS_OK);
-    cr_assert_eq(ys_framer_feed(fr, in, strlen(in), &err), YS_OK);
-    cr_assert_eq(ys_framer_finish(fr, &err), YS_OK);
+    ys_framer *fr = frame_all(&o, in, &c);
     cr_assert_eq(ys_framer_skipped(fr), 2);
     ys_framer_free(fr);
     cr_assert_eq(c.n, 2);

@@ -388,7 +388,7 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
         if (is_katakana(next))
             break;
         if (next - 0x3099 <= 3) { /* a voiced mark is kana's: 八゛ is バ (ロ has none) */
-            row->yes = voiced(kana_twin(cur) ? kana_twin(cur) : cur,
+            row->yes = voiced(kana_twin(cur), /* cur: a look-alike of the row */
                               next == 0x3099 || next == 0x309B ? 0x3099 : 0x309A) != 0;
             break;
         }
