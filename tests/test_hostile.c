@@ -257,9 +257,12 @@ Test(hostile, a_full_file_keeps_no_partial_line)
 }
 
 /* Starts the CLI on a pipe, writes `head` into it, waits until the CLI has
- * read it all, sends `sig`, and returns the exit status; stdout and stderr
+ * read it all and written `lines` output lines (from a pipe a flagged post
+ * leaves within 100 ms; under valgrind scanning may take longer than any
+ * fixed wait), sends `sig`, and returns the exit status; stdout and stderr
  * go to files. */
-static int scan_then_signal(const char *head, int sig, const char *out, const char *err)
+static int scan_then_signal(const char *head, int lines, int sig, const char *out,
+                            const char *err)
 {
     int p[2];
     cr_assert_eq(pipe(p), 0);
@@ -283,6 +286,14 @@ static int scan_then_signal(const char *head, int sig, const char *out, const ch
         ioctl(p[1], FIONREAD, &left);
         nanosleep(&(struct timespec){0, 5000000}, NULL);
     }
+    for (int i = 0; i < 3000; i++) { /* at most 30 s */
+        char *o = read_file(out, NULL);
+        int n = (int)count_str(o, "\n");
+        free(o);
+        if (n >= lines)
+            break;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
     nanosleep(&(struct timespec){0, 100000000}, NULL); /* into its next read */
     kill(pid, sig);
     int st;
@@ -299,7 +310,7 @@ Test(hostile, sigterm_and_sigint_stop_cleanly)
     const char *out = tmp_path("sig.out"), *err = tmp_path("sig.err");
     int sigs[] = {SIGTERM, SIGINT};
     for (int k = 0; k < 2; k++) {
-        int status = scan_then_signal(head, sigs[k], out, err);
+        int status = scan_then_signal(head, 2, sigs[k], out, err);
         cr_assert_eq(status, 128 + sigs[k]);
         char *o = read_file(out, NULL), *e = read_file(err, NULL);
         cr_assert_eq(count_str(o, "\n"), 2, "%s", o);
