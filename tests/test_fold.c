@@ -119,6 +119,24 @@ Test(fold, long_vowel_look_alikes_after_kana)
     check("ﾃﾚｸﾞﾗﾑ-ﾎﾞｰﾅｽ", "テレグラムーボーナス", NULL, NULL);
 }
 
+Test(fold, a_dash_between_every_two_characters_is_a_separator)
+{
+    /* the same dash one character apart, twice or more: the word is spaced
+     * out, and the dash after kana is no long vowel (受けー子 would match
+     * nothing) */
+    check("受-け-子募集", "受け子募集", "受け子", "受-け-子");
+    check("タ-タ-キ行ける人", "タタキ行ける人", "タタキ", "タ-タ-キ");
+    check("ホ－ワ－イ－ト案件", "ホワイト案件", "ホワイト", "ホ－ワ－イ－ト");
+    check("ｳ-ｹ-ｺ", "ウケコ", "ウケコ", "ｳ-ｹ-ｺ");
+    check("ﾀﾞ-ｼ-ｺ", "ダシコ", "ダシコ", "ﾀﾞ-ｼ-ｺ");
+    /* one dash, or a dash at the end, or another dash further on: long
+     * vowels as before */
+    check("コ-ルセンタ-", "コールセンター", NULL, NULL);
+    check("ス-パ-", "スーパー", NULL, NULL);
+    check("カ-ド-", "カードー", NULL, NULL);
+    check("カ-ド‐ル", "カードール", NULL, NULL);
+}
+
 Test(fold, invalid_utf8_passes_through)
 {
     const char s[] = "ﾎﾜ\xff\xfeｲﾄ";

@@ -342,6 +342,7 @@ typedef struct {
  * the katakana letter; else 0. */
 static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
                       uint32_t prev);
+static int dash_chain(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp);
 
 static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, size_t k,
                                uint32_t cp, uint32_t prev, row_memo *row)
@@ -369,7 +370,7 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
             j += kk;
             continue;
         }
-        if (is_kana(cur) && is_dash_like(next))
+        if (is_kana(cur) && is_dash_like(next) && !dash_chain(s, len, j, kk, next))
             break; /* folded after kana, a dash is ー (へ━ is ヘー) */
         if (is_separator(next)) {
             size_t g = gap_end(s, len, j, kk, next, cur);
@@ -434,10 +435,64 @@ static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k
 /* If the separator `cp` (k bytes at s[i]) after Japanese character `prev`
  * starts a gap of 1 to 3 separators (invisible characters aside) followed by
  * a Japanese character, returns the index after the gap; else 0. */
+/* Whether c can be a character of a spaced-out word: Japanese as folding
+ * makes it, or a look-alike of katakana. */
+static int is_word_char(uint32_t c) { return is_japanese(fold_char(c, 0)) || kana_twin(c) != 0; }
+
+/* A voiced mark that belongs to the character before it (ｶﾞ, か゛). */
+static int is_voiced_mark(uint32_t c) { return (c >= 0x3099 && c <= 0x309C) || c == 0xFF9E || c == 0xFF9F; }
+
+/* The character that ends just before s[i] (i > 0), its start in *at. */
+static uint32_t decode_before(const unsigned char *s, size_t i, size_t *at)
+{
+    size_t j = i - 1, k;
+    while (j > 0 && i - j < 4 && (s[j] & 0xC0) == 0x80)
+        j--;
+    uint32_t c = decode(s + j, i - j, &k);
+    if (j + k != i) { /* not one whole character: the last byte alone */
+        j = i - 1;
+        c = s[j] | 0x80000000u;
+    }
+    *at = j;
+    return c;
+}
+
+/* Whether the dash `cp` (k bytes at s[i]), after kana, is a separator of a
+ * word spelled out with one dash between every two characters (タ-タ-キ,
+ * 受-け-子, ホ-ワ-イ-ト) rather than a long vowel mark (コ-ル, ス-パ-):
+ * the same dash stands two characters further on, or two characters back,
+ * each step over one character of a word (with its voiced mark). A word
+ * with a long vowel after every other character written with dashes
+ * (ス-パ-マ-ケット) loses its long vowels; a term spaced out with dashes is
+ * the commoner of the two. */
+static int dash_chain(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp)
+{
+    size_t j = i + k, kk;
+    if (j < len && is_word_char(decode(s + j, len - j, &kk))) {
+        j += kk;
+        if (j < len && is_voiced_mark(decode(s + j, len - j, &kk)))
+            j += kk;
+        if (j < len && decode(s + j, len - j, &kk) == cp && j + kk < len) {
+            size_t k3;
+            if (is_word_char(decode(s + j + kk, len - j - kk, &k3)))
+                return 1;
+        }
+    }
+    size_t at = i;
+    if (at == 0)
+        return 0;
+    uint32_t c = decode_before(s, at, &at);
+    if (is_voiced_mark(c) && at > 0)
+        c = decode_before(s, at, &at);
+    if (!is_word_char(c) || at == 0 || decode_before(s, at, &at) != cp || at == 0)
+        return 0;
+    return is_word_char(decode_before(s, at, &at));
+}
+
 static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
                       uint32_t prev)
 {
-    if (!is_japanese(prev) || (is_kana(prev) && is_dash_like(cp)))
+    if (!is_japanese(prev) || (is_kana(prev) && is_dash_like(cp) && !dash_chain(s, len, i, k, cp)))
         return 0;
     size_t j = i, kk = k, seps = 0;
     uint32_t c = cp;
