@@ -135,6 +135,16 @@ Test(fold, a_dash_between_every_two_characters_is_a_separator)
     check("ス-パ-", "スーパー", NULL, NULL);
     check("カ-ド-", "カードー", NULL, NULL);
     check("カ-ド‐ル", "カードール", NULL, NULL);
+    /* a run of dashes is no word spaced out (a fuzzer's find) */
+    check("へ─────", "ヘーーーーー", NULL, NULL);
+    /* more than 3 separators, but a dash look-alike among them folds into
+     * the katakana row after it: the gap ends before it, as it will when
+     * the folded text is folded again (a fuzzer's find) */
+    check("へ★────ヘ", "ヘーーーーヘ", NULL, NULL);
+    check("受け ─ 子", "受け子", "受け子", "受け ─ 子");
+    /* a dash after kana with no word after it is ー, also when a dash two
+     * characters back was a gap: the look-alike before it is katakana */
+    check("甀─へ─└", "甀ヘー└", NULL, NULL);
 }
 
 Test(fold, invalid_utf8_passes_through)

@@ -342,7 +342,6 @@ typedef struct {
  * the katakana letter; else 0. */
 static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
                       uint32_t prev);
-static int dash_chain(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp);
 
 static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, size_t k,
                                uint32_t cp, uint32_t prev, row_memo *row)
@@ -370,8 +369,9 @@ static uint32_t kana_twin_here(const unsigned char *s, size_t len, size_t i, siz
             j += kk;
             continue;
         }
-        if (is_kana(cur) && is_dash_like(next) && !dash_chain(s, len, j, kk, next))
-            break; /* folded after kana, a dash is ー (へ━ is ヘー) */
+        if (is_kana(cur) && is_dash_like(next) && !gap_end(s, len, j, kk, next, cur))
+            break; /* folded after kana, a dash is ー (へ━ is ヘー) unless it
+                      is a gap in a word spelled out with dashes */
         if (is_separator(next)) {
             size_t g = gap_end(s, len, j, kk, next, cur);
             if (g) {
@@ -432,12 +432,13 @@ static size_t spelled_gap(const unsigned char *s, size_t len, size_t i, size_t k
     return 0;
 }
 
-/* If the separator `cp` (k bytes at s[i]) after Japanese character `prev`
- * starts a gap of 1 to 3 separators (invisible characters aside) followed by
- * a Japanese character, returns the index after the gap; else 0. */
 /* Whether c can be a character of a spaced-out word: Japanese as folding
- * makes it, or a look-alike of katakana. */
-static int is_word_char(uint32_t c) { return is_japanese(fold_char(c, 0)) || kana_twin(c) != 0; }
+ * makes it, or a look-alike of katakana, but no dash or other separator
+ * (─ is a look-alike of ー: a run of dashes is no word). */
+static int is_word_char(uint32_t c)
+{
+    return !is_dash_like(c) && !is_separator(c) && (is_japanese(fold_char(c, 0)) || kana_twin(c) != 0);
+}
 
 /* A voiced mark that belongs to the character before it (ｶﾞ, か゛). */
 static int is_voiced_mark(uint32_t c) { return (c >= 0x3099 && c <= 0x309C) || c == 0xFF9E || c == 0xFF9F; }
@@ -489,24 +490,39 @@ static int dash_chain(const unsigned char *s, size_t len, size_t i, size_t k, ui
     return is_word_char(decode_before(s, at, &at));
 }
 
+/* If the separator `cp` (k bytes at s[i]) after Japanese character `prev`
+ * starts a gap of 1 to 3 separators (invisible characters aside) followed by
+ * a Japanese character, returns the index after the gap; else 0. A dash
+ * after kana is ー, not a separator, unless the word is spelled out with
+ * dashes (dash_chain). */
 static size_t gap_end(const unsigned char *s, size_t len, size_t i, size_t k, uint32_t cp,
                       uint32_t prev)
 {
     if (!is_japanese(prev) || (is_kana(prev) && is_dash_like(cp) && !dash_chain(s, len, i, k, cp)))
         return 0;
-    size_t j = i, kk = k, seps = 0;
-    uint32_t c = cp;
-    while (j < len && (is_separator(c) || is_invisible(c))) {
-        if (!is_invisible(c) && ++seps > 3)
-            return 0;
-        j += kk;
-        if (j < len)
-            c = decode(s + j, len - j, &kk);
+    /* More than 3 separators are no gap, unless a look-alike of katakana
+     * among them (─ for ー) ends one sooner: folded in a row that ends at
+     * katakana it is Japanese, and the gap before it must then be the same
+     * gap as when the folded text is folded again (へ★────ヘ). */
+    for (int stop_at_twin = 0; stop_at_twin < 2; stop_at_twin++) {
+        size_t j = i, kk = k, seps = 0;
+        uint32_t c = cp;
+        while (j < len && ((is_separator(c) && !(stop_at_twin && j > i && kana_twin(c))) ||
+                           is_invisible(c))) {
+            if (!is_invisible(c) && ++seps > 3)
+                break;
+            j += kk;
+            if (j < len)
+                c = decode(s + j, len - j, &kk);
+        }
+        if (seps > 3)
+            continue;
+        /* a look-alike of katakana counts as Japanese: folding may make it
+         * katakana (⁁ for ノ, in a row ending at katakana), and a gap before
+         * it must be the same gap then */
+        return j < len && (is_japanese(fold_char(c, 0)) || kana_twin(c)) ? j : 0;
     }
-    /* a look-alike of katakana counts as Japanese: folding may make it
-     * katakana (⁁ for ノ, in a row ending at katakana), and a gap before it
-     * must be the same gap then */
-    return j < len && (is_japanese(fold_char(c, 0)) || kana_twin(c)) ? j : 0;
+    return 0;
 }
 
 /* A look-alike of katakana or a kanji variant among U+3000..U+9FFF
