@@ -288,6 +288,57 @@ Test(tune, a_weight_per_term_tells_apart_what_the_category_factor_cannot)
     result_free(&r);
 }
 
+/* Everything after the first line of s (the header names the file). */
+static const char *after_header(const char *s)
+{
+    const char *nl = strchr(s, '\n');
+    cr_assert_not_null(nl);
+    return nl + 1;
+}
+
+Test(tune, flat_fits_the_same_whatever_the_weights_written)
+{
+    /* the fixture, and the fixture with other magnitudes, signs kept */
+    write_fixtures();
+    char *other = strdup(lexicon);
+    cr_assert_not_null(other);
+    char *w = strstr(other, "offer\t2\tlit\t闇バイト");
+    cr_assert_not_null(w);
+    w[6] = '7';
+    w = strstr(other, "news\t-1\t");
+    cr_assert_not_null(w);
+    w[6] = '5';
+    w = strstr(other, "offer+noise\t1");
+    cr_assert_not_null(w);
+    w[12] = '4';
+    write_file(in_dir("other.tsv"), other, strlen(other));
+    free(other);
+    result a = sh("\"$YAMISCAN\" tune --flat -l lex.tsv --folds 3 posts.jsonl -o out.tsv");
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    char *la = read_file(in_dir("out.tsv"), NULL);
+    result b = sh("\"$YAMISCAN\" tune --flat -l other.tsv --folds 3 posts.jsonl -o out.tsv");
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_assert_str_eq(a.out, b.out, "the fits' reports differ");
+    char *lb = read_file(in_dir("out.tsv"), NULL);
+    cr_assert_str_eq(after_header(la), after_header(lb), "the written lexicons differ");
+    free(lb);
+    result_free(&b);
+    /* without --flat the fit starts from the weights written, and so ends
+     * elsewhere */
+    b = sh("\"$YAMISCAN\" tune -l other.tsv --folds 3 posts.jsonl -o out.tsv");
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    lb = read_file(in_dir("out.tsv"), NULL);
+    cr_assert_str_neq(after_header(la), after_header(lb), "a fit that ignores the weights written");
+    /* the flat fit still finds what the fixture's optimum needs: every
+     * positive flagged, every negative not, on the training posts */
+    cr_assert(strstr(a.out, "training: tp 6 fp 0 fn 0 tn 6"), "%s", a.out);
+    cr_assert(strncmp(la, "# fitted by: yamiscan tune --flat -l lex.tsv", 44) == 0, "%.80s", la);
+    free(la);
+    free(lb);
+    result_free(&a);
+    result_free(&b);
+}
+
 Test(tune, written_lexicon_reloads_and_scores_as_reported)
 {
     write_fixtures();

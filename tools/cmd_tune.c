@@ -83,6 +83,11 @@ const char usage_tune[] =
     "      --term-l2 X        strength of the penalty on the terms' own weights\n"
     "                         (default " TERM_L2_TEXT "; larger: closer to their category's\n"
     "                         factor; 0: none, every term of a category scaled alike)\n"
+    "      --flat             start from no earlier fit: every term weighs 1 or -1\n"
+    "                         (its sign kept), every @combo bonus and @rule 0, so\n"
+    "                         that neither the fit nor its cross-validation lean on\n"
+    "                         weights fitted before on all the posts (which would\n"
+    "                         leak each fold's posts into its own scoring)\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 when fitted (and OUT written), 2 on error (a malformed line\n"
@@ -428,6 +433,35 @@ static long scaled_weight(double mult, double delta, long w)
                                           context stays context */
         r = w > 0 ? 1 : -1;
     return r;
+}
+
+/* --flat: file f's text with every pattern weight but those of category
+ * "default" replaced by its sign, and every @combo bonus and @rule weight
+ * by 0 (the rest byte for byte). */
+static int flatten(lexfile *f)
+{
+    buf out = {0};
+    tsv_line l;
+    for (const char *p = f->data, *end = p + f->len; p < end; p = l.next) {
+        next_tsv_line(p, end, &l);
+        long w;
+        if (l.kind == L_PATTERN && l.nf >= 5 && !(l.fl[1] == 7 && memcmp(l.f[1], "default", 7) == 0)) {
+            w = strtol(l.f[2], NULL, 10);
+            put_replaced(&out, &l, 2, (w > 0) - (w < 0));
+        } else if ((l.kind == L_COMBO || l.kind == L_RULE) && l.nf >= 3) {
+            put_replaced(&out, &l, 2, 0);
+        } else {
+            put(&out, l.s, (size_t)(l.next - l.s));
+        }
+    }
+    if (out.oom) {
+        free(out.p);
+        return -1;
+    }
+    free(f->data);
+    f->data = out.p ? out.p : calloc(1, 1);
+    f->len = out.n;
+    return f->data ? 0 : -1;
 }
 
 /* The text of file i: src[i] (a rewritten lexicon), or as read (src NULL). */
@@ -1492,7 +1526,7 @@ static int describe_lexicon(tuner *t)
 
 int cmd_tune(int argc, char **argv)
 {
-    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD };
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
         {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
@@ -1500,11 +1534,11 @@ int cmd_tune(int argc, char **argv)
         {"l2", required_argument, 0, O_L2},         {"term-l2", required_argument, 0, O_TERM_L2},
         {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},        {"db", required_argument, 0, O_DB},
-        {"threshold", required_argument, 0, O_THRESHOLD},
+        {"threshold", required_argument, 0, O_THRESHOLD}, {"flat", no_argument, 0, O_FLAT},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     lexicon_args la = {0};
     const char *out = NULL;
-    int folds = 5, window = -1, c;
+    int folds = 5, window = -1, flat = 0, c;
     uint64_t seed = 1;
     double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
     char *end;
@@ -1522,6 +1556,7 @@ int cmd_tune(int argc, char **argv)
         case O_ENGINE: la.engine = parse_engine(optarg, "tune"); break;
         case O_FOLDS: folds = (int)parse_long(optarg, 2, 100, "--folds", "tune"); break;
         case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window", "tune"); break;
+        case O_FLAT: flat = 1; break;
         case O_SEED:
             errno = 0;
             seed = strtoull(optarg, &end, 10);
@@ -1588,6 +1623,10 @@ int cmd_tune(int argc, char **argv)
         t.files[i].path = la.ntsv ? (char *)la.tsv[i] : bundled;
         if (read_all(t.files[i].path, &t.files[i].data, &t.files[i].len) != 0)
             goto done;
+        if (flat && flatten(&t.files[i]) != 0) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            goto done;
+        }
     }
     if (describe_lexicon(&t) != 0 || load_posts(&t, labeled) != 0)
         goto done;
