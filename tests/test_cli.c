@@ -186,8 +186,9 @@ Test(cli, db_round_trip_gives_identical_output)
 }
 
 /* --engine: ac gives the same output as hs on a literal lexicon, directly
- * and through a compiled file; a regex, an unknown engine and a database of
- * the other engine are refused with clear messages. */
+ * and through a compiled file, and scans the bundled lexicon without its
+ * regexes, saying so; a regex in a lexicon given, an unknown engine and a
+ * database of the other engine are refused with clear messages. */
 Test(cli, engines_give_the_same_output)
 {
     const char *lit = tmp_path("lit.tsv"), *db = tmp_path("ac.ysdb");
@@ -201,6 +202,14 @@ Test(cli, engines_give_the_same_output)
     cr_assert_eq(ac.status, 0, "%s", ac.err);
     cr_assert_gt(count_str(ac.out, "\n"), 1000);
     cr_assert_str_eq(acdb.out, ac.out);
+    /* the default lexicon works with any engine: ac scans its literals,
+     * says what it leaves out, and finds what the literals alone find */
+    r = sh("\"$YAMISCAN\" scan --engine ac %s", sample());
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "warning: the ac engine takes literals only: the bundled "
+                         "lexicon's ") && strstr(r.err, " regex patterns "), "%s", r.err);
+    cr_assert_str_eq(r.out, ac.out, "the bundled lexicon without its regexes");
+    run_free(&r);
     if (ys_engine_version("hs")) {
         run_result hs = sh("\"$YAMISCAN\" scan --engine hs -l %s %s", lit, sample());
         cr_assert_str_eq(hs.out, ac.out);
@@ -208,7 +217,8 @@ Test(cli, engines_give_the_same_output)
         r = sh("\"$YAMISCAN\" scan --engine ac -l %s %s", lexicon(), posts_file());
         cr_assert_eq(r.status, 2);
         cr_assert(strstr(r.err, "ja-recruitment.tsv:") && strstr(r.err, "is a regex, and the ac "
-                  "engine takes literals only"), "%s", r.err);
+                  "engine takes literals only") && strstr(r.err, "use --engine hs, or remove them"),
+                  "%s", r.err);
         run_free(&r);
         r = sh("\"$YAMISCAN\" scan --engine hs --db %s %s", db, posts_file());
         cr_assert_eq(r.status, 2);

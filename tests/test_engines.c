@@ -320,8 +320,21 @@ Test(engines, ac_database_round_trip_and_regex_error)
     cr_assert_eq(ys_lexicon_parse_tsv(lex, "r.tsv", re, strlen(re), &err), YS_OK);
     cr_assert_eq(ys_db_compile_with(lex, "ac", &db, &err), YS_ECOMPILE);
     cr_assert_str_eq(err.message, "r.tsv:2: pattern 'w2' is a regex, and the ac engine takes "
-                                  "literals only (1 regex patterns; use --engine hs, or drop "
-                                  "them)");
+                                  "literals only (1 regex patterns)");
     cr_assert_eq(ys_db_compile_with(lex, "zz", &db, &err), YS_EINVAL);
+    cr_assert_eq(ys_engine_has_regexes("ac"), 0);
+    cr_assert_eq(ys_engine_has_regexes("zz"), 0);
+    cr_assert_eq(ys_engine_has_regexes("hs"), ys_engine_version("hs") != NULL);
+    /* Without its regexes the lexicon compiles for ac, and every literal,
+     * found by its id, is still there. */
+    cr_assert_eq(ys_lexicon_drop_regexes(lex), 1);
+    cr_assert_eq(ys_lexicon_drop_regexes(lex), 0);
+    cr_assert_eq(ys_lexicon_size(lex), 1);
+    cr_assert_str_eq(ys_lexicon_pattern(lex, 0)->id, "w1");
+    const char *more = "w3\tdefault\t1\tlit\t受け子\nw1\tdefault\t1\tlit\t出し子\n";
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "m.tsv", more, strlen(more), &err), YS_ELEXICON,
+                 "the id w1 is still known after the drop");
+    cr_assert_eq(ys_db_compile_with(lex, "ac", &db, &err), YS_OK, "%s", err.message);
+    ys_db_free(db);
     ys_lexicon_free(lex);
 }

@@ -94,6 +94,16 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
             return err->code = YS_EIO;
         }
         rc = ys_lexicon_load_tsv(lex, path, err);
+        /* The default works in every build: an engine without regexes
+         * (the portable build's ac) scans the bundled lexicon's literals,
+         * and says what it leaves out. */
+        const char *engine = a->engine ? a->engine : ys_engine_default();
+        size_t n = rc == YS_OK && !ys_engine_has_regexes(engine) ? ys_lexicon_drop_regexes(lex) : 0;
+        if (n)
+            fprintf(stderr, "%s: warning: the %s engine takes literals only: the bundled lexicon's "
+                    "%zu regex patterns (amounts of pay such as 日給3万) are left out, and ads "
+                    "that only they find score lower%s\n", prog, engine, n,
+                    ys_engine_version("hs") ? " (--engine hs has them)" : " (a build with Hyperscan has them)");
     }
     for (int i = 0; rc == YS_OK && i < a->ntsv; i++)
         rc = ys_lexicon_load_tsv(lex, a->tsv[i], err);
@@ -354,6 +364,13 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
             *db = NULL;
         }
         rc = ys_db_compile_with(lex, engine, db, err);
+        if (rc == YS_ECOMPILE && !ys_engine_has_regexes(engine) && strstr(err->message, "literals only")) {
+            size_t k = strlen(err->message);
+            snprintf(err->message + k, sizeof err->message - k, "; %s",
+                     ys_engine_version("hs") ? "use --engine hs, or remove them"
+                                             : "this build has no Hyperscan: remove them, or "
+                                               "build with Hyperscan");
+        }
         ys_error ignored;
         if (rc == YS_OK && cached)
             (void)save_db_file(*db, path, &ignored); /* a cache that cannot be written is no cache */

@@ -77,6 +77,9 @@ const char *ys_engine_default(void);
 /* The engine's version ("hs": hs_version()'s text, e.g. "5.4.0 2021-01-26"),
  * or NULL if this build lacks an engine of that name. */
 const char *ys_engine_version(const char *engine);
+/* 1 if the engine matches regex patterns (hs), 0 if it takes literals only
+ * (ac) or this build lacks it. */
+int ys_engine_has_regexes(const char *engine);
 
 /* Returns err's message, or the generic description if none was set. */
 const char *ys_error_message(const ys_error *err);
@@ -137,6 +140,10 @@ int ys_lexicon_set_rule(ys_lexicon *lex, unsigned rule, int weight);
 int ys_lexicon_set_window(ys_lexicon *lex, int window);
 
 size_t ys_lexicon_size(const ys_lexicon *lex);
+/* Removes the lexicon's regex patterns (type `re`) and returns how many,
+ * for an engine that takes literals only (ys_engine_has_regexes): the
+ * categories, combos and rules stay, and so does every literal. */
+size_t ys_lexicon_drop_regexes(ys_lexicon *lex);
 const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i);
 
 /* A 64-bit hash of the lexicon's content (categories, ids, weights, types,

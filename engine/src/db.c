@@ -319,7 +319,7 @@ static int compile_regexes(ys_db *db, ys_error *err)
         const ys_pattern *p = first_regex(db);
         return ys_fail(err, YS_ECOMPILE,
                        "%s:%u: pattern '%s' is a regex, and the %s engine takes literals only "
-                       "(%zu regex patterns; use --engine hs, or drop them)",
+                       "(%zu regex patterns)",
                        p->file, p->line, p->id, db->eng->name, n);
     }
     const char **exprs = malloc(n * sizeof *exprs);
@@ -376,6 +376,12 @@ const char *ys_engine_version(const char *name)
 {
     const ys_engine *e = ys_engine_find(name);
     return e ? e->version() : NULL;
+}
+
+int ys_engine_has_regexes(const char *name)
+{
+    const ys_engine *e = ys_engine_find(name);
+    return e && e->compile_regexes;
 }
 
 int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)

@@ -83,6 +83,32 @@ static int id_grow(ys_lexicon *lex)
     return YS_OK;
 }
 
+size_t ys_lexicon_drop_regexes(ys_lexicon *lex)
+{
+    ys_table *t = &lex->t;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        ys_pattern *p = &t->pat[i];
+        if (p->is_regex) {
+            free((char *)p->id);
+            free((char *)p->expr);
+            free((char *)p->file);
+            free((char *)p->reading);
+            continue;
+        }
+        t->cat_of[k] = t->cat_of[i];
+        t->pat[k++] = *p;
+    }
+    size_t dropped = t->n - k;
+    t->n = k;
+    if (dropped) { /* the id set holds indexes: rebuilt over what is left */
+        memset(lex->slots, 0, lex->nslots * sizeof *lex->slots);
+        for (size_t i = 0; i < t->n; i++)
+            *id_slot(lex, t->pat[i].id, strlen(t->pat[i].id)) = i + 1;
+    }
+    return dropped;
+}
+
 /* Adds p (strings copied) unless its id is taken; *dup gets the earlier one. */
 static int add_pattern(ys_lexicon *lex, const ys_pattern *p, unsigned cat,
                        const ys_pattern **dup)
