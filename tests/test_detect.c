@@ -268,6 +268,15 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     cr_assert(matches(phrases, "詳細は○別で", "e") && matches(phrases, "詳細は別で", "e"));
     cr_assert(!matches(phrases, "読んだ○消して", "f") && !matches(phrases, "読んだ消して", "f"));
     ys_db_free(phrases);
+    /* a character is left out only where two that are not hiragana stay:
+     * 安全です without 全 would be 目安です's 安です; 闇バイト without イ is
+     * 闇バト still */
+    ys_db *strong = compile_tsv("@threshold\t6\n"
+                                "i\tdefault\t6\tlit\t安全です\n"
+                                "j\tdefault\t6\tlit\t闇バイト\n");
+    cr_assert(!matches(strong, "目安です", "i") && matches(strong, "安○です", "i"));
+    cr_assert(matches(strong, "闇バト", "j"));
+    ys_db_free(strong);
     /* a spelling generated for one term that is another term as written
      * takes that term's weight only: 高額収入 without 額 is 高収入 */
     ys_db *two = compile_tsv("@threshold\t6\n"

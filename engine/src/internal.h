@@ -69,7 +69,7 @@ typedef struct ys_table {
 /* Bumped whenever folding or spelling generation changes what a lexicon
  * compiles to; part of the lexicon hash, so that cached databases compiled
  * by older rules are not reused. */
-#define YS_SPELLING_RULES "spelling-rules 20"
+#define YS_SPELLING_RULES "spelling-rules 21"
 
 int ys_table_add_combo(ys_table *t, unsigned a, unsigned b, int bonus, int window);
 

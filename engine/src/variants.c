@@ -21,7 +21,8 @@
  *   masked     one character masked by ○, which folding makes of the
  *              symbols that mask one (闇バ◯ト, 受け×); and, for strong
  *              terms, one inner character left out (闇バイト → 闇バト), as
- *              a decoration folding drops may stand in its place (闇バ☆ト);
+ *              a decoration folding drops may stand in its place (闇バ☆ト),
+ *              where two characters that are not hiragana stay;
  *   lookalike  a first or last kanji that looks like katakana written as
  *              that katakana (口座買取 → ロ座買取): folding turns the
  *              look-alike into katakana only next to katakana, which may be
@@ -530,9 +531,17 @@ static void masked(list *v, const char *s, size_t len)
     char out[256];
     if (len > sizeof out)
         return;
+    /* what is left must keep two characters that are not hiragana: 安全です
+     * without 全 is 目安です's 安です, and hiragana endings are in every
+     * sentence (a lexicon fitted from its signs made more terms strong, and
+     * the bundled one flagged such everyday questions) */
+    size_t nothira = 0;
+    for (size_t c = 0; c < n; c++)
+        nothira += script((const unsigned char *)s + pos[c], (c + 1 < n ? pos[c + 1] : len) - pos[c]) != HIRA;
     for (size_t c = 1; c + 1 < n; c++) {
         size_t a = pos[c], b = pos[c + 1];
-        if (script((const unsigned char *)s + a, b - a) == OTHER)
+        int sc = script((const unsigned char *)s + a, b - a);
+        if (sc == OTHER || nothira - (sc != HIRA) < 2)
             continue;
         memcpy(out, s, a);
         memcpy(out + a, s + b, len - b);
