@@ -3,9 +3,12 @@
  *   "YSDB\r\n\x1a\n"  magic (catches text-mode and truncation mangling)
  *   u32 format version, char[64] Hyperscan version, u64 lexicon hash
  *   u32 categories, then each: u32 length, bytes, u32 paired (0 or 1)
+ *   u32 file names, then each: u32 length, bytes
  *   u32 patterns, then each: u32 category, i32 weight, u32 is_regex,
- *       u32 exact, u32 line, u32 col, and four strings (id, expression,
- *       file, reading) as u32 length + bytes
+ *       u32 exact, u32 file (an index into the file names), u32 line,
+ *       u32 col, and three strings (id, expression, reading) as u32
+ *       length + bytes; an id of length 0 is FILE:LINE (a term of a
+ *       plain list, named by its place)
  *   u32 combos, then each: u32 category, u32 category, i32 bonus, i32 window
  *   i32 threshold, i32 window, u32 rules, then each: i32 weight
  *   u32 literal spellings, then each: u32 pattern index, u32 length
@@ -29,7 +32,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 6
+#define DB_FORMAT 7
 #define ENGINE_LEN 64
 
 static double now_seconds(void)
@@ -565,18 +568,28 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
         put_str(&w, db->t.cats[i], strlen(db->t.cats[i]));
         put_u32(&w, db->t.paired[i]);
     }
+    put_u32(&w, (uint32_t)db->t.nfiles);
+    for (size_t i = 0; i < db->t.nfiles; i++)
+        put_str(&w, db->t.files[i], strlen(db->t.files[i]));
     put_u32(&w, (uint32_t)db->t.n);
+    const char *last = NULL; /* the file name of the pattern before, and its index */
+    size_t file = 0;
     for (size_t i = 0; i < db->t.n; i++) {
         const ys_pattern *p = &db->t.pat[i];
         put_u32(&w, db->t.cat_of[i]);
         put_u32(&w, (uint32_t)p->weight);
         put_u32(&w, (uint32_t)p->is_regex);
         put_u32(&w, (uint32_t)p->exact);
+        put_u32(&w, (uint32_t)(file = p->file == last ? file : ys_table_file_index(&db->t, i)));
+        last = p->file;
         put_u32(&w, p->line);
         put_u32(&w, p->col);
-        put_str(&w, p->id, strlen(p->id));
+        /* a list's term is named FILE:LINE: written as no id, and named so
+         * again when loaded, so that its path is not in every pattern */
+        char named[4096 + 16];
+        snprintf(named, sizeof named, "%s:%u", p->file, p->line);
+        put_str(&w, p->id, strcmp(p->id, named) == 0 ? 0 : strlen(p->id));
         put_str(&w, p->expr, p->expr_len);
-        put_str(&w, p->file, strlen(p->file));
         put_str(&w, p->reading, strlen(p->reading));
     }
     put_u32(&w, (uint32_t)db->t.ncombos);
@@ -687,31 +700,51 @@ static int parse_table(reader *r, ys_table *t)
         if (paired)
             ys_table_set_paired(t, i);
     }
-    if (get_u32(r, &n) || n == 0)
+    /* The file names, as the patterns name them (NUL-terminated copies). */
+    uint32_t nfiles;
+    if (get_u32(r, &nfiles) || nfiles > (uint32_t)(r->end - r->p) / 4)
         return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t cat, w, re, exact, line, col;
-        const char *id, *expr, *file, *reading;
-        size_t idl, exl, fl, rl;
+    char **files = calloc(nfiles + 1, sizeof *files);
+    int rc = files ? 0 : -1;
+    for (uint32_t i = 0; rc == 0 && i < nfiles; i++) {
+        const char *f;
+        size_t fl;
+        if (get_str(r, &f, &fl) || fl >= 4096 || memchr(f, 0, fl) || !(files[i] = malloc(fl + 1)))
+            rc = -1;
+        else
+            memcpy(files[i], f, fl), files[i][fl] = 0;
+    }
+    if (rc == 0 && (get_u32(r, &n) || n == 0))
+        rc = -1;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        uint32_t cat, w, re, exact, file, line, col;
+        const char *id, *expr, *reading;
+        size_t idl, exl, rl;
         if (get_u32(r, &cat) || get_u32(r, &w) || get_u32(r, &re) || get_u32(r, &exact) ||
-            get_u32(r, &line) || get_u32(r, &col) || get_str(r, &id, &idl) ||
-            get_str(r, &expr, &exl) || get_str(r, &file, &fl) || get_str(r, &reading, &rl) ||
-            cat >= t->ncats || re > 1 || exact > 1 || idl >= 256 || exl == 0 || rl >= 256)
-            return -1;
-        char idbuf[256], filebuf[4096], readbuf[256];
-        memcpy(idbuf, id, idl);
-        idbuf[idl] = 0;
+            get_u32(r, &file) || get_u32(r, &line) || get_u32(r, &col) || get_str(r, &id, &idl) ||
+            get_str(r, &expr, &exl) || get_str(r, &reading, &rl) || cat >= t->ncats || re > 1 ||
+            exact > 1 || file >= nfiles || idl >= 256 || exl == 0 || rl >= 256) {
+            rc = -1;
+            break;
+        }
+        char idbuf[4096 + 16], readbuf[256];
+        if (idl == 0) /* a list's term: FILE:LINE */
+            snprintf(idbuf, sizeof idbuf, "%s:%u", files[file], line);
+        else
+            memcpy(idbuf, id, idl), idbuf[idl] = 0;
         memcpy(readbuf, reading, rl);
         readbuf[rl] = 0;
-        fl = fl < sizeof filebuf ? fl : sizeof filebuf - 1;
-        memcpy(filebuf, file, fl);
-        filebuf[fl] = 0;
         ys_pattern p = {.id = idbuf, .weight = (int32_t)w, .is_regex = (int)re,
-                        .exact = (int)exact, .expr = expr, .expr_len = exl, .file = filebuf,
+                        .exact = (int)exact, .expr = expr, .expr_len = exl, .file = files[file],
                         .line = line, .col = col, .reading = readbuf};
         if (ys_table_add(t, &p, cat) != YS_OK)
-            return -1;
+            rc = -1;
     }
+    for (uint32_t i = 0; files && i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    if (rc != 0)
+        return -1;
     uint32_t ncombos, thr;
     if (get_u32(r, &ncombos) || ncombos > 1u << 20)
         return -1;

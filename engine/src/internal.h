@@ -57,6 +57,10 @@ typedef struct ys_table {
     unsigned char *paired; /* per category: 1 if it counts only through its
                               combos (`@category NAME DESC paired`) */
     size_t ncats, capcats;
+    char **files;      /* the patterns' file names, each once (pat[i].file
+                          points here: a million patterns of one file hold
+                          its name once) */
+    size_t nfiles;
     ys_combo *combos;  /* @combo lines */
     size_t ncombos;
     int threshold;     /* @threshold, or YS_NO_THRESHOLD */
@@ -79,6 +83,8 @@ int ys_table_find_category(const ys_table *t, const char *name, size_t len);
 void ys_table_set_paired(ys_table *t, unsigned idx);
 /* Copies every string of p. */
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
+/* The index in t->files of pattern i's file name. */
+size_t ys_table_file_index(const ys_table *t, size_t i);
 void ys_table_free(ys_table *t);
 uint64_t ys_table_hash(const ys_table *t);
 

@@ -92,8 +92,7 @@ size_t ys_lexicon_drop_regexes(ys_lexicon *lex)
         if (p->is_regex) {
             free((char *)p->id);
             free((char *)p->expr);
-            free((char *)p->file);
-            free((char *)p->reading);
+            free((char *)p->reading); /* the file name is the table's */
             continue;
         }
         t->cat_of[k] = t->cat_of[i];

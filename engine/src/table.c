@@ -1,5 +1,6 @@
 /* The pattern table: categories and patterns with their own copies of every
- * string, shared by the lexicon (while parsing) and the database. */
+ * string (file names once each), shared by the lexicon (while parsing) and
+ * the database. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -56,6 +57,30 @@ void ys_table_set_paired(ys_table *t, unsigned idx)
         t->paired[idx] = 1;
 }
 
+/* The table's copy of file name `name`, added if new. Patterns come file
+ * by file, so the last name is nearly always the one. */
+static const char *intern_file(ys_table *t, const char *name)
+{
+    for (size_t i = t->nfiles; i-- > 0;)
+        if (strcmp(t->files[i], name) == 0)
+            return t->files[i];
+    char **f = realloc(t->files, (t->nfiles + 1) * sizeof *f);
+    if (!f)
+        return NULL;
+    t->files = f;
+    if (!(f[t->nfiles] = dup_n(name, strlen(name))))
+        return NULL;
+    return f[t->nfiles++];
+}
+
+size_t ys_table_file_index(const ys_table *t, size_t i)
+{
+    size_t k = t->nfiles;
+    while (k-- > 0 && t->files[k] != t->pat[i].file)
+        ;
+    return k;
+}
+
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat)
 {
     if (t->n == t->cap) {
@@ -71,13 +96,12 @@ int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat)
     ys_pattern q = *p;
     q.id = dup_n(p->id, strlen(p->id));
     q.expr = dup_n(p->expr, p->expr_len);
-    q.file = dup_n(p->file ? p->file : "", p->file ? strlen(p->file) : 0);
+    q.file = intern_file(t, p->file ? p->file : "");
     q.reading = dup_n(p->reading ? p->reading : "", p->reading ? strlen(p->reading) : 0);
     q.category = t->cats[cat];
     if (!q.id || !q.expr || !q.file || !q.reading) {
         free((char *)q.id);
         free((char *)q.expr);
-        free((char *)q.file);
         free((char *)q.reading);
         return YS_ENOMEM;
     }
@@ -92,9 +116,11 @@ void ys_table_free(ys_table *t)
     for (size_t i = 0; i < t->n; i++) {
         free((char *)t->pat[i].id);
         free((char *)t->pat[i].expr);
-        free((char *)t->pat[i].file);
         free((char *)t->pat[i].reading);
     }
+    for (size_t i = 0; i < t->nfiles; i++)
+        free(t->files[i]);
+    free(t->files);
     for (size_t i = 0; i < t->ncats; i++)
         free(t->cats[i]);
     free(t->pat);
