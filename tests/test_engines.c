@@ -87,8 +87,8 @@ static char *random_lexicon(size_t nterms, char terms[][64], unsigned nalpha)
         terms[i][0] = 0;
         for (unsigned k = 1 + rnd(4); k; k--)
             strcat(terms[i], alpha[rnd(nalpha)]);
-        char row[160];
-        snprintf(row, sizeof row, "t%zu\tx\t1\t%s\t%s\n", i, i % 3 ? "lit" : "exact", terms[i]);
+        char row[160]; /* a term is at most 4 pieces of 4 bytes: it fits */
+        snprintf(row, sizeof row, "t%zu\tx\t1\t%s\t%.64s\n", i, i % 3 ? "lit" : "exact", terms[i]);
         puts_(&b, row);
     }
     return b.data;

@@ -530,7 +530,8 @@ static int join_ids(const parser *ps, const ys_json_spec *spec, char *out, size_
     char *q = out;
     *q++ = '"';
     for (int k = 0; k < spec->nid; k++) {
-        first_value(ps, spec->nfields + k, &v, &ve);
+        if (!first_value(ps, spec->nfields + k, &v, &ve)) /* found in the pass above */
+            return 0;
         if (k)
             *q++ = '/';
         if (*v == '"')
