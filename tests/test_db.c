@@ -168,7 +168,7 @@ Test(db, other_format_version)
     char *data = saved(&len);
     data[8] = 99;
     expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 7; "
-                          "recompile it with 'yamiscan compile'");
+                          "recompile it (ys_db_compile, ys_db_save)");
     free(data);
 }
 
@@ -182,8 +182,8 @@ Test(db, other_hyperscan_version)
     fix_checksum(data, len);
     char want[256];
     snprintf(want, sizeof want,
-             "x.ysdb: built with Hyperscan 4.0.0 1999-01-01, this is %s; recompile it with "
-             "'yamiscan compile'",
+             "x.ysdb: built with Hyperscan 4.0.0 1999-01-01, this is %s; recompile it "
+             "(ys_db_compile, ys_db_save)",
              ys_engine_version("hs"));
     expect_bad(data, len, want);
     free(data);

@@ -404,7 +404,7 @@ Test(source, a_2_gib_window_is_read_and_a_lower_limit_refuses_it)
     char want[600];
     snprintf(want, sizeof want,
              "%s: the zstd frame at compressed byte offset 0 needs a window of 2048 MiB, more "
-             "than the limit of 128 MiB set for this input (--zstd-window-max)", path);
+             "than the limit of 128 MiB set for this input (ys_source_set_zstd_window)", path);
     cr_assert_str_eq(err.message, want);
     cr_assert_eq(n, 0);
     free(out);
@@ -504,7 +504,7 @@ Test(source, a_large_possible_window_keeps_the_window_message)
     char want[600];
     snprintf(want, sizeof want,
              "%s: the zstd frame at compressed byte offset 0 needs a window of 1152 MiB, more "
-             "than the limit of 1024 MiB set for this input (--zstd-window-max)", path);
+             "than the limit of 1024 MiB set for this input (ys_source_set_zstd_window)", path);
     cr_assert_str_eq(err.message, want);
     free(out);
     cr_assert_eq(read_all_window(path, 31, &out, &n, &window), YS_OK, "%s", err.message);
@@ -579,7 +579,7 @@ Test(source, a_dictionary_compressed_feed_is_read_with_its_dictionary)
                 cr_assert_eq(rc, YS_EZSTD, "threads %u, dictionary %d", threads, g);
                 if (g == 1)
                     snprintf(want, sizeof want, "%s: the zstd frame at compressed byte offset 0 "
-                             "was compressed with dictionary %u: give it (--zstd-dict FILE)",
+                             "was compressed with dictionary %u: give it (ys_source_set_zstd_dict)",
                              path, id);
                 else
                     snprintf(want, sizeof want, "%s: the zstd frame at compressed byte offset 0 "

@@ -9,6 +9,12 @@
 extern const char *prog;          /* "yamiscan", for messages */
 extern const char usage_lexicon[]; /* the -l/-f/-e part of every --help */
 
+/* A library message or warning in the command line's words: the library
+ * settings it names in parentheses (yamiscan.h, ys_error) become the
+ * options that set them, (--max-post-bytes) for (ys_frame_options.max_post)
+ * and so on. The result lives until the thread's next call. */
+const char *cli_message(const char *msg);
+
 /* Checks --engine's value; a usage error if this build lacks it. */
 const char *parse_engine(const char *s, const char *cmd);
 

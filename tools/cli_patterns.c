@@ -25,6 +25,31 @@ const char usage_lexicon[] =
     "      --engine hs|ac     the matcher: hs (Hyperscan; the default when built\n"
     "                         with it) or ac (Aho-Corasick; literals only, same hits)\n";
 
+const char *cli_message(const char *msg)
+{
+    static const char *const words[][2] = {
+        {"(ys_frame_options.max_post)", "(--max-post-bytes)"},
+        {"(ys_source_set_zstd_window)", "(--zstd-window-max)"},
+        {"(ys_source_set_zstd_dict)", "(--zstd-dict FILE)"},
+        {"(ys_db_compile, ys_db_save)", "with 'yamiscan compile'"}};
+    static _Thread_local char out[1200];
+    size_t n = 0;
+    while (*msg && n + 1 < sizeof out) {
+        size_t k = 0;
+        while (k < sizeof words / sizeof *words && strncmp(msg, words[k][0], strlen(words[k][0])) != 0)
+            k++;
+        const char *put = k < sizeof words / sizeof *words ? words[k][1] : NULL;
+        size_t len = put ? strlen(put) : 1;
+        if (n + len + 1 > sizeof out)
+            break;
+        memcpy(out + n, put ? put : msg, len);
+        n += len;
+        msg += put ? strlen(words[k][0]) : 1;
+    }
+    out[n] = 0;
+    return out;
+}
+
 const char *parse_engine(const char *s, const char *cmd)
 {
     if (!ys_engine_version(s))
@@ -454,7 +479,7 @@ int open_scoring(const lexicon_args *a, ys_db **db, ys_scanner **sc, ys_scorer *
     *db = NULL, *sc = NULL, *scorer = NULL;
     if (get_db(a, db, &err) != YS_OK || ys_scanner_new(*db, sc, &err) != YS_OK ||
         ys_scorer_new(*db, scorer, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         ys_scanner_free(*sc);
         ys_db_free(*db);
         return -1;

@@ -156,7 +156,7 @@ int cmd_eval(int argc, char **argv)
         const ys_hit *hits;
         size_t n;
         if (ys_scan_batch(sc, b, &hits, &n, &err) != YS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+            fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
             rc = 2;
             break;
         }

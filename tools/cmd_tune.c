@@ -256,11 +256,11 @@ static int for_each_post(tuner *t, const ys_db *db, int threshold, post_fn fn, v
     ys_scanner *sc;
     ys_scorer *s;
     if (ys_scanner_new(db, &sc, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         return -1;
     }
     if (ys_scorer_new(db, &s, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         ys_scanner_free(sc);
         return -1;
     }
@@ -275,7 +275,7 @@ static int for_each_post(tuner *t, const ys_db *db, int threshold, post_fn fn, v
         if (ys_batch_add(t->batch, p->text, p->len, "", 0, i + 1) != YS_OK ||
             ys_scan_batch(sc, t->batch, &hits, &n, &err) != YS_OK) {
             fprintf(stderr, "%s: %s\n", prog,
-                    err.message[0] ? ys_error_message(&err) : "out of memory");
+                    err.message[0] ? cli_message(ys_error_message(&err)) : "out of memory");
             rc = -1;
             break;
         }
@@ -327,7 +327,7 @@ static int compile_texts(tuner *t, char *const *texts, const size_t *lens, const
     ys_lexicon_free(lex);
     if (rc != YS_OK) {
         fprintf(stderr, "%s: %s\n", prog,
-                err.message[0] ? ys_error_message(&err) : "out of memory");
+                err.message[0] ? cli_message(ys_error_message(&err)) : "out of memory");
         return -1;
     }
     return 0;
@@ -1514,7 +1514,7 @@ static int describe_lexicon(tuner *t)
     ys_scorer *s;
     ys_error err = {0};
     if (ys_scorer_new(t->db0, &s, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         return -1;
     }
     t->threshold0 = ys_scorer_threshold(s);

@@ -157,7 +157,7 @@ static void on_warning(void *ctx, int kind, const char *msg)
     warn_state *w = ctx;
     if (w->reported[kind]++)
         return;
-    fprintf(stderr, "%s: %s (further %s lines are only counted)\n", prog, msg,
+    fprintf(stderr, "%s: %s (further %s lines are only counted)\n", prog, cli_message(msg),
             ys_problem_name(kind));
 }
 
@@ -494,18 +494,18 @@ static int cmd_scan(int argc, char **argv)
 
     ys_error err = {0};
     if (in.dict_path && ys_zstd_dict_load(in.dict_path, &in.dict, &err) != YS_OK) {
-        fprintf(stderr, "%s: --zstd-dict: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: --zstd-dict: %s\n", prog, cli_message(ys_error_message(&err)));
         return 2;
     }
     ys_db *db;
     if (get_db(&la, &db, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         ys_zstd_dict_free(in.dict);
         return 2;
     }
     ys_scanner *sc;
     if (ys_scanner_new(db, &sc, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         ys_db_free(db);
         ys_zstd_dict_free(in.dict);
         return 2;
@@ -529,7 +529,7 @@ static int cmd_scan(int argc, char **argv)
                     (unsigned long long)counters.posts);
             stopped = 1;
         } else if (rc != YS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+            fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
             failed = 1;
         }
         if (count && !closed && !counters.output_failed) { /* nothing after a write error */
@@ -591,7 +591,7 @@ static int cmd_scan(int argc, char **argv)
                     (unsigned long long)counters.posts);
             stopped = 1; /* the count so far is still printed below */
         } else if (rc != YS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+            fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
             failed = 1;
             /* A bad option (field path) or a broken output fails every input alike. */
             if (rc == YS_EINVAL || rc == YS_ENOMEM || counters.output_failed)
@@ -692,7 +692,7 @@ static long run_lint(const ys_db *db, const char *words_path, size_t min_words)
         fprintf(stderr, "%s: lint: %zu warning%s (%zu dictionary words)\n", prog, n,
                 n == 1 ? "" : "s", ys_words_count(words));
     else
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
     ys_words_free(words);
     return rc == YS_OK ? (long)n : -1;
 }
@@ -739,7 +739,7 @@ static int cmd_compile(int argc, char **argv)
     ys_db *db = NULL;
     long warnings = 0;
     if (get_db(&la, &db, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         return 2;
     }
     if (lint && (warnings = run_lint(db, lint_words, lint_min)) != 0 && (warnings < 0 || werror)) {
@@ -749,7 +749,7 @@ static int cmd_compile(int argc, char **argv)
         return 2;
     }
     if (save_db_file(db, out, &err) != YS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, ys_error_message(&err));
+        fprintf(stderr, "%s: %s\n", prog, cli_message(ys_error_message(&err)));
         ys_db_free(db);
         return 2;
     }

@@ -60,7 +60,13 @@ enum {
     YS_ETHREAD = -12   /* a thread could not be started (message has the reason) */
 };
 
-/* Room for one error message. Callers allocate it (on the stack is fine). */
+/* Room for one error message. Callers allocate it (on the stack is fine).
+ * Where a setting of the caller's would let the input through, a message
+ * (and a warning, ys_frame_options.on_warning) names it in parentheses:
+ * (ys_frame_options.max_post), (ys_source_set_zstd_window),
+ * (ys_source_set_zstd_dict), or, for a database to compile again,
+ * (ys_db_compile, ys_db_save); a program can put its own words there
+ * (yamiscan's command line names its options). */
 typedef struct ys_error {
     int code;
     char message[1024];

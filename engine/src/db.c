@@ -820,7 +820,7 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
     memcpy(&format, b + 8, 4);
     if (format != DB_FORMAT)
         return ys_fail(err, YS_EDB, "%s: database format %u, this yamiscan reads format %u; "
-                       "recompile it with 'yamiscan compile'", name, format, DB_FORMAT);
+                       "recompile it (ys_db_compile, ys_db_save)", name, format, DB_FORMAT);
     uint64_t sum;
     memcpy(&sum, b + len - 8, 8);
     if (ys_checksum(b, len - 8) != sum)
@@ -838,7 +838,7 @@ int ys_db_load_mem(const char *name, const void *data, size_t len, ys_db **out,
                        "lacks (it has: %s)", name, engine, YS_ENGINES);
     if (strcmp(ver, eng->version()) != 0)
         return ys_fail(err, YS_EDB, "%s: built with %s %s, this is %s; recompile it "
-                       "with 'yamiscan compile'", name,
+                       "(ys_db_compile, ys_db_save)", name,
                        eng == ys_engine_find("hs") ? "Hyperscan" : engine, ver, eng->version());
     ys_db *db = calloc(1, sizeof *db);
     if (!db)

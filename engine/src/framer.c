@@ -263,14 +263,14 @@ static int frame_line(ys_framer *fr, const char *s, size_t n, int truncated, ys_
     if (fr->format == YS_INPUT_JSONL) {
         if (truncated) {
             warn(fr, YS_PROBLEM_TOO_LONG, line,
-                 "line longer than %zu bytes (--max-post-bytes): skipped", fr->opt.max_post);
+                 "line longer than %zu bytes (ys_frame_options.max_post): skipped", fr->opt.max_post);
             return YS_OK;
         }
         return frame_json(fr, s, n, line, err);
     }
     if (truncated)
         warn(fr, YS_PROBLEM_TOO_LONG, line,
-             "line longer than %zu bytes (--max-post-bytes): only its start is scanned",
+             "line longer than %zu bytes (ys_frame_options.max_post): only its start is scanned",
              fr->opt.max_post);
     int rc = room(fr, n, 0);
     if (rc != YS_OK)

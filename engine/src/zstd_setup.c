@@ -129,7 +129,7 @@ int ys_zstd_refusal(const char *name, uint64_t off, const unsigned char *h, size
             snprintf(asked, sizeof asked, " of %llu MiB", (unsigned long long)((w + (1u << 20) - 1) >> 20));
         return ys_fail(err, YS_EZSTD,
                        "%s: the zstd frame at compressed byte offset %llu needs a window%s, "
-                       "more than the limit of %llu MiB set for this input (--zstd-window-max)",
+                       "more than the limit of %llu MiB set for this input (ys_source_set_zstd_window)",
                        name, (unsigned long long)off, asked,
                        (unsigned long long)(((uint64_t)1 << z->window_log) >> 20));
     }
@@ -144,10 +144,10 @@ int ys_zstd_refusal(const char *name, uint64_t off, const unsigned char *h, size
     if (id)
         return ys_fail(err, YS_EZSTD,
                        "%s: the zstd frame at compressed byte offset %llu was compressed with "
-                       "dictionary %u: give it (--zstd-dict FILE)",
+                       "dictionary %u: give it (ys_source_set_zstd_dict)",
                        name, (unsigned long long)off, id);
     return ys_fail(err, YS_EZSTD,
                    "%s: the zstd frame at compressed byte offset %llu was compressed with a "
-                   "dictionary: give it (--zstd-dict FILE)",
+                   "dictionary: give it (ys_source_set_zstd_dict)",
                    name, (unsigned long long)off);
 }
