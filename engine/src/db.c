@@ -572,16 +572,13 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
     for (size_t i = 0; i < db->t.nfiles; i++)
         put_str(&w, db->t.files[i], strlen(db->t.files[i]));
     put_u32(&w, (uint32_t)db->t.n);
-    const char *last = NULL; /* the file name of the pattern before, and its index */
-    size_t file = 0;
     for (size_t i = 0; i < db->t.n; i++) {
         const ys_pattern *p = &db->t.pat[i];
         put_u32(&w, db->t.cat_of[i]);
         put_u32(&w, (uint32_t)p->weight);
         put_u32(&w, (uint32_t)p->is_regex);
         put_u32(&w, (uint32_t)p->exact);
-        put_u32(&w, (uint32_t)(file = p->file == last ? file : ys_table_file_index(&db->t, i)));
-        last = p->file;
+        put_u32(&w, (uint32_t)ys_table_file_index(&db->t, i));
         put_u32(&w, p->line);
         put_u32(&w, p->col);
         /* a list's term is named FILE:LINE: written as no id, and named so

@@ -83,7 +83,8 @@ int ys_table_find_category(const ys_table *t, const char *name, size_t len);
 void ys_table_set_paired(ys_table *t, unsigned idx);
 /* Copies every string of p. */
 int ys_table_add(ys_table *t, const ys_pattern *p, unsigned cat);
-/* The index in t->files of pattern i's file name. */
+/* The index in t->files of pattern i's file name (a search from the last
+ * file: a table holds a file or a few). */
 size_t ys_table_file_index(const ys_table *t, size_t i);
 void ys_table_free(ys_table *t);
 uint64_t ys_table_hash(const ys_table *t);
