@@ -383,7 +383,7 @@ Test(fold, gate_classes_match_the_byte_loop)
             ref(b, kana_bits, &m0);
             f(b, kana_bits, &m1);
             cr_assert(m0.lead == m1.lead && m0.cont == m1.cont && m0.other == m1.other &&
-                          m0.digit == m1.digit && m0.letter == m1.letter &&
+                          m0.sep == m1.sep && m0.digit == m1.digit && m0.letter == m1.letter &&
                           m0.kana_refused == m1.kana_refused && m0.lookup == m1.lookup,
                       "%s, round %d", ys_simd_name(level), round);
         }

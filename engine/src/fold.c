@@ -581,8 +581,11 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         if (lt) {
             prev_n = n;
             o[n] = (unsigned char)lt;
-            from[n] = (uint32_t)i;
-            to[n++] = (uint32_t)(i + 1);
+            if (from) {
+                from[n] = (uint32_t)i;
+                to[n] = (uint32_t)(i + 1);
+            }
+            n++;
             before = prev;
             prev = lt;
             joined = 0;
@@ -592,11 +595,13 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         }
         if ((k = plain_char(s, len, i, &cp)) != 0) { /* most of the text: copied */
             prev_n = n;
-            for (size_t b = 0; b < k; b++, n++) {
+            if (from)
+                for (size_t b = 0; b < k; b++) {
+                    from[n + b] = (uint32_t)i;
+                    to[n + b] = (uint32_t)(i + k);
+                }
+            for (size_t b = 0; b < k; b++, n++)
                 o[n] = s[i + b];
-                from[n] = (uint32_t)i;
-                to[n] = (uint32_t)(i + k);
-            }
             before = prev;
             prev = cp;
             joined = joined == 2;
@@ -627,7 +632,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
             uint32_t v = voiced(prev, f == 0x3099 || f == 0x309B ? 0x3099 : 0x309A);
             if (v) {
                 n = prev_n + encode(v, o + prev_n);
-                for (size_t b = prev_n; b < n; b++)
+                for (size_t b = prev_n; from && b < n; b++)
                     to[b] = (uint32_t)(i + k);
                 prev = v;
                 i += k;
@@ -646,7 +651,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         size_t w = encode(f, o + n);
         if (f != cp)
             changed = 1;
-        for (size_t b = n; b < n + w; b++) {
+        for (size_t b = n; from && b < n + w; b++) {
             from[b] = (uint32_t)i;
             to[b] = (uint32_t)(i + k);
         }
@@ -861,7 +866,9 @@ static void skip_plain(const unsigned char *s, size_t start, size_t end, check_s
  * accepts. The check passes over plain bytes updating only its state, and
  * runs check_step from the character holding the first byte that is not
  * plain; what check_step consumed may end anywhere, and the block's masks
- * serve until its end. A block's last character may run past it: the block
+ * serve until its end. ASCII separators after ASCII are plain too where
+ * check_step would only step over them (quiet, below). A block's last
+ * character may run past it: the block
  * then ends where that character starts (and the next block starts there).
  * The answers are those of check_scalar, to the bit (tests/test_fold.c). */
 static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn classify,
@@ -893,7 +900,13 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
          * continuation after stepping over the lead) */
         uint64_t missing = expect & ~m.cont;
         uint64_t broken = lead & (missing >> 1 | missing >> 2);
-        uint64_t bad = m.other | missing | broken | broken << 1 | broken << 2 |
+        /* an ASCII separator after ASCII other than a letter standing
+         * alone changes nothing: no gap between Japanese characters, no
+         * dash after kana, no letters spelled out (D M); what follows it
+         * is looked at in its turn (at the block's start, it is looked at) */
+        uint64_t ascii = ~(m.lead | m.cont | (m.other & ~m.sep));
+        uint64_t quiet = m.sep & ascii << 1 & (~(m.letter << 1) | (m.letter | m.digit) << 2);
+        uint64_t bad = (m.other & ~quiet) | missing | broken | broken << 1 | broken << 2 |
                        (m.cont & ~expect & in) | leet_digits | (m.kana_refused & in) |
                        refused_leads(s + i, lead & m.lookup);
         for (;;) {

@@ -1,5 +1,5 @@
 /* The fold gate's byte classes with SIMD (foldscan.h). Each version
- * computes the same five masks: compares against constants and ranges, and
+ * computes the same masks: compares against constants and ranges, and
  * the ASCII separators \n \r space # * + - . / = @ ^ _ | ~ by a nibble
  * lookup (a byte's low nibble and its high nibble each give a set of
  * groups; the byte is a separator when the two sets meet), the technique of
@@ -26,7 +26,7 @@ static int is_sep(unsigned c)
 static void classify_scalar(const unsigned char *p, const unsigned char *kana_bits,
                             ys_fold_masks *m)
 {
-    ys_fold_masks r = {0, 0, 0, 0, 0, 0, 0};
+    ys_fold_masks r = {0, 0, 0, 0, 0, 0, 0, 0};
     for (unsigned j = 0; j < 64; j++) {
         unsigned c = p[j];
         uint64_t bit = (uint64_t)1 << j;
@@ -43,6 +43,8 @@ static void classify_scalar(const unsigned char *p, const unsigned char *kana_bi
             r.cont |= bit;
         else if (c >= 0x80 || is_sep(c))
             r.other |= bit;
+        if (c < 0x80 && is_sep(c))
+            r.sep |= bit;
         if (c - '0' < 10)
             r.digit |= bit;
         if ((c | 0x20) - 'a' < 26)
@@ -84,7 +86,8 @@ __attribute__((target("avx2"))) static inline uint32_t kana32(__m256i v, __m256i
 
 __attribute__((target("avx2"))) static inline void classify32(__m256i v, uint32_t *lead,
                                                              uint32_t *cont, uint32_t *other,
-                                                             uint32_t *digit, uint32_t *letter)
+                                                             uint32_t *sep, uint32_t *digit,
+                                                             uint32_t *letter)
 {
     const __m256i lo_t = _mm256_setr_epi8(SEP_LO, SEP_LO), hi_t = _mm256_setr_epi8(SEP_HI, SEP_HI);
     const __m256i nib = _mm256_set1_epi8(0x0F);
@@ -104,6 +107,7 @@ __attribute__((target("avx2"))) static inline void classify32(__m256i v, uint32_
     *letter = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(25)), t));
     *lead = l;
     *cont = c;
+    *sep = ~notsep;
     *other = ~notsep | (high & ~(l | c));
 }
 
@@ -113,10 +117,10 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *p
                                                          const unsigned char *kana_bits,
                                                          ys_fold_masks *m)
 {
-    uint32_t l0, c0, o0, d0, a0, l1, c1, o1, d1, a1, k0, k1;
+    uint32_t l0, c0, o0, s0, d0, a0, l1, c1, o1, s1, d1, a1, k0, k1;
     __m256i v0 = LOAD256(p), v1 = LOAD256(p + 32);
-    classify32(v0, &l0, &c0, &o0, &d0, &a0);
-    classify32(v1, &l1, &c1, &o1, &d1, &a1);
+    classify32(v0, &l0, &c0, &o0, &s0, &d0, &a0);
+    classify32(v1, &l1, &c1, &o1, &s1, &d1, &a1);
     __m256i lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)kana_bits));
     __m256i hi = _mm256_broadcastsi128_si256(
         _mm_loadu_si128((const __m128i *)(const void *)(kana_bits + 16)));
@@ -127,6 +131,7 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *p
     m->lead = l0 | (uint64_t)l1 << 32;
     m->cont = c0 | (uint64_t)c1 << 32;
     m->other = o0 | (uint64_t)o1 << 32;
+    m->sep = s0 | (uint64_t)s1 << 32;
     m->digit = d0 | (uint64_t)d1 << 32;
     m->letter = a0 | (uint64_t)a1 << 32;
     m->lookup = m->lead & ~kana;
@@ -168,6 +173,7 @@ __attribute__((target("avx512f,avx512bw"))) static void classify_avx512(const un
     m->lead = l;
     m->cont = c;
     m->other = sep | (high & ~(l | c));
+    m->sep = sep;
     m->digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
     m->letter = _mm512_cmple_epu8_mask(
         _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('a')),

@@ -20,6 +20,7 @@ typedef struct {
     uint64_t cont;   /* 80..BF: a continuation byte */
     uint64_t other;  /* an ASCII separator (fold.c's is_ascii_separator), or a
                         byte at or above 0x80 that is neither of the above */
+    uint64_t sep;    /* an ASCII separator (also in other) */
     uint64_t digit;  /* '0'..'9' */
     uint64_t letter; /* 'A'..'Z', 'a'..'z' */
     /* Of the leads of characters U+3000..U+30FF (kana and CJK punctuation,

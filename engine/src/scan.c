@@ -27,8 +27,9 @@ struct ys_scanner {
     size_t invalid_utf8, folded;
     int no_fold;
     int no_gap_pairs; /* ys_scanner_set_gap_pairs */
-    /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes,
-     * its bytes' original ranges in ffrom/fto at the same offsets */
+    /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes;
+     * folded without the map of offsets (cheaper), which is made again for
+     * a post a hit lands in (ensure_map) */
     unsigned char *is_folded; /* per post */
     unsigned char *has_hit;   /* per post: a hit before the context scan */
     uint64_t *cats;           /* per post: the categories hit before it (≤ 64) */
@@ -38,12 +39,17 @@ struct ys_scanner {
     unsigned char *valid;     /* per post: valid UTF-8 */
     size_t *fpost, *foff, *flen, nfold, capfold, capposts;
     char *ftext;
-    uint32_t *ffrom, *fto;
     size_t fcap;
+    /* the offset map of one folded post: mfrom/mto (room for mcap bytes of
+     * folded text, in mtext), of post map_post of batch map_batch */
+    char *mtext;
+    uint32_t *mfrom, *mto;
+    size_t mcap, map_post;
+    const ys_batch *map_batch;
     /* state of the scan in progress */
     const ys_batch *b;
     size_t cursor;
-    const uint32_t *map_from, *map_to; /* for a folded post; NULL otherwise */
+    int cur_folded; /* the text scanned for post `cursor` is its folded form */
 };
 
 int ys_scanner_new(const ys_db *db, ys_scanner **out, ys_error *err)
@@ -80,8 +86,9 @@ void ys_scanner_free(ys_scanner *sc)
     free(sc->foff);
     free(sc->flen);
     free(sc->ftext);
-    free(sc->ffrom);
-    free(sc->fto);
+    free(sc->mtext);
+    free(sc->mfrom);
+    free(sc->mto);
     free(sc);
 }
 
@@ -165,13 +172,38 @@ static int on_literal(unsigned id, unsigned long long from, unsigned long long t
                 (size_t)(to - b->posts[i].off));
 }
 
+/* Makes mfrom/mto the offset map of folded post sc->cursor: folds it
+ * again, with the map (ys_fold gives the same text either way). A batch's
+ * hits fall in a few posts, so this runs a few times a batch. */
+static int ensure_map(ys_scanner *sc)
+{
+    if (sc->map_batch == sc->b && sc->map_post == sc->cursor)
+        return YS_OK;
+    size_t off = sc->b->posts[sc->cursor].off, len = sc->b->posts[sc->cursor].len;
+    size_t need = 3 * len + 1;
+    if (need > sc->mcap) {
+        if (!ys_grow(&sc->mtext, need, 1) || !ys_grow(&sc->mfrom, need, sizeof *sc->mfrom) ||
+            !ys_grow(&sc->mto, need, sizeof *sc->mto))
+            return YS_ENOMEM;
+        sc->mcap = need;
+    }
+    ys_fold(sc->b->text + off, len, sc->mtext, sc->mfrom, sc->mto);
+    sc->map_batch = sc->b;
+    sc->map_post = sc->cursor;
+    return YS_OK;
+}
+
 /* A hit at [start, end) of the text scanned for post sc->cursor: the
  * original text, or its folded form (then mapped back). */
 static int push_mapped(ys_scanner *sc, unsigned pattern, unsigned long long start,
                        unsigned long long end)
 {
-    if (sc->map_from) {
-        size_t a = sc->map_from[start], e = end > start ? sc->map_to[end - 1] : a;
+    if (sc->cur_folded) {
+        if (ensure_map(sc) != YS_OK) {
+            sc->oom = 1;
+            return 1; /* stops the scan */
+        }
+        size_t a = sc->mfrom[start], e = end > start ? sc->mto[end - 1] : a;
         return push(sc, sc->cursor, pattern, a, e);
     }
     return push(sc, sc->cursor, pattern, (size_t)start, (size_t)end);
@@ -226,8 +258,7 @@ static int reserve(ys_scanner *sc, size_t posts, size_t bytes)
     }
     if (bytes > sc->fcap) {
         size_t cap = bytes > 2 * sc->fcap ? bytes : 2 * sc->fcap;
-        if (!ys_grow(&sc->ftext, cap, 1) || !ys_grow(&sc->ffrom, cap, sizeof *sc->ffrom) ||
-            !ys_grow(&sc->fto, cap, sizeof *sc->fto))
+        if (!ys_grow(&sc->ftext, cap, 1))
             return YS_ENOMEM;
         sc->fcap = cap;
     }
@@ -261,7 +292,7 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
             continue;
         if (reserve(sc, b->n, used + 3 * len + 1) != YS_OK)
             return ys_fail(err, YS_ENOMEM, "out of memory");
-        size_t n = ys_fold(t, len, sc->ftext + used, sc->ffrom + used, sc->fto + used);
+        size_t n = ys_fold(t, len, sc->ftext + used, NULL, NULL);
         if (n == YS_FOLD_UNCHANGED)
             continue;
         sc->is_folded[i] = 1;
@@ -282,7 +313,8 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
     sc->invalid_utf8 = 0;
     sc->nfold = sc->folded = 0;
     sc->b = b;
-    sc->map_from = sc->map_to = NULL;
+    sc->cur_folded = 0;
+    sc->map_batch = NULL;
     *hits = NULL;
     *nhits = 0;
     if (b->n == 0)
@@ -298,8 +330,7 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
         for (size_t k = 0; k < sc->nfold; k++) {
             size_t off = sc->foff[k];
             sc->cursor = sc->fpost[k];
-            sc->map_from = sc->ffrom + off;
-            sc->map_to = sc->fto + off;
+            sc->cur_folded = 1;
             if ((rc = scan(sc, db->lit, sc->ftext + off, sc->flen[k], on_folded_literal,
                            err)) != YS_OK)
                 return rc;
@@ -309,13 +340,11 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
         for (size_t i = 0, k = 0; i < b->n; i++) {
             const char *t = b->text + b->posts[i].off;
             size_t len = b->posts[i].len;
-            sc->map_from = sc->map_to = NULL;
+            sc->cur_folded = sc->is_folded[i];
             if (sc->is_folded[i]) { /* the folded posts are in post order */
                 size_t off = sc->foff[k];
                 t = sc->ftext + off;
                 len = sc->flen[k++];
-                sc->map_from = sc->ffrom + off;
-                sc->map_to = sc->fto + off;
             }
             /* HS_FLAG_UTF8 patterns give undefined results on invalid UTF-8
              * (folding keeps invalid bytes as they are). */
@@ -361,13 +390,11 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
         for (size_t i = 0, k = 0; i < b->n; i++) {
             const char *t = b->text + b->posts[i].off;
             size_t len = b->posts[i].len;
-            sc->map_from = sc->map_to = NULL;
+            sc->cur_folded = sc->is_folded[i];
             if (sc->is_folded[i]) {
                 size_t off = sc->foff[k];
                 t = sc->ftext + off;
                 len = sc->flen[k++];
-                sc->map_from = sc->ffrom + off;
-                sc->map_to = sc->fto + off;
             }
             if (!sc->has_hit[i])
                 continue;
