@@ -18,7 +18,8 @@
  *                Z-, spoofing, traditional and simplified variants): a
  *                character outside the Jōyō list (kJoyoKanji in
  *                Unihan_OtherMappings.txt) that is a variant of exactly one
- *                Jōyō kanji; folded wherever it stands
+ *                Jōyō kanji; folded wherever it stands. A few look-alikes
+ *                that neither lists (孑 子) are added from extra_kanji.
  *
  * Regenerate (needs libicu-dev, and unicode-data for the Unihan files, of
  * the same Unicode version as ICU) and commit the result:
@@ -82,6 +83,15 @@ static const uint32_t extra_kana[][2] = {
     {0x4E42, 0x30E1}, /* 乂 メ */
     {0x5F50, 0x30E8}, /* 彐 ヨ */
     {0x5DDB, 0x30B7}, /* 巛 (as ミ/シ strokes): シ */
+};
+
+/* Look-alikes of a Jōyō kanji that neither UTS #39 nor Unihan lists as
+ * one, which ads use inside role names (掛け孑, 受け孒 for 子); folded
+ * wherever they stand like the variants (both are rare on their own:
+ * 孑孑 ぼうふら, 孑然). yamiscan's additions, marked in the output. */
+static const uint32_t extra_kanji[][2] = {
+    {0x5B51, 0x5B50}, /* 孑 子 */
+    {0x5B52, 0x5B50}, /* 孒 子 */
 };
 
 static uint32_t extra_of(uint32_t c)
@@ -225,6 +235,13 @@ int main(int argc, char **argv)
         add_variant(edges[i][0], edges[i][1]);
         add_variant(edges[i][1], edges[i][0]);
     }
+    for (size_t i = 0; i < sizeof extra_kanji / sizeof *extra_kanji; i++) {
+        uint32_t c = extra_kanji[i][0], j = extra_kanji[i][1];
+        if (!joyo[c] && joyo[j] && !n_joyo[c]) {
+            n_joyo[c] = 1;
+            variant_of[c] = j;
+        }
+    }
 
     UErrorCode e = U_ZERO_ERROR;
     USpoofChecker *sc = uspoof_open(&e);
@@ -272,7 +289,11 @@ int main(int argc, char **argv)
          * a variant folds to a kanji that no other rule changes */
         if (n_joyo[c] != 1 || (c < MAXCP && kana[c]) || kana[variant_of[c]])
             continue;
-        printf("    {0x%04X, 0x%04X},\n", c, variant_of[c]);
+        int extra = 0;
+        for (size_t i = 0; i < sizeof extra_kanji / sizeof *extra_kanji; i++)
+            extra |= extra_kanji[i][0] == c;
+        printf("    {0x%04X, 0x%04X},%s\n", c, variant_of[c],
+               extra ? " /* yamiscan's addition */" : "");
         nv++;
     }
     /* The 3-byte Japanese characters among both (U+3000..U+9FFF), as a
