@@ -249,6 +249,12 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
                        "闇◯イト", "闇バイ●"};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         cr_assert(matches(db, b[i], "b"), "%s", b[i]);
+    /* a part in romaji beside parts that are not (Latin letters match in
+     * any case) */
+    const char *latin[] = {"yamiバイト", "YAMIばいと", "闇baito", "ukeコ", "受けko", "うけko"};
+    for (size_t i = 0; i < sizeof latin / sizeof *latin; i++)
+        cr_assert(matches(db, latin[i], latin[i][0] == 'u' || strstr(latin[i], "ko") ? "a" : "b"),
+                  "%s", latin[i]);
     /* 口 before katakana folds to ロ, which the look-alike spelling matches */
     cr_assert(matches(db, "レンタル口座買取", "c"));
     cr_assert(matches(db, "ロ座買取", "c"));

@@ -264,26 +264,62 @@ static int is_particle(const char *expr, const run *runs, size_t nruns, size_t i
            (memcmp(expr + runs[i].off, "の", 3) == 0 || memcmp(expr + runs[i].off, "を", 3) == 0);
 }
 
+#define MAX_SYL 48
+
+typedef struct {
+    char s[MAX_SYL][12];
+    unsigned char word[MAX_SYL]; /* a word starts here */
+    size_t n;
+} syllables;
+
+static int romanize(const char *rd, size_t len, const unsigned char *word, int kunrei,
+                    int long_written, syllables *out);
+static size_t join(const syllables *y, char sep, int every, char *out, size_t cap);
+
 /* Every mix of scripts: each kanji run as kanji, hiragana or katakana
  * reading, each kana run in either kana script, a particle written or left
- * out (at most 81 mixes). */
+ * out; and, where it leaves at most 81 mixes, each run but a particle also
+ * in romaji (Hepburn, long vowels written) beside a run that is not
+ * (yamiバイト, 闇baito, ukeコ: posts mix Latin letters into a word; all
+ * romaji is the romaji generator's). */
 static void mixed(list *v, const char *expr, const run *runs, size_t nruns, const char *rd)
 {
-    size_t choices = 1;
-    for (size_t i = 0; i < nruns; i++)
-        choices *= runs[i].script == KANJI ? 3 : 2;
-    if (choices > 81)
+    char rom[MAX_RUNS][64]; /* each run's romaji, "" where there is none */
+    size_t choices = 1, with_romaji = 1;
+    for (size_t i = 0; i < nruns; i++) {
+        const run *r = &runs[i];
+        size_t base = r->script == KANJI ? 3 : 2;
+        choices *= base;
+        rom[i][0] = 0;
+        syllables y;
+        unsigned char word[3 * MAX_SYL] = {0};
+        if (!is_particle(expr, runs, nruns, i) && r->rlen <= sizeof word &&
+            romanize(rd + r->roff, r->rlen, word, 0, 1, &y)) {
+            size_t l = join(&y, 0, 0, rom[i], sizeof rom[i]);
+            rom[i][l] = 0; /* join leaves room for it; 0 when too long */
+        }
+        with_romaji *= base + (rom[i][0] != 0);
+    }
+    int latin = nruns > 1 && with_romaji <= 81;
+    if (latin)
+        choices = with_romaji;
+    else if (choices > 81)
         return;
     char out[1024];
     for (size_t c = 0; c < choices; c++) {
-        size_t n = 0, rest = c;
+        size_t n = 0, rest = c, romaji_runs = 0;
         for (size_t i = 0; i < nruns; i++) {
             const run *r = &runs[i];
-            size_t base = r->script == KANJI ? 3 : 2, pick = rest % base;
+            size_t base = (r->script == KANJI ? 3 : 2) + (latin && rom[i][0]), pick = rest % base;
             rest /= base;
-            if (n + r->rlen + r->len > sizeof out)
+            if (n + r->rlen + r->len + sizeof rom[i] > sizeof out)
                 return;
-            if (r->script == KANJI && pick == 0) {
+            if (pick == 3 - (r->script != KANJI)) { /* the last choice: romaji */
+                size_t l = strlen(rom[i]);
+                memcpy(out + n, rom[i], l);
+                n += l;
+                romaji_runs++;
+            } else if (r->script == KANJI && pick == 0) {
                 memcpy(out + n, expr + r->off, r->len);
                 n += r->len;
             } else if (is_particle(expr, runs, nruns, i)) {
@@ -297,7 +333,8 @@ static void mixed(list *v, const char *expr, const run *runs, size_t nruns, cons
                 n += r->rlen;
             }
         }
-        put(v, out, n, YS_GEN_MIXED);
+        if (romaji_runs < nruns) /* all romaji: the romaji generator's */
+            put(v, out, n, YS_GEN_MIXED);
     }
 }
 
@@ -326,14 +363,6 @@ static const char *const kun[] = {
     "ho", "bo", "po",
     "ma", "mi", "mu", "me", "mo", "ya", "ya", "yu", "yu", "yo", "yo",
     "ra", "ri", "ru", "re", "ro", "wa", "wa", "wi", "we", "o", "n", "vu"};
-
-#define MAX_SYL 48
-
-typedef struct {
-    char s[MAX_SYL][12];
-    unsigned char word[MAX_SYL]; /* a word starts here */
-    size_t n;
-} syllables;
 
 /* The reading rd (hiragana; word starts flagged) as syllables in `kunrei`
  * or Hepburn, long vowels written or not. ん, っ and ー belong to the
