@@ -726,6 +726,14 @@ Test(cli, compiled_database_cache)
     cr_assert(strstr(r.out, "  compile seconds     (loaded from --db or the cache)\n1\n"), "%s",
               r.out);
     run_free(&r);
+    /* its name holds the compile rules' id: a build whose folding or
+     * spelling generators differ does not load it */
+    snprintf(cmd, sizeof cmd, "ls %s/sub", dir);
+    r = run_sh(cmd);
+    char rules[64];
+    snprintf(rules, sizeof rules, "-r%s-", ys_rules_id());
+    cr_assert(strlen(ys_rules_id()) > 0 && strstr(r.out, rules), "%s lacks %s", r.out, rules);
+    run_free(&r);
     /* A damaged cache file is compiled over; results do not change. */
     snprintf(cmd, sizeof cmd,
              "export YAMISCAN_CACHE_DIR=%s/sub; for f in %s/sub/*; do echo junk > $f; done; "

@@ -155,8 +155,10 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
 /* Loads --db (checked against any lexicons given) or compiles the lexicons. */
 /* The compiled-database cache: $YAMISCAN_CACHE_DIR (empty: no cache), else
  * $XDG_CACHE_HOME/yamiscan, else ~/.cache/yamiscan. A file is named by the
- * key of the pattern files' bytes, this yamiscan's version, the engine and
- * its version; Hyperscan itself refuses a database built for another CPU.
+ * key of the pattern files' bytes, this yamiscan's version, its compile
+ * rules (ys_rules_id: a change to folding or the spelling generators makes
+ * other files), the engine and its version; Hyperscan itself refuses a
+ * database built for another CPU.
  * Returns 0 and the file's path, or -1 when there is no cache. */
 static int cache_path(uint64_t hash, const char *engine, char *out, size_t cap)
 {
@@ -179,8 +181,8 @@ static int cache_path(uint64_t hash, const char *engine, char *out, size_t cap)
             *c = 0;
             break;
         }
-    int n = snprintf(out, cap, "%s%s/%016llx-ys%s-%s%s.ysdb", base, sub, (unsigned long long)hash,
-                     YS_VERSION_STRING, engine, ver);
+    int n = snprintf(out, cap, "%s%s/%016llx-ys%s-r%s-%s%s.ysdb", base, sub,
+                     (unsigned long long)hash, YS_VERSION_STRING, ys_rules_id(), engine, ver);
     if (n < 0 || (size_t)n >= cap)
         return -1;
     /* $YAMISCAN_CACHE_DIR is made as asked (mkdir -p); under $HOME (or

@@ -86,6 +86,12 @@ const char *ys_engine_version(const char *engine);
 /* 1 if the engine matches regex patterns (hs), 0 if it takes literals only
  * (ac) or this build lacks it. */
 int ys_engine_has_regexes(const char *engine);
+/* An identifier of the rules this library compiles a lexicon with (its
+ * parsing, spelling variants, folding and look-alike tables): a checksum of
+ * their sources, made when the library is built. Two builds with the same
+ * id and engine version compile a lexicon to the same database; a cache of
+ * compiled databases keys on it (the CLI's does). */
+const char *ys_rules_id(void);
 
 /* Returns err's message, or the generic description if none was set. */
 const char *ys_error_message(const ys_error *err);

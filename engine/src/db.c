@@ -24,6 +24,7 @@
  */
 #include "db.h"
 #include "foldscan.h"
+#include "rules_id.h" /* generated: engine/gen-rules-id */
 
 #include <errno.h>
 #include <stdio.h>
@@ -380,6 +381,8 @@ const char *ys_engine_version(const char *name)
     const ys_engine *e = ys_engine_find(name);
     return e ? e->version() : NULL;
 }
+
+const char *ys_rules_id(void) { return YS_RULES_ID; }
 
 int ys_engine_has_regexes(const char *name)
 {
