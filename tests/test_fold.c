@@ -535,7 +535,8 @@ static text_buf gap_posts(int posts, uint64_t x)
         "闇バイト", "受け子", "出し子", "ホワイト案件", "高額案件", "即日即金", "日払い", "テレグラム",
         "詳細は", "DMで", "t.me/", "の名前", "を見る", "ファイル", "募集", "カード", "口座", "ドライブ",
         "手渡し", "身分証", "写真", "運び", "簡単", "今日", "天気", "料理", "美味しい", "は", "が",
-        "を", "に", "、", "。", "ー", "力", "工", "一", "ｶ", "ﾞ", "○", "Telegram", "5万", "10man"};
+        "を", "に", "、", "。", "ー", "力", "工", "一", "ｶ", "ﾞ", "○", "Telegram", "5万", "10man",
+        "へ", "への", "ヘルプ", "入力", "出力ファイル", "ファイルへ", "ホ一ム", "口座", "ロ"};
     static const char *const seps[] = {" ", "　", "・", "\\n", "/", "-", "🌙", "✨", "  ", "・・", " - "};
     text_buf b = {0};
     for (int p = 0; p < posts; p++) {
@@ -602,7 +603,15 @@ Test(fold, the_gap_pairs_change_no_hit)
                        "x.4\tw\t1\tlit\t名前を\n"
                        "x.5\tw\t1\tlit\t天気\n"
                        "x.6\tw\t1\tlit\tカード口座\n"
-                       "x.7\tw\t1\tlit\t#9110\n";
+                       "x.7\tw\t1\tlit\t#9110\n"
+                       /* look-alikes: a hit of the look-alike as written
+                        * (入力, への) that folding takes away, of its twin
+                        * (ヘルプ, ホーム), and a term of one character */
+                       "x.8\tw\t1\tlit\t入力\n"
+                       "x.9\tw\t1\tlit\tへの\n"
+                       "x.10\tw\t1\tlit\tヘルプ\n"
+                       "x.11\tw\t1\tlit\tホーム\n"
+                       "x.12\tw\t1\tlit\tロ\n";
     const char *lexicons[] = {lit, full, list};
     const char *names[] = {"bundled literals", "bundled lexicon (regexes: no pairs)", "list"};
     text_buf gen = gap_posts(4000, 11);

@@ -17,7 +17,8 @@
  *   u64 length + the same of the regexes (length 0: none)
  *   optional (absent in files written before it; then every gap is folded):
  *       u32 1 if the gap pairs below may be used, else 0, u32 pairs, then
- *       each: u64 key (foldscan.h), ascending
+ *       each: u64 key (foldscan.h; (0, c) for a spelling of one character
+ *       c, since format 8), ascending
  *   u64 checksum of everything before it (ys_checksum)
  *
  * Integers are little-endian; a database is tied to one CPU platform anyway.
@@ -33,7 +34,7 @@
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 7
+#define DB_FORMAT 8
 #define ENGINE_LEN 64
 
 static double now_seconds(void)

@@ -709,11 +709,34 @@ static int gap_matters(const unsigned char *s, size_t len, size_t i, size_t k, u
     return !next || pair_in(st->pairs, st->npairs, st->prev, next);
 }
 
+/* Whether the look-alike cp, which folding makes its katakana twin t
+ * (力 カ, へ ヘ, 一 ー), can change a hit: with the lexicon's pairs, not
+ * when the characters on both sides are Japanese, the one after it plain
+ * (plain_cjk: unchanged, and changing nothing after it), and neither cp
+ * nor t is adjacent to them in some spelling, nor a spelling alone. Every
+ * character before cp is as folding leaves it (the check stops at the
+ * first change that matters), so st->prev is what folding has there. */
+static int twin_matters(const check_state *st, uint32_t cp, uint32_t t, const unsigned char *s,
+                        size_t len, size_t j)
+{
+    if (!st->pairs)
+        return 1;
+    uint32_t next = plain_cjk(s, len, j), prev = st->prev;
+    if (!next || !is_japanese(next) || !is_japanese(prev))
+        return 1;
+    const uint64_t *p = st->pairs;
+    size_t n = st->npairs;
+    return pair_in(p, n, prev, cp) || pair_in(p, n, prev, t) || pair_in(p, n, cp, next) ||
+           pair_in(p, n, t, next) || pair_in(p, n, 0, cp) || pair_in(p, n, 0, t);
+}
+
 int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t *n)
 {
     const unsigned char *s = (const unsigned char *)text;
     uint32_t prev = 0;
     int seps = 0, others = 0, risky = 0;
+    size_t chars = 0;
+    uint32_t first = 0;
     *n = 0;
     for (size_t i = 0; i < len;) {
         size_t k;
@@ -730,9 +753,12 @@ int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t 
         others += !sep;
         if (is_japanese(prev) && is_japanese(cp))
             keys[(*n)++] = ys_fold_pair_key(prev, cp);
+        first = chars++ ? first : cp;
         prev = cp;
         i += k;
     }
+    if (chars == 1 && is_japanese(first)) /* a spelling of one character: key (0, c) */
+        keys[(*n)++] = ys_fold_pair_key(0, first);
     return risky || (seps > 0 && others == 0) ? -1 : 0;
 }
 
@@ -774,13 +800,18 @@ static ALWAYS_INLINE size_t check_step(const unsigned char *s, size_t len, size_
         st->valid = 0;
     else if (is_invisible(cp) || (cp >= 0xFF10 && cp <= 0xFF5A && fold_char(cp, 0) != cp) ||
              (cp >= 0xFF61 && cp <= 0xFF9F) || (cp >= 0x3099 && cp <= 0x309C && is_kana(prev)) ||
-             (is_kana(prev) && (is_dash_like(cp) || (cp == 0x4E00 && is_katakana(prev)))) ||
+             (is_kana(prev) && is_dash_like(cp)) ||
              (is_separator(cp) && (gap_matters(s, len, i, k, cp, st) ||
                                    spelled_gap(s, len, i, k, prev, !is_ascii_alnum(st->before)))) ||
              latin_twin(cp) || kanji_variant(cp) || small_vowel(cp) ||
-             kana_twin_here(s, len, i, k, cp, prev, &st->row) ||
              (is_mask(cp) && cp != 0x25CB))
         st->needed = 1;
+    else {
+        uint32_t t = cp == 0x4E00 && is_katakana(prev) ? 0x30FC /* 一 for ー */
+                                                       : kana_twin_here(s, len, i, k, cp, prev, &st->row);
+        if (t && twin_matters(st, cp, t, s, len, i + k))
+            st->needed = 1;
+    }
     st->before = prev;
     st->prev = cp;
     return i + k;

@@ -59,13 +59,17 @@ int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level
  * character or another separator, or with an invisible character:
  * ys_fold_spelling_pairs refuses those) and no regex is scanned (a regex
  * may match across or into a gap: the scanner passes no pairs then).
- * ys_fold itself still folds every gap. */
+ * The same pairs tell when a look-alike of katakana between two Japanese
+ * characters (入力ファイル, ファイルへの) can change a hit; a spelling of one
+ * character has the key (0, c). ys_fold itself still folds every gap and
+ * every look-alike. */
 uint64_t ys_fold_pair_key(uint32_t a, uint32_t b);
 
 /* Writes to keys (room for len entries) the key of each two Japanese
  * characters (kana, kanji, 々 〆) adjacent in the folded spelling
- * text[0..len), setting *n; returns -1 when the spelling could match inside
- * a gap (above), else 0. */
+ * text[0..len), or (0, c) when it is the one Japanese character c,
+ * setting *n; returns -1 when the spelling could match inside a gap
+ * (above), else 0. */
 int ys_fold_spelling_pairs(const char *text, size_t len, uint64_t *keys, size_t *n);
 
 /* ys_fold_check where a gap counts only if the characters on both sides
