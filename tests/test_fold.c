@@ -358,6 +358,48 @@ Test(fold, every_gate_answers_as_the_scalar_check)
     cr_log_info("gates compared with the scalar check: %d", levels);
 }
 
+/* Folding without the offset map (which copies what the gate finds plain
+ * in runs) writes the same text as folding with it, on text that mixes
+ * plain runs with what folding changes, and on the development set. */
+Test(fold, without_the_map_the_folded_text_is_the_same)
+{
+    static char s[1200], a[3600], b[3600];
+    static uint32_t from[3600], to[3600];
+    uint64_t x = 11;
+    size_t changed = 0;
+    for (int round = 0; round < 100000; round++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = gate_text(&x, s, sizeof s);
+        size_t na = ys_fold(s, n, a, from, to), nb = ys_fold(s, n, b, NULL, NULL);
+        cr_assert_eq(na, nb, "round %d: %.*s", round, (int)n, s);
+        if (na != YS_FOLD_UNCHANGED) {
+            size_t d = 0;
+            while (d < na && a[d] == b[d])
+                d++;
+            size_t lo = d > 24 ? d - 24 : 0;
+            cr_assert(d == na, "round %d, byte %zu: with the map \"%.*s\", without \"%.*s\"",
+                      round, d, (int)(d + 12 - lo), a + lo, (int)(d + 12 - lo), b + lo);
+            changed++;
+        }
+    }
+    cr_assert_gt(changed, 10000, "the rounds fold something");
+    size_t len;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/corpora/dev/test.jsonl", getenv("SOURCE_ROOT"));
+    char *dev = read_file(path, &len);
+    char *big = malloc(3 * len + 1), *big2 = malloc(3 * len + 1);
+    uint32_t *f = malloc((3 * len + 1) * sizeof *f), *t = malloc((3 * len + 1) * sizeof *t);
+    cr_assert(dev && big && big2 && f && t);
+    size_t na = ys_fold(dev, len, big, f, t), nb = ys_fold(dev, len, big2, NULL, NULL);
+    cr_assert(na != YS_FOLD_UNCHANGED && na == nb && memcmp(big, big2, na) == 0,
+              "corpora/dev/test.jsonl folded as one text");
+    free(dev);
+    free(big);
+    free(big2);
+    free(f);
+    free(t);
+}
+
 /* The gate's byte classes, each version against the byte loop. */
 Test(fold, gate_classes_match_the_byte_loop)
 {

@@ -564,6 +564,14 @@ static size_t plain_char(const unsigned char *s, size_t len, size_t i, uint32_t 
     return (*cp = plain_cjk(s, len, i)) ? 3 : 0;
 }
 
+static ys_fold_classify_fn best_classify(void);
+static void kana_bits_table(unsigned char kana_bits[32]);
+static unsigned gate_block(const unsigned char *p, ys_fold_classify_fn classify,
+                           const unsigned char *kana_bits, int digits, uint64_t *bad_out,
+                           uint64_t *lead_out);
+static unsigned first_bad(uint64_t bad, uint64_t lead, unsigned rel, unsigned e);
+static uint32_t char_before(const unsigned char *s, size_t *end);
+
 size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -574,9 +582,45 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
     int joined = 0;     /* prev is a letter joined to the one before it */
     size_t prev_n = 0;  /* where it starts in out */
     row_memo row = {0, 0}; /* kana_twin_here's */
+    /* Without a map, a run of bytes that the check's gate finds plain (and
+     * no digit: gate_block) is copied whole where the character before it
+     * went out as it came in (verbatim): the gate looks at the bytes as
+     * they are, and folding then sees the same characters before each. */
+    ys_fold_classify_fn classify = !from && len >= 66 ? best_classify() : NULL;
+    unsigned char kana_bits[32];
+    if (classify)
+        kana_bits_table(kana_bits);
+    size_t blk = 0; /* the gate's block: [blk, blk + blk_e) */
+    unsigned blk_e = 0;
+    uint64_t blk_bad = 0, blk_lead = 0;
+    int verbatim = 0;
     while (i < len) {
         size_t k;
         uint32_t cp;
+        if (classify && verbatim) {
+            if (i - blk >= blk_e) {
+                if (len - i < 66)
+                    classify = NULL; /* the rest one character at a time */
+                else
+                    blk_e = gate_block(s + (blk = i), classify, kana_bits, 1, &blk_bad, &blk_lead);
+            }
+            unsigned rel = (unsigned)(i - blk), p = classify ? first_bad(blk_bad, blk_lead, rel, blk_e) : rel;
+            if (p > rel) {
+                size_t end = blk + p, last = end, at;
+                prev_n = n;
+                memcpy(o + n, s + i, end - i);
+                n += end - i;
+                uint32_t c = char_before(s, &last);
+                prev_n += last - i;
+                at = last;
+                before = last > i ? char_before(s, &at) : prev;
+                joined = last > i ? 0 : joined == 2;
+                prev = c;
+                i = end;
+                continue;
+            }
+        }
+        verbatim = 0;
         uint32_t lt = (unsigned)(s[i] - '0') < 10 ? leet(prev, s, len, i) : 0;
         if (lt) {
             prev_n = n;
@@ -606,6 +650,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
             prev = cp;
             joined = joined == 2;
             i += k;
+            verbatim = 1;
             continue;
         }
         cp = decode(s + i, len - i, &k);
@@ -660,6 +705,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         prev = f;
         joined = joined == 2;
         i += k;
+        verbatim = f == cp;
     }
     return changed ? n : YS_FOLD_UNCHANGED;
 }
@@ -890,6 +936,70 @@ static void skip_plain(const unsigned char *s, size_t start, size_t end, check_s
     st->prev = last;
 }
 
+/* Rows 0..3 of what plain_cjk refuses (U+3000..U+30FF), for classify. */
+static void kana_bits_table(unsigned char kana_bits[32])
+{
+    for (int r = 0; r < 4; r++) {
+        uint64_t w = cjk_lookalike_bits[r] | cjk_refused[r];
+        for (int b = 0; b < 8; b++)
+            kana_bits[8 * r + b] = (unsigned char)(w >> 8 * b);
+    }
+}
+
+/* The gate on the 64 bytes at p (66 readable): sets *bad to the bytes that
+ * are not plain (check_gated) and *lead to the 3-byte leads, and returns
+ * where the block ends (before a character it does not hold whole). With
+ * `digits`, every digit is in *bad: a digit the gate passes over may still
+ * be folded as a letter before a letter folding makes (a1Ｔ: the check
+ * needs no answer for it, Ｔ gives one, but ys_fold's copy does). */
+static unsigned gate_block(const unsigned char *p, ys_fold_classify_fn classify,
+                           const unsigned char *kana_bits, int digits, uint64_t *bad_out,
+                           uint64_t *lead_out)
+{
+    ys_fold_masks m;
+    classify(p, kana_bits, &m);
+    /* the block ends before a character it does not hold whole */
+    unsigned e = m.lead >> 62 & 1 ? 62 : m.lead >> 63 ? 63 : 64;
+    uint64_t in = e == 64 ? ~0ull : (1ull << e) - 1;
+    uint64_t lead = m.lead & in, expect = lead << 1 | lead << 2;
+    /* a digit between letters; at the block's edges, a digit beside a
+     * letter (what lies outside is not looked at) */
+    uint64_t leet_digits = m.digit & (m.letter << 1 | 1) & (m.letter >> 1 | 1ull << 63);
+    /* a lead whose two bytes after it are not both continuations is a
+     * byte of invalid UTF-8 on its own, and so are the continuations
+     * after it: all of it is looked at (the scalar check may reach the
+     * continuation after stepping over the lead) */
+    uint64_t missing = expect & ~m.cont;
+    uint64_t broken = lead & (missing >> 1 | missing >> 2);
+    /* an ASCII separator after ASCII other than a letter standing
+     * alone changes nothing: no gap between Japanese characters, no
+     * dash after kana, no letters spelled out (D M); what follows it
+     * is looked at in its turn (at the block's start, it is looked at) */
+    uint64_t ascii = ~(m.lead | m.cont | (m.other & ~m.sep));
+    uint64_t quiet = m.sep & ascii << 1 & (~(m.letter << 1) | (m.letter | m.digit) << 2);
+    uint64_t bad = (m.other & ~quiet) | missing | broken | broken << 1 | broken << 2 |
+                   (m.cont & ~expect & in) | leet_digits | (m.kana_refused & in) |
+                   refused_leads(p, lead & m.lookup);
+    *bad_out = bad | (digits ? m.digit : 0);
+    *lead_out = m.lead;
+    return e;
+}
+
+/* Where the character holding the first byte of `bad` at or after rel
+ * starts (at least rel; e when there is none before the block's end e). */
+static unsigned first_bad(uint64_t bad, uint64_t lead, unsigned rel, unsigned e)
+{
+    uint64_t todo = bad & (~0ull << rel);
+    if (!todo)
+        return e;
+    unsigned p = (unsigned)__builtin_ctzll(todo);
+    if (p >= 1 && (lead >> (p - 1) & 1))
+        p -= 1;
+    else if (p >= 2 && (lead >> (p - 2) & 1) && !(lead >> (p - 1) & 1))
+        p -= 2;
+    return p < rel ? rel : p > e ? e : p;
+}
+
 /* The check with a SIMD gate: 64 bytes at a time, classify() marks the
  * bytes that can matter (foldscan.h); a byte is plain when it is ASCII other
  * than a separator and other than a digit between two letters (S1gnal), or
@@ -906,55 +1016,16 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
                        int *valid_utf8, const uint64_t *pairs, size_t npairs)
 {
     check_state st = {0, 0, 0, 1, pairs, npairs, {0, 0}};
-    /* rows 0..3 of what plain_cjk refuses (U+3000..U+30FF), for classify */
     unsigned char kana_bits[32];
-    for (int r = 0; r < 4; r++) {
-        uint64_t w = cjk_lookalike_bits[r] | cjk_refused[r];
-        for (int b = 0; b < 8; b++)
-            kana_bits[8 * r + b] = (unsigned char)(w >> 8 * b);
-    }
+    kana_bits_table(kana_bits);
     size_t i = 0;
     while (len - i >= 66) { /* classify reads two bytes past the block */
-        ys_fold_masks m;
-        classify(s + i, kana_bits, &m);
+        uint64_t bad, lead_all;
+        unsigned e = gate_block(s + i, classify, kana_bits, 0, &bad, &lead_all);
         size_t base = i;
-        /* the block ends before a character it does not hold whole */
-        unsigned e = m.lead >> 62 & 1 ? 62 : m.lead >> 63 ? 63 : 64;
-        uint64_t in = e == 64 ? ~0ull : (1ull << e) - 1;
-        uint64_t lead = m.lead & in, expect = lead << 1 | lead << 2;
-        /* a digit between letters; at the block's edges, a digit beside a
-         * letter (what lies outside is not looked at) */
-        uint64_t leet_digits = m.digit & (m.letter << 1 | 1) & (m.letter >> 1 | 1ull << 63);
-        /* a lead whose two bytes after it are not both continuations is a
-         * byte of invalid UTF-8 on its own, and so are the continuations
-         * after it: all of it is looked at (the scalar check may reach the
-         * continuation after stepping over the lead) */
-        uint64_t missing = expect & ~m.cont;
-        uint64_t broken = lead & (missing >> 1 | missing >> 2);
-        /* an ASCII separator after ASCII other than a letter standing
-         * alone changes nothing: no gap between Japanese characters, no
-         * dash after kana, no letters spelled out (D M); what follows it
-         * is looked at in its turn (at the block's start, it is looked at) */
-        uint64_t ascii = ~(m.lead | m.cont | (m.other & ~m.sep));
-        uint64_t quiet = m.sep & ascii << 1 & (~(m.letter << 1) | (m.letter | m.digit) << 2);
-        uint64_t bad = (m.other & ~quiet) | missing | broken | broken << 1 | broken << 2 |
-                       (m.cont & ~expect & in) | leet_digits | (m.kana_refused & in) |
-                       refused_leads(s + i, lead & m.lookup);
         for (;;) {
             unsigned rel = (unsigned)(i - base);
-            uint64_t todo = bad & (~0ull << rel);
-            unsigned p = e;
-            if (todo) { /* the character holding the first byte that matters */
-                p = (unsigned)__builtin_ctzll(todo);
-                if (p >= 1 && (m.lead >> (p - 1) & 1))
-                    p -= 1;
-                else if (p >= 2 && (m.lead >> (p - 2) & 1) && !(m.lead >> (p - 1) & 1))
-                    p -= 2;
-                if (p < rel)
-                    p = rel;
-                if (p > e)
-                    p = e;
-            }
+            unsigned p = first_bad(bad, lead_all, rel, e);
             skip_plain(s, i, base + p, &st);
             i = base + p;
             if (p >= e)
@@ -982,14 +1053,20 @@ int ys_fold_check_level(const char *text, size_t len, int *valid_utf8, int level
     return classify ? check_gated(s, len, classify, valid_utf8, NULL, 0) : -1;
 }
 
+/* The best gate this build and CPU have, or NULL. */
+static ys_fold_classify_fn best_classify(void)
+{
+    ys_fold_classify_fn classify = NULL;
+    for (int level = YS_SIMD_COUNT - 1; level > YS_SIMD_SCALAR && !classify; level--)
+        classify = ys_fold_classify_impl(level);
+    return classify;
+}
+
 int ys_fold_check_gaps(const char *text, size_t len, int *valid_utf8, const uint64_t *pairs,
                        size_t npairs)
 {
     const unsigned char *s = (const unsigned char *)text;
-    ys_fold_classify_fn classify = NULL;
-    if (len >= 66)
-        for (int level = YS_SIMD_COUNT - 1; level > YS_SIMD_SCALAR && !classify; level--)
-            classify = ys_fold_classify_impl(level);
+    ys_fold_classify_fn classify = len >= 66 ? best_classify() : NULL;
     if (classify)
         return check_gated(s, len, classify, valid_utf8, pairs, npairs);
     check_state st = {0, 0, 0, 1, pairs, npairs, {0, 0}};
