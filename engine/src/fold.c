@@ -604,7 +604,8 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
                 else
                     blk_e = gate_block(s + (blk = i), classify, kana_bits, 1, &blk_bad, &blk_lead);
             }
-            unsigned rel = (unsigned)(i - blk), p = classify ? first_bad(blk_bad, blk_lead, rel, blk_e) : rel;
+            unsigned rel = (unsigned)(i - blk);
+            unsigned p = classify ? first_bad(blk_bad, blk_lead, rel, blk_e) : rel;
             if (p > rel) {
                 size_t end = blk + p, last = end, at;
                 prev_n = n;
@@ -853,8 +854,9 @@ static ALWAYS_INLINE size_t check_step(const unsigned char *s, size_t len, size_
              (is_mask(cp) && cp != 0x25CB))
         st->needed = 1;
     else {
-        uint32_t t = cp == 0x4E00 && is_katakana(prev) ? 0x30FC /* 一 for ー */
-                                                       : kana_twin_here(s, len, i, k, cp, prev, &st->row);
+        uint32_t t = cp == 0x4E00 && is_katakana(prev) ? 0x30FC : 0; /* 一 for ー */
+        if (!t)
+            t = kana_twin_here(s, len, i, k, cp, prev, &st->row);
         if (t && twin_matters(st, cp, t, s, len, i + k))
             st->needed = 1;
     }
@@ -1008,9 +1010,9 @@ static unsigned first_bad(uint64_t bad, uint64_t lead, unsigned rel, unsigned e)
  * runs check_step from the character holding the first byte that is not
  * plain; what check_step consumed may end anywhere, and the block's masks
  * serve until its end. ASCII separators after ASCII are plain too where
- * check_step would only step over them (quiet, below). A block's last
- * character may run past it: the block
- * then ends where that character starts (and the next block starts there).
+ * check_step would only step over them (gate_block's quiet). A block's
+ * last character may run past it: the block then ends where that
+ * character starts (and the next block starts there).
  * The answers are those of check_scalar, to the bit (tests/test_fold.c). */
 static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn classify,
                        int *valid_utf8, const uint64_t *pairs, size_t npairs)
