@@ -464,6 +464,44 @@ Test(tune, same_seed_same_figures)
     result_free(&b);
 }
 
+/* --group-by keeps a group's posts in one fold: three groups of 6, 4 and 2
+ * posts are dealt largest first, each to the fold with fewest posts. */
+Test(tune, group_by_keeps_each_group_in_one_fold)
+{
+    write_fixtures();
+    static const char groups[] = "abbbbcaaabbc"; /* post i+1's group */
+    char grouped[sizeof labeled + 256], *w = grouped;
+    const char *p = labeled;
+    for (int i = 0; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = (size_t)(nl - p);
+        if (n == 0) {
+            *w++ = '\n';
+        } else { /* {"id":…  ->  {"batch":"g","id":… */
+            w += sprintf(w, "{\"batch\":\"%c\",%.*s\n", groups[i++], (int)(n - 1), p + 1);
+        }
+        p = nl + 1;
+    }
+    *w = 0;
+    write_file(in_dir("grouped.jsonl"), grouped, strlen(grouped));
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 3 --group-by batch grouped.jsonl");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    const char *want[] = {"3-fold cross-validation by \"batch\" (3 groups)",
+                          "fold 1 (6 posts", "fold 2 (4 posts", "fold 3 (2 posts"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(r.out, want[i]), "no '%s' in:\n%s", want[i], r.out);
+    result_free(&r);
+    /* More folds than groups, and a post without the field, are errors. */
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 4 --group-by batch grouped.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "3 distinct \"batch\" values"), "%s", r.err);
+    result_free(&r);
+    r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 --group-by batch posts.jsonl");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "posts.jsonl:1: no \"batch\" value"), "%s", r.err);
+    result_free(&r);
+}
+
 Test(tune, a_bad_label_line_is_an_error_with_its_place)
 {
     write_fixtures();

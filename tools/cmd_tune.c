@@ -77,6 +77,12 @@ const char usage_tune[] =
     "                         most the number of positive and of negative posts)\n"
     "      --seed S           seed of the fold assignment (default 1): the same\n"
     "                         seed gives the same folds and figures\n"
+    "      --group-by FIELD   keep the posts with the same value of FIELD (a\n"
+    "                         JSON string or number every post has, such as the\n"
+    "                         development set's \"batch\") in one fold, groups dealt\n"
+    "                         largest first to the fold with fewest posts: figures\n"
+    "                         for posts by writers the fit never saw (--folds at\n"
+    "                         most the number of groups; folds are not stratified)\n"
     "      --window N         use @window N instead of choosing it (0 to 1000)\n"
     "      --l2 X             strength of the L2 penalty (default 0.01; larger:\n"
     "                         closer to the lexicon's current weighting)\n"
@@ -202,6 +208,7 @@ typedef struct {
     size_t len;
     int label;
     int fold;
+    char *group; /* the raw token of --group-by's field, or NULL */
 } post;
 
 /* Per window: what the lexicon as written says of each post. */
@@ -1230,7 +1237,7 @@ static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *
 
 /* ---- reading the labeled posts ---- */
 
-static int load_posts(tuner *t, const char *path)
+static int load_posts(tuner *t, const char *path, const char *group_by)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -1266,6 +1273,16 @@ static int load_posts(tuner *t, const char *path)
             rc = -1;
             break;
         }
+        /* The group's token, read by a second pass over the line (the text
+         * decodes the same again): tuning files are small. */
+        const char *group = NULL;
+        size_t gl = 0, tl2;
+        if (group_by && (ys_json_extract(line, len, text_field, 1, group_by, text, MAX_TEXT, &tl2,
+                                         &group, &gl, &err) != YS_OK || !group)) {
+            fprintf(stderr, "%s:%u: no \"%s\" value (--group-by)\n", path, lineno, group_by);
+            rc = -1;
+            break;
+        }
         if (t->nposts == nalloc) {
             nalloc = nalloc ? 2 * nalloc : 256;
             post *p = realloc(t->posts, nalloc * sizeof *p);
@@ -1288,6 +1305,13 @@ static int load_posts(tuner *t, const char *path)
         p->len = tl;
         p->label = label[0] == '1';
         p->fold = 0;
+        p->group = group ? strndup(group, gl) : NULL;
+        if (group && !p->group) {
+            free(p->text);
+            rc = -1;
+            fprintf(stderr, "%s: out of memory\n", prog);
+            break;
+        }
         t->nposts++;
     }
     if (rc == 0 && ferror(f)) {
@@ -1322,6 +1346,63 @@ static void assign_folds(tuner *t, int folds, uint64_t seed)
             t->posts[idx[i]].fold = (int)(i % (size_t)folds);
     }
     free(idx);
+}
+
+/* Folds by group (--group-by): the distinct groups shuffled by the seed,
+ * then dealt largest first (ties in shuffled order) to the fold that holds
+ * the fewest posts so far, so that folds stay near equal in size. Returns the
+ * number of groups, or -1 when out of memory. */
+static long assign_group_folds(tuner *t, int folds, uint64_t seed)
+{
+    size_t *of = malloc((t->nposts + 1) * sizeof *of); /* post -> group */
+    size_t *first = malloc((t->nposts + 1) * sizeof *first), *size = NULL, *order = NULL;
+    size_t ng = 0, load[100] = {0};
+    long rc = -1;
+    if (!of || !first)
+        goto out;
+    for (size_t i = 0; i < t->nposts; i++) {
+        size_t g = 0;
+        while (g < ng && strcmp(t->posts[first[g]].group, t->posts[i].group) != 0)
+            g++;
+        if (g == ng)
+            first[ng++] = i;
+        of[i] = g;
+    }
+    size = calloc(ng + 1, sizeof *size);
+    order = malloc((ng + 1) * sizeof *order);
+    if (!size || !order)
+        goto out;
+    for (size_t i = 0; i < t->nposts; i++)
+        size[of[i]]++;
+    for (size_t g = 0; g < ng; g++)
+        order[g] = g;
+    uint64_t s = seed;
+    for (size_t i = ng; i > 1; i--) {
+        size_t j = (size_t)(splitmix64(&s) % i), tmp = order[i - 1];
+        order[i - 1] = order[j], order[j] = tmp;
+    }
+    for (size_t i = 1; i < ng; i++) /* insertion sort by size, stable: few groups */
+        for (size_t j = i; j > 0 && size[order[j]] > size[order[j - 1]]; j--) {
+            size_t tmp = order[j];
+            order[j] = order[j - 1], order[j - 1] = tmp;
+        }
+    for (size_t k = 0; k < ng; k++) {
+        int best = 0;
+        for (int f = 1; f < folds; f++)
+            if (load[f] < load[best])
+                best = f;
+        first[order[k]] = (size_t)best; /* reused: group -> fold */
+        load[best] += size[order[k]];
+    }
+    for (size_t i = 0; i < t->nposts; i++)
+        t->posts[i].fold = (int)first[of[i]];
+    rc = (long)ng;
+out:
+    free(of);
+    free(first);
+    free(size);
+    free(order);
+    return rc;
 }
 
 /* ---- writing ---- */
@@ -1464,8 +1545,10 @@ static void free_tuner(tuner *t)
     for (int i = 0; t->files && i < t->nfiles; i++)
         free(t->files[i].data);
     free(t->files);
-    for (size_t i = 0; i < t->nposts; i++)
+    for (size_t i = 0; i < t->nposts; i++) {
         free(t->posts[i].text);
+        free(t->posts[i].group);
+    }
     free(t->posts);
     free(t->fit_cat);
     free(t->cat_strong);
@@ -1526,7 +1609,7 @@ static int describe_lexicon(tuner *t)
 
 int cmd_tune(int argc, char **argv)
 {
-    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT };
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT, O_GROUP };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
         {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
@@ -1535,9 +1618,10 @@ int cmd_tune(int argc, char **argv)
         {"file", required_argument, 0, 'f'},
         {"term", required_argument, 0, 'e'},        {"db", required_argument, 0, O_DB},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"flat", no_argument, 0, O_FLAT},
+        {"group-by", required_argument, 0, O_GROUP},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     lexicon_args la = {0};
-    const char *out = NULL;
+    const char *out = NULL, *group_by = NULL;
     int folds = 5, window = -1, flat = 0, c;
     uint64_t seed = 1;
     double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
@@ -1557,6 +1641,7 @@ int cmd_tune(int argc, char **argv)
         case O_FOLDS: folds = (int)parse_long(optarg, 2, 100, "--folds", "tune"); break;
         case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window", "tune"); break;
         case O_FLAT: flat = 1; break;
+        case O_GROUP: group_by = optarg; break;
         case O_SEED:
             errno = 0;
             seed = strtoull(optarg, &end, 10);
@@ -1628,21 +1713,38 @@ int cmd_tune(int argc, char **argv)
             goto done;
         }
     }
-    if (describe_lexicon(&t) != 0 || load_posts(&t, labeled) != 0)
+    if (describe_lexicon(&t) != 0 || load_posts(&t, labeled, group_by) != 0)
         goto done;
     size_t npos = 0;
     for (size_t i = 0; i < t.nposts; i++)
         npos += (size_t)t.posts[i].label;
-    if (npos < (size_t)folds || t.nposts - npos < (size_t)folds) {
+    long ngroups = 0;
+    if (group_by) {
+        ngroups = assign_group_folds(&t, folds, seed);
+        if (ngroups < 0) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            goto done;
+        }
+        if (ngroups < folds) {
+            fprintf(stderr, "%s: %s: %ld distinct \"%s\" values: %d-fold cross-validation "
+                    "needs at least %d (--folds)\n", prog, labeled, ngroups, group_by, folds,
+                    folds);
+            goto done;
+        }
+    } else if (npos < (size_t)folds || t.nposts - npos < (size_t)folds) {
         fprintf(stderr, "%s: %s: %zu positive and %zu negative posts: %d-fold "
                 "cross-validation needs at least %d of each (--folds)\n", prog, labeled, npos,
                 t.nposts - npos, folds, folds);
         goto done;
     }
-    assign_folds(&t, folds, seed);
+    if (!group_by)
+        assign_folds(&t, folds, seed);
+    char by[128] = "";
+    if (group_by)
+        snprintf(by, sizeof by, " by \"%s\" (%ld groups)", group_by, ngroups);
     printf("%zu posts (%zu positive, %zu negative); fitting %zu categories, %zu @combo, %d @rule; "
-           "%d-fold cross-validation, seed %llu\n", t.nposts, npos, t.nposts - npos, t.nfc,
-           t.ncombos, YS_RULES, folds, (unsigned long long)seed);
+           "%d-fold cross-validation%s, seed %llu\n", t.nposts, npos, t.nposts - npos, t.nfc,
+           t.ncombos, YS_RULES, folds, by, (unsigned long long)seed);
 
     /* The window: the best pooled F1 of cross-validation over the grid. */
     conf cv = {0}, per_fold[100], best_fold[100];
@@ -1705,8 +1807,8 @@ int cmd_tune(int argc, char **argv)
             eol = "\r\n";
         put(&header, TUNE_HEADER, strlen(TUNE_HEADER));
         put_command(&header, argc, given);
-        putf(&header, "; @window %d; %d-fold CV (seed %llu): precision %.3f recall %.3f "
-             "F1 %.3f (tp %u fp %u fn %u tn %u)%s", window, folds, (unsigned long long)seed,
+        putf(&header, "; @window %d; %d-fold CV%s (seed %llu): precision %.3f recall %.3f "
+             "F1 %.3f (tp %u fp %u fn %u tn %u)%s", window, folds, by, (unsigned long long)seed,
              precision(&cv), recall(&cv), f1(&cv), cv.tp, cv.fp, cv.fn, cv.tn, eol);
         put(&header, texts[0].p, texts[0].n);
         ok = !header.oom;
