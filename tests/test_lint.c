@@ -250,7 +250,7 @@ static const char words_utf8[] = "ニワタタキ,1285,名詞\n"
 
 static const char common_tsv[] = HEAD "t\tslang\t4\tlit\tタタキ\n"
                                       "u\tslang\t4\tlit\t受け取り\n"
-                                      "n\tslang\t-4\tlit\tタタ\n"; /* context: not checked */
+                                      "n\tslang\t-4\tlit\tタタ\n"; /* context: checked too */
 
 Test(lint, term_inside_many_words)
 {
@@ -263,7 +263,7 @@ Test(lint, term_inside_many_words)
     ys_lint_options opt = {.words = w, .min_words = 3};
     seen_list l = lint_text(common_tsv, NULL, &opt);
     show(&l);
-    cr_assert_eq(l.n, 1);
+    cr_assert_eq(l.n, 2);
     cr_assert_eq(l.w[0].kind, YS_LINT_COMMON);
     cr_assert_str_eq(l.w[0].id, "t");
     cr_assert_eq(l.w[0].words, 3);
@@ -272,10 +272,22 @@ Test(lint, term_inside_many_words)
     cr_assert_str_eq(l.w[0].examples[0], "ニワタタキ");
     cr_assert_str_eq(l.w[0].message, "pattern 't': term 'タタキ' occurs inside 3 of 5 "
                                      "dictionary words (e.g. ニワタタキ, イシタタキ, カネタタキ)");
+    /* A negative term is warned about with what it does: タタ is inside the
+     * three and タタキ. */
+    cr_assert_str_eq(l.w[1].id, "n");
+    cr_assert_eq(l.w[1].words, 4);
+    cr_assert(strstr(l.w[1].message, "occurs inside 4 of 5 dictionary words (e.g. "),
+              "%s", l.w[1].message);
+    cr_assert(strstr(l.w[1].message, ": as negative context it lowers every post with one "
+                                     "of them"), "%s", l.w[1].message);
     /* Above the count: quiet. */
     opt.min_words = 4;
     l = lint_text(common_tsv, NULL, &opt);
     show(&l);
+    cr_assert_eq(l.n, 1);
+    cr_assert_str_eq(l.w[0].id, "n");
+    opt.min_words = 5;
+    l = lint_text(common_tsv, NULL, &opt);
     cr_assert_eq(l.n, 0);
     ys_words_free(w);
 }
@@ -298,8 +310,9 @@ Test(lint, default_threshold)
     opt.words = w;
     l = lint_text(common_tsv, NULL, &opt);
     show(&l);
-    cr_assert_eq(l.n, 1, "5 words: warned");
+    cr_assert_eq(l.n, 2, "5 words: both warned");
     cr_assert_eq(l.w[0].words, 5);
+    cr_assert_eq(l.w[1].words, 5);
     ys_words_free(w);
 }
 
@@ -331,7 +344,7 @@ Test(lint, ipadic_directory_in_eucjp)
     ys_lint_options opt = {.words = w, .min_words = 2};
     seen_list l = lint_text(common_tsv, NULL, &opt);
     show(&l);
-    cr_assert_eq(l.n, 1);
+    cr_assert_eq(l.n, 2, "タタキ and タタ");
     cr_assert_eq(l.w[0].words, 2, "タタキ町 is a place name: not an ordinary word");
     ys_words_free(w);
 }

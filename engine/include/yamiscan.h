@@ -808,9 +808,10 @@ typedef enum ys_lint_kind {
      * one side: one of them is redundant, or they disagree on category or
      * weight. Reported at the later pattern, once per pair. */
     YS_LINT_DUPLICATE,
-    /* A positive-weight literal occurring inside at least `min_words` words
-     * of the word list (not counting a word equal to it): it will hit
-     * ordinary text. */
+    /* A literal of non-zero weight occurring inside at least `min_words`
+     * words of the word list (not counting a word equal to it): a positive
+     * one will hit ordinary text; a negative one lowers every post that uses
+     * such a word (パート inside パートナー, 草 inside 浅草), ads included. */
     YS_LINT_COMMON
 } ys_lint_kind;
 

@@ -4,7 +4,8 @@
  *   - a spelling that folding of a post can never leave intact, anywhere or
  *     inside Japanese text (YS_LINT_NEVER_MATCHES, YS_LINT_NOT_IN_JAPANESE);
  *   - two patterns with a spelling in common (YS_LINT_DUPLICATE);
- *   - a positive term found inside many words of a dictionary
+ *   - a term found inside many words of a dictionary (a positive one hits
+ *     ordinary text; a negative one lowers ads that use such a word)
  *     (YS_LINT_COMMON), where it would flag ordinary text.
  * Nothing here knows a folding rule: the checks call ys_fold and
  * ys_variants, so they follow those modules as they gain rules. Nothing is
@@ -384,7 +385,7 @@ typedef struct {
     size_t written_len;
     uint32_t cur;
     folder f;
-    /* COMMON: distinct spellings of positive literals, their counts. */
+    /* COMMON: distinct spellings of weighted literals, their counts. */
     strset keys;
     uint32_t *key_sp;  /* a spelling with that key's bytes */
     size_t *key_count;
@@ -660,7 +661,7 @@ static int check_duplicates(lint *L, sink *k, strset *seen, uint32_t i)
     return YS_OK;
 }
 
-/* ---- check 3: positive terms inside many dictionary words ---- */
+/* ---- check 3: terms inside many dictionary words ---- */
 
 static void exact_key(const void *ctx, uint32_t key, const char **s, size_t *len)
 {
@@ -670,7 +671,7 @@ static void exact_key(const void *ctx, uint32_t key, const char **s, size_t *len
     *len = sp->len;
 }
 
-/* Counts, for every distinct spelling of a positive literal, the words that
+/* Counts, for every distinct spelling of a weighted literal, the words that
  * contain it (the word itself aside): each word is cut at every character
  * start into pieces of every length some spelling has, and each piece is
  * looked up. */
@@ -681,7 +682,7 @@ static int count_words(lint *L)
     int all_lengths = 0;
     for (size_t j = 0; j < L->nsp; j++) {
         spelling *sp = &L->sp[j];
-        if (L->t->pat[sp->pat].weight <= 0)
+        if (L->t->pat[sp->pat].weight == 0)
             continue;
         uint32_t found = strset_find(&L->keys, exact_key, L, L->arena + sp->off, sp->len, NULL,
                                      NULL);
@@ -765,10 +766,12 @@ static int check_common(lint *L, sink *k, uint32_t i)
     fmt_count(a, sizeof a, n);
     fmt_count(b, sizeof b, W->n);
     return emit(k, &w, "pattern '%s': %s '%s' occurs inside %s of %s dictionary words (e.g. "
-                "%s%s%s%s%s)",
+                "%s%s%s%s%s)%s",
                 p->id, what(best->generated), w.spelling, a, b, w.examples[0],
                 w.nexamples > 1 ? ", " : "", w.nexamples > 1 ? w.examples[1] : "",
-                w.nexamples > 2 ? ", " : "", w.nexamples > 2 ? w.examples[2] : "");
+                w.nexamples > 2 ? ", " : "", w.nexamples > 2 ? w.examples[2] : "",
+                p->weight < 0 ? ": as negative context it lowers every post with one of them"
+                              : "");
 }
 
 /* ---- the entry points ---- */
@@ -791,7 +794,7 @@ static int lint_table(const ys_table *t, const ys_lint_options *opt, ys_lint_fn 
         rc = check_unmatchable(&L, &k, i);
         if (rc == YS_OK)
             rc = check_duplicates(&L, &k, &seen, i);
-        if (rc == YS_OK && L.opt->words && t->pat[i].weight > 0)
+        if (rc == YS_OK && L.opt->words && t->pat[i].weight != 0)
             rc = check_common(&L, &k, i);
     }
     if (rc == YS_ENOMEM && !k.stopped)
