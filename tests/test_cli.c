@@ -491,6 +491,40 @@ Test(cli, a_gzip_file_is_decompressed)
     run_free(&r);
 }
 
+/* Issue 16: a binary file (NULs and bytes that are not UTF-8 at its start)
+ * is an error naming it, exit 2, from a file and from a pipe, not "nothing
+ * flagged"; text in another encoding (no NUL) is still scanned. */
+Test(cli, a_binary_file_is_an_error_not_nothing_flagged)
+{
+    run_result r = sh("cd \"$(dirname '%s')\" && Y=\"$YAMISCAN\" && "
+                      "printf 'PK\\003\\004\\000\\000\\377\\376 闇バイト\\n' >a.zip && "
+                      "$Y scan -e 闇バイト a.zip; echo \"file $?\"; "
+                      "$Y scan -e 闇バイト - <a.zip; echo \"pipe $?\"; "
+                      "printf '\\377\\376 闇バイト\\n' | $Y scan -c -e 闇バイト -; echo \"latin $?\"",
+                      posts_file());
+    cr_assert(strstr(r.out, "file 2\n") && strstr(r.out, "pipe 2\n"), "%s", r.out);
+    cr_assert(strstr(r.err, "a.zip: not text (a NUL byte at offset 4"), "%s", r.err);
+    cr_assert(strstr(r.err, "(standard input): not text"), "%s", r.err);
+    cr_assert(strstr(r.out, "1\nlatin "), "no NUL: scanned, the post flagged: %s", r.out);
+    run_free(&r);
+}
+
+/* Issue 16: a UTF-8 byte-order mark at the start of an input is not part of
+ * its first line: the JSON object is read as JSON (its id kept), and a text
+ * line's hit offsets count from after the mark. */
+Test(cli, a_byte_order_mark_at_the_start_of_an_input_is_skipped)
+{
+    run_result r = sh("printf '\\357\\273\\277{\"id\":7,\"text\":\"闇バイト\"}\\n' | "
+                      "\"$YAMISCAN\" scan -e 闇バイト - && "
+                      "printf '\\357\\273\\277闇バイト\\n' | \"$YAMISCAN\" scan -e 闇バイト -");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"id\":7,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"id\":null,"), "%s", r.out);
+    cr_assert(!strstr(r.out, "\"start\":3"), "offsets from after the mark: %s", r.out);
+    cr_assert(strstr(r.out, "\"start\":0,\"end\":12"), "%s", r.out);
+    run_free(&r);
+}
+
 /* Issue 16: a file written from standard input with zstd --long=31 (its
  * header asks for a 2 GiB window, as Reddit's dumps do) and a feed
  * compressed with a dictionary give the plain file's verdicts; a lower

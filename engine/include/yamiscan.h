@@ -265,9 +265,11 @@ const char *ys_input_formats(void);
  * written with `zstd --long=31`, such as Reddit's archive dumps, are read:
  * see ys_source_set_zstd_window); one that starts with gzip's, xz's, bzip2's or
  * an lz4 frame's magic number is decompressed too (concatenated members,
- * streams and frames one after the other); anything else is read as is.
+ * streams and frames one after the other); anything else is read as is,
+ * unless its first block holds a NUL byte and bytes that are not UTF-8 (a
+ * binary file, whose lines would flag nothing).
  * Errors: YS_EIO (cannot open, is a directory, or in a compressed format
- * this build does not read: ys_input_formats). */
+ * this build does not read: ys_input_formats), YS_EFORMAT (binary). */
 int ys_source_open(const char *path, ys_source **out, ys_error *err);
 
 /* The largest zstd window a source accepts unless told otherwise, as a
@@ -454,7 +456,8 @@ typedef int (*ys_batch_fn)(void *ctx, ys_batch *batch);
 int ys_framer_new(const ys_frame_options *opt, const char *name,
                   size_t batch_capacity, ys_batch_fn fn, void *ctx,
                   ys_framer **out, ys_error *err);
-/* Feeds the next bytes of the input (any split). */
+/* Feeds the next bytes of the input (any split). A UTF-8 byte-order mark
+ * at the start of the first line is skipped: not text, and no JSON. */
 int ys_framer_feed(ys_framer *fr, const char *data, size_t len, ys_error *err);
 /* For a batch callback that keeps the full batch (to scan it on another
  * thread): gives the framer `empty` (made with ys_batch_new and at least

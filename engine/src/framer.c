@@ -247,6 +247,10 @@ static int frame_line(ys_framer *fr, const char *s, size_t n, int truncated, ys_
     uint64_t line = fr->lines + 1;
     if (n && s[n - 1] == '\r' && !truncated)
         n--;
+    if (line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3; /* a UTF-8 byte-order mark (Windows tools write one) is not text */
+        n -= 3;
+    }
     if (is_blank(s, n)) {
         fr->blank++;
         return YS_OK;

@@ -87,6 +87,22 @@ static int magic_prefix(const unsigned char *b, size_t n)
     return z || k;
 }
 
+/* Input that is no known compressed format must look like text: a first
+ * block with a NUL byte and bytes that are not UTF-8 (beyond a character cut
+ * at its end) is a binary file (an archive, an image, a program), and reading
+ * it as lines would report "nothing flagged" for posts never read. Text in
+ * another encoding (no NULs) is scanned, its invalid UTF-8 counted. */
+static int check_text(const ys_source *s, ys_error *err)
+{
+    const char *b = (const char *)s->in;
+    const char *nul = memchr(b, 0, s->in_len);
+    if (!nul || ys_utf8_valid_prefix(b, s->in_len) + 3 >= s->in_len)
+        return YS_OK;
+    return ys_fail(err, YS_EFORMAT, "%s: not text (a NUL byte at offset %zu and bytes that are "
+                   "not UTF-8 in its first %zu) and not zstd, gzip, xz, bzip2 or lz4: not "
+                   "scanned", s->name, (size_t)(nul - b), s->in_len);
+}
+
 int ys_source_open(const char *path, ys_source **out, ys_error *err)
 {
     *out = NULL;
@@ -140,6 +156,8 @@ int ys_source_open(const char *path, ys_source **out, ys_error *err)
         s->codec_kind = kind;
         rc = ys_codec_new(kind, s->name, &s->codec, err);
     }
+    if (rc == YS_OK && !s->zstd && kind <= YS_CODEC_NONE)
+        rc = check_text(s, err);
     if (rc == YS_OK && s->zstd) {
         s->zset.window_log = YS_ZSTD_WINDOW_LOG_DEFAULT;
         if (!(s->ds = ys_zstd_dctx(&s->zset)))
