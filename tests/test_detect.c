@@ -258,6 +258,18 @@ Test(detect, mixed_scripts_masks_and_look_alikes)
     /* 口 before katakana folds to ロ, which the look-alike spelling matches */
     cr_assert(matches(db, "レンタル口座買取", "c"));
     cr_assert(matches(db, "ロ座買取", "c"));
+    /* a kanji written as an ordinary kanji it looks like, one at a time:
+     * 高収人 for 高収入, 末経験 for 未経験; a negative term gets none */
+    ys_db *kanji = compile_tsv("@threshold\t6\n"
+                               "@category\tnews\tnews\n"
+                               "k\tdefault\t4\tlit\t高収入\n"
+                               "m\tdefault\t4\tlit\t未経験入店\n"
+                               "n\tnews\t-4\tlit\t入国\n");
+    cr_assert(matches(kanji, "高収人", "k") && matches(kanji, "高収入", "k"));
+    cr_assert(matches(kanji, "末経験入店", "m") && matches(kanji, "未経験人店", "m"));
+    cr_assert(!matches(kanji, "末経験人店", "m"), "one look-alike at a time");
+    cr_assert(!matches(kanji, "人国 高収入", "n"));
+    ys_db_free(kanji);
     /* weak terms (against the threshold) are not masked: 誰もできる is
      * another phrase */
     cr_assert(!matches(db, "誰もできる", "d"));

@@ -242,6 +242,8 @@ Test(fold, kanji_variants_become_the_joyo_kanji)
     check("學生歓迎", "学生歓迎", "学生", "學生");
     /* 孑 and 孒, look-alikes of 子 that yamiscan adds */
     check("掛け孑・受け孒募集", "掛け子受け子募集", "受け子", "受け孒");
+    /* and 曰, a look-alike of 日 */
+    check("即曰払い", "即日払い", "即日", "即曰");
     /* Jōyō kanji stay, and so does a character that is a variant of two
      * (只: 子 and 隻) */
     folded f = fold("只今受け子の収入");

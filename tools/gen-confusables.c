@@ -86,12 +86,13 @@ static const uint32_t extra_kana[][2] = {
 };
 
 /* Look-alikes of a Jōyō kanji that neither UTS #39 nor Unihan lists as
- * one, which ads use inside role names (掛け孑, 受け孒 for 子); folded
- * wherever they stand like the variants (both are rare on their own:
- * 孑孑 ぼうふら, 孑然). yamiscan's additions, marked in the output. */
+ * one, which ads use inside terms (掛け孑, 受け孒 for 子; 即曰 for 即日); folded
+ * wherever they stand like the variants (each is rare on its own:
+ * 孑孑 ぼうふら, 孑然; 曰 mostly in 曰く). yamiscan's additions, marked in the output. */
 static const uint32_t extra_kanji[][2] = {
     {0x5B51, 0x5B50}, /* 孑 子 */
     {0x5B52, 0x5B50}, /* 孒 子 */
+    {0x66F0, 0x65E5}, /* 曰 日: 即曰払い (曰 is rare; 曰く folds to 日く, which no term holds) */
 };
 
 static uint32_t extra_of(uint32_t c)

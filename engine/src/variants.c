@@ -26,7 +26,9 @@
  *   lookalike  a first or last kanji that looks like katakana written as
  *              that katakana (口座買取 → ロ座買取): folding turns the
  *              look-alike into katakana only next to katakana, which may be
- *              outside the term.
+ *              outside the term; and a kanji written as an ordinary kanji it
+ *              looks like (高収入 → 高収人, 未経験 → 末経験), which folding
+ *              cannot undo without changing ordinary words.
  * Only terms of positive weight get the mixed, romaji, masked and lookalike
  * spellings (context words need no evasions), and only strong ones, against
  * the lexicon's threshold (two thirds of it), those with a character left
@@ -586,6 +588,23 @@ static uint32_t kana_twin(uint32_t cp)
     return 0;
 }
 
+/* Kanji written for a look-alike kanji in ads (高収人, 末経験者OK): pairs
+ * that the confusables data does not list (both are ordinary kanji, so
+ * folding one into the other would change ordinary words), made here as
+ * spellings of the terms that hold the first. */
+static const uint32_t kanji_twins[][2] = {
+    {0x5165, 0x4EBA}, /* 入 人 */
+    {0x672A, 0x672B}, /* 未 末 */
+};
+
+static uint32_t kanji_twin(uint32_t cp)
+{
+    for (size_t i = 0; i < sizeof kanji_twins / sizeof *kanji_twins; i++)
+        if (kanji_twins[i][0] == cp)
+            return kanji_twins[i][1];
+    return 0;
+}
+
 /* The first or last character, a kanji that looks like katakana (一 ー, 口
  * ロ …), as that katakana: folding changes it only next to katakana, which
  * may stand outside the term (テレグラム一回だけ → テレグラムー回だけ). */
@@ -606,6 +625,16 @@ static void lookalike(list *v, const char *spelling, size_t len)
         if (clen(u[i]) != 3 || i + 3 > len || script(u + i, 3) == KATA)
             continue;
         uint32_t t = kana_twin(cp3(u + i));
+        if (!t)
+            continue;
+        memcpy(out, s, len);
+        put3(out + i, t);
+        put(v, out, len, YS_GEN_LOOKALIKE);
+    }
+    /* Any kanji with a common look-alike kanji that folding cannot undo
+     * (人 is everywhere; 高収人 is 高収入 only to a reader), one at a time. */
+    for (size_t i = 0; i + 3 <= len; i += clen(u[i])) {
+        uint32_t t = clen(u[i]) == 3 ? kanji_twin(cp3(u + i)) : 0;
         if (!t)
             continue;
         memcpy(out, s, len);
