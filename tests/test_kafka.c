@@ -130,10 +130,19 @@ static pid_t start(const char *topic, const char *group, const char *extra, cons
     return pid;
 }
 
+/* Waits for a run, at most 90 s: one that hangs is killed (status 137), so
+ * that the test fails with its stderr in the message instead of the suite
+ * timing out with nothing to say. */
 static int finish(pid_t pid)
 {
-    int st;
-    waitpid(pid, &st, 0);
+    int st = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 900 && (done = waitpid(pid, &st, WNOHANG)) == 0; i++)
+        usleep(100 * 1000);
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

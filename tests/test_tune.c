@@ -502,6 +502,32 @@ Test(tune, group_by_keeps_each_group_in_one_fold)
     result_free(&r);
 }
 
+/* The out-of-fold threshold shift is printed; --cv-threshold adds it to the
+ * threshold written, and the header says so. */
+Test(tune, cv_threshold_adds_the_out_of_fold_shift)
+{
+    write_fixtures();
+    result a = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 posts.jsonl -o a.tsv");
+    result b = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 --cv-threshold posts.jsonl -o b.tsv");
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    const char *line = strstr(b.out, "out-of-fold threshold shift with the best pooled F1: ");
+    cr_assert_not_null(line, "%s", b.out);
+    int shift = atoi(line + strlen("out-of-fold threshold shift with the best pooled F1: "));
+    cr_assert(strstr(a.out, "(--cv-threshold adds it)"), "%s", a.out);
+    char *la = read_file(in_dir("a.tsv"), NULL), *lb = read_file(in_dir("b.tsv"), NULL);
+    cr_assert_eq(field_of(lb, "@threshold\t", 1), field_of(la, "@threshold\t", 1) + shift,
+                 "shift %d", shift);
+    char want[64];
+    snprintf(want, sizeof want, "; threshold shifted %+d by it", shift);
+    cr_assert(strstr(lb, want), "%.300s", lb);
+    cr_assert(!strstr(la, "threshold shifted"));
+    free(la);
+    free(lb);
+    result_free(&a);
+    result_free(&b);
+}
+
 Test(tune, a_bad_label_line_is_an_error_with_its_place)
 {
     write_fixtures();

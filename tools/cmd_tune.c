@@ -89,6 +89,11 @@ const char usage_tune[] =
     "      --term-l2 X        strength of the penalty on the terms' own weights\n"
     "                         (default " TERM_L2_TEXT "; larger: closer to their category's\n"
     "                         factor; 0: none, every term of a category scaled alike)\n"
+    "      --cv-threshold     add to the threshold fitted on all posts the shift of\n"
+    "                         every fold's threshold that gives the best pooled F1\n"
+    "                         of cross-validation (printed in any case): the fit\n"
+    "                         scores its own posts higher than new ones, so the\n"
+    "                         threshold best on them is too low for new posts\n"
     "      --flat             start from no earlier fit: every term weighs 1 or -1\n"
     "                         (its sign kept), every @combo bonus and @rule 0, so\n"
     "                         that neither the fit nor its cross-validation lean on\n"
@@ -245,6 +250,7 @@ typedef struct {
     int rule0[YS_RULES];
     int window0, threshold0, has_threshold0;
     double l2, term_l2; /* term_l2 0: no weight of a term's own */
+    int shift;          /* added to the threshold of a fit (--cv-threshold) */
     post *posts;
     size_t nposts;
     ys_batch *batch;
@@ -1162,7 +1168,7 @@ static int fit(tuner *t, const features *F0, const unsigned char *use, int windo
     memcpy(m->bonus, step.bonus, t->ncombos * sizeof *m->bonus);
     memcpy(m->rule, step.rule, sizeof m->rule);
     m->window = window;
-    m->threshold = (int)fmax(-1000, fmin(1000, ti));
+    m->threshold = (int)fmax(-1000, fmin(1000, ti + t->shift));
     /* The threshold into the text: the same weights (factor 1). */
     for (size_t k = 0; k < t->ncats; k++)
         step.mult[k] = 1;
@@ -1184,25 +1190,56 @@ done:
     return rc;
 }
 
-/* The verdicts of a fitted lexicon's db on every post, with its threshold. */
-static int verdicts(tuner *t, const ys_db *db, int threshold, int *flagged)
+/* The verdicts of a fitted lexicon's db on every post, with its threshold,
+ * and each post's margin: its whole score less the threshold, MARGIN_MAX
+ * for one always flagged (a default term), -MARGIN_MAX for one never (no
+ * positive term). */
+#define MARGIN_MAX 100000
+static int verdicts(tuner *t, const ys_db *db, int threshold, int *flagged, int *margin)
 {
-    int_scores is = {t, calloc(t->nposts + 1, sizeof(int)), flagged, NULL};
-    int rc = is.score ? for_each_post(t, db, threshold, collect_scores, &is) : -1;
+    int_scores is = {t, calloc(t->nposts + 1, sizeof(int)), flagged, calloc(t->nposts + 1, 1)};
+    int rc = is.score && is.fixed ? for_each_post(t, db, INT_MIN, collect_scores, &is) : -1;
+    for (size_t i = 0; rc == 0 && i < t->nposts; i++) {
+        margin[i] = is.fixed[i] > 0 ? MARGIN_MAX : is.fixed[i] == 0 ? -MARGIN_MAX
+                                                                    : is.score[i] - threshold;
+        flagged[i] = margin[i] >= 0;
+    }
     free(is.score);
+    free(is.fixed);
     return rc;
+}
+
+/* The shift of every fold's threshold, from -SHIFT_MAX to SHIFT_MAX, that
+ * maximizes the F1 of the posts' out-of-fold margins (the smallest shift
+ * of the best); *at is that F1. */
+#define SHIFT_MAX 15
+static int best_shift(const tuner *t, const int *margin, double *at)
+{
+    int best = 0;
+    double bf = -1;
+    for (int d = 0; d <= 2 * SHIFT_MAX; d++) {
+        int shift = d % 2 ? (d + 1) / 2 : -(d / 2); /* 0, 1, -1, 2, -2 … */
+        conf c = {0};
+        for (size_t i = 0; i < t->nposts; i++)
+            conf_add(&c, t->posts[i].label, margin[i] >= shift);
+        if (f1(&c) > bf + 1e-12)
+            bf = f1(&c), best = shift;
+    }
+    *at = bf;
+    return best;
 }
 
 /* k-fold cross-validation at one window: each fold scored by the lexicon
  * fitted on the others; per fold its counts and threshold, and the sums. */
 static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *thresholds,
-                          conf *pooled)
+                          conf *pooled, int *oof_margin)
 {
     features F = {0};
     imodel m = {0};
     unsigned char *use = malloc(t->nposts + 1);
     int *flagged = calloc(t->nposts + 1, sizeof *flagged);
-    int rc = use && flagged && imodel_init(t, &m) == 0 ? 0 : -1;
+    int *margin = calloc(t->nposts + 1, sizeof *margin);
+    int rc = use && flagged && margin && imodel_init(t, &m) == 0 ? 0 : -1;
     if (rc != 0)
         fprintf(stderr, "%s: out of memory\n", prog);
     if (rc == 0)
@@ -1215,15 +1252,17 @@ static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *
         buf *texts = NULL;
         rc = fit(t, &F, use, window, &m, &db, &texts);
         if (rc == 0)
-            rc = verdicts(t, db, m.threshold, flagged);
+            rc = verdicts(t, db, m.threshold, flagged, margin);
         ys_db_free(db);
         free_texts(t, texts);
         if (rc != 0)
             break;
         conf c = {0};
         for (size_t i = 0; i < t->nposts; i++)
-            if (!use[i])
+            if (!use[i]) {
                 conf_add(&c, t->posts[i].label, flagged[i]);
+                oof_margin[i] = margin[i];
+            }
         pooled->tp += c.tp, pooled->fp += c.fp, pooled->fn += c.fn, pooled->tn += c.tn;
         per_fold[f] = c;
         thresholds[f] = m.threshold;
@@ -1232,6 +1271,7 @@ static int cross_validate(tuner *t, int window, int folds, conf *per_fold, int *
     imodel_free(&m);
     free(use);
     free(flagged);
+    free(margin);
     return rc;
 }
 
@@ -1609,7 +1649,7 @@ static int describe_lexicon(tuner *t)
 
 int cmd_tune(int argc, char **argv)
 {
-    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT, O_GROUP };
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT, O_GROUP, O_CV_THRESHOLD };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
         {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
@@ -1619,10 +1659,11 @@ int cmd_tune(int argc, char **argv)
         {"term", required_argument, 0, 'e'},        {"db", required_argument, 0, O_DB},
         {"threshold", required_argument, 0, O_THRESHOLD}, {"flat", no_argument, 0, O_FLAT},
         {"group-by", required_argument, 0, O_GROUP},
+        {"cv-threshold", no_argument, 0, O_CV_THRESHOLD},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     lexicon_args la = {0};
     const char *out = NULL, *group_by = NULL;
-    int folds = 5, window = -1, flat = 0, c;
+    int folds = 5, window = -1, flat = 0, cv_threshold = 0, c;
     uint64_t seed = 1;
     double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
     char *end;
@@ -1642,6 +1683,7 @@ int cmd_tune(int argc, char **argv)
         case O_WINDOW: window = (int)parse_long(optarg, 0, 1000, "--window", "tune"); break;
         case O_FLAT: flat = 1; break;
         case O_GROUP: group_by = optarg; break;
+        case O_CV_THRESHOLD: cv_threshold = 1; break;
         case O_SEED:
             errno = 0;
             seed = strtoull(optarg, &end, 10);
@@ -1748,15 +1790,24 @@ int cmd_tune(int argc, char **argv)
 
     /* The window: the best pooled F1 of cross-validation over the grid. */
     conf cv = {0}, per_fold[100], best_fold[100];
-    int thr[100], best_thr[100];
+    int thr[100], best_thr[100], shift = 0;
+    double shifted_f1 = 0;
+    int *oof = calloc(t.nposts + 1, sizeof *oof), *best_oof = calloc(t.nposts + 1, sizeof *oof);
+    if (!oof || !best_oof) {
+        free(oof), free(best_oof);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        goto done;
+    }
     int grid1[1] = {window};
     const int *grid = window < 0 ? window_grid : grid1;
     int ngrid = window < 0 ? GRID_N : 1;
     double best = -1;
     for (int g = 0; g < ngrid; g++) {
         conf pooled;
-        if (cross_validate(&t, grid[g], folds, per_fold, thr, &pooled) != 0)
+        if (cross_validate(&t, grid[g], folds, per_fold, thr, &pooled, oof) != 0) {
+            free(oof), free(best_oof);
             goto done;
+        }
         if (ngrid > 1) {
             char what[64];
             snprintf(what, sizeof what, "window %d, pooled", grid[g]);
@@ -1768,6 +1819,7 @@ int cmd_tune(int argc, char **argv)
             cv = pooled;
             memcpy(best_fold, per_fold, sizeof per_fold);
             memcpy(best_thr, thr, sizeof thr);
+            memcpy(best_oof, oof, t.nposts * sizeof *oof);
         }
     }
     if (ngrid > 1)
@@ -1782,6 +1834,12 @@ int cmd_tune(int argc, char **argv)
         print_conf(what, c);
     }
     print_conf("  pooled", &cv);
+    shift = best_shift(&t, best_oof, &shifted_f1);
+    free(oof), free(best_oof);
+    printf("out-of-fold threshold shift with the best pooled F1: %+d (F1 %.3f, chosen on these "
+           "folds)%s\n", shift, shifted_f1,
+           cv_threshold ? "; added to the fitted threshold" : " (--cv-threshold adds it)");
+    t.shift = cv_threshold ? shift : 0;
 
     /* The lexicon fitted on every post. */
     features F = {0};
@@ -1809,7 +1867,11 @@ int cmd_tune(int argc, char **argv)
         put_command(&header, argc, given);
         putf(&header, "; @window %d; %d-fold CV%s (seed %llu): precision %.3f recall %.3f "
              "F1 %.3f (tp %u fp %u fn %u tn %u)%s", window, folds, by, (unsigned long long)seed,
-             precision(&cv), recall(&cv), f1(&cv), cv.tp, cv.fp, cv.fn, cv.tn, eol);
+             precision(&cv), recall(&cv), f1(&cv), cv.tp, cv.fp, cv.fn, cv.tn,
+             cv_threshold ? "" : eol);
+        if (cv_threshold)
+            putf(&header, "; threshold shifted %+d by it (pooled F1 %.3f)%s", shift, shifted_f1,
+                 eol);
         put(&header, texts[0].p, texts[0].n);
         ok = !header.oom;
         if (!ok)
