@@ -580,12 +580,18 @@ static void masked(list *v, const char *s, size_t len)
     }
 }
 
+/* The second of the pair in t (n pairs) whose first is cp, or 0. */
+static uint32_t twin_in(const uint32_t (*t)[2], size_t n, uint32_t cp)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i][0] == cp)
+            return t[i][1];
+    return 0;
+}
+
 static uint32_t kana_twin(uint32_t cp)
 {
-    for (size_t i = 0; i < sizeof kana_twins / sizeof *kana_twins; i++)
-        if (kana_twins[i][0] == cp)
-            return kana_twins[i][1];
-    return 0;
+    return twin_in(kana_twins, sizeof kana_twins / sizeof *kana_twins, cp);
 }
 
 /* Kanji written for a look-alike kanji in ads (高収人, 末経験者OK): pairs
@@ -599,10 +605,7 @@ static const uint32_t kanji_twins[][2] = {
 
 static uint32_t kanji_twin(uint32_t cp)
 {
-    for (size_t i = 0; i < sizeof kanji_twins / sizeof *kanji_twins; i++)
-        if (kanji_twins[i][0] == cp)
-            return kanji_twins[i][1];
-    return 0;
+    return twin_in(kanji_twins, sizeof kanji_twins / sizeof *kanji_twins, cp);
 }
 
 /* The first or last character, a kanji that looks like katakana (一 ー, 口
