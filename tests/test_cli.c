@@ -714,6 +714,17 @@ Test(cli, a_field_no_line_has_is_an_error)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "2\n");
     run_free(&r);
+    /* Per input: another file's posts do not make one whose lines all lack
+     * the field "nothing flagged"; it is named, exit 2. */
+    const char *g = tmp_path("other.jsonl");
+    write_file(g, "{\"text\":\"x\"}\n", 13);
+    r = sh("\"$YAMISCAN\" scan -c -e x --field body '%s' '%s'", f, g);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.out, "fields.jsonl:2\n") && strstr(r.out, "other.jsonl:0\n"), "%s", r.out);
+    cr_assert(strstr(r.err, "other.jsonl: none of the 1 lines has the text field (--field body)"),
+              "%s", r.err);
+    cr_assert(!strstr(r.err, "fields.jsonl: none"), "%s", r.err);
+    run_free(&r);
     /* Jetstream-like events: the keys of the first object, nested values
      * passed over; many long keys end in … */
     r = sh("printf '%%s\\n' '{\"kind\":\"identity\",\"did\":\"d\",\"identity\":{\"a\":[1,{\"b\":2}]},"

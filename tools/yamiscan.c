@@ -551,6 +551,7 @@ static int cmd_scan(int argc, char **argv)
     ys_source *next = NULL;
     for (int i = 0; i < ninputs && !closed; i++) {
         uint64_t before = counters.posts_flagged, opened = counters.inputs;
+        ys_counters at_start = counters; /* for this input's own counts */
         ys_source *cur = next;
         next = NULL;
         memset(&err, 0, sizeof err);
@@ -598,6 +599,22 @@ static int cmd_scan(int argc, char **argv)
             if (rc == YS_EINVAL || rc == YS_ENOMEM || counters.output_failed)
                 break;
         }
+        /* This input's lines were read, and not one had the text field: the
+         * field asked for is wrong for it (another input's posts do not
+         * make this one "nothing flagged"). */
+        uint64_t lines = counters.lines - at_start.lines -
+                         (counters.blank_lines - at_start.blank_lines) -
+                         (counters.skipped - at_start.skipped);
+        if (rc == YS_OK && counters.posts == at_start.posts && lines &&
+            counters.problems[YS_PROBLEM_NO_TEXT] - at_start.problems[YS_PROBLEM_NO_TEXT] ==
+                lines) {
+            fprintf(stderr, "%s: %s: none of the %llu %slines has the text field (--field%s%s): "
+                    "nothing was scanned\n", prog,
+                    strcmp(inputs[i], "-") ? inputs[i] : "(standard input)",
+                    (unsigned long long)lines, nwhere ? "selected " : "",
+                    nfields ? " " : ": none given, so text", nfields ? fields[0] : "");
+            failed = 1;
+        }
         if (count && counters.inputs > opened) { /* not for a file that did not open */
             char line[PATH_MAX + 64];
             int n = snprintf(line, sizeof line, "%s%s%llu\n",
@@ -631,16 +648,6 @@ static int cmd_scan(int argc, char **argv)
         fprintf(stderr, "%s: none of the %llu lines is selected by --where %s%s: nothing was "
                 "scanned\n", prog, (unsigned long long)counters.skipped, where[0],
                 nwhere > 1 ? " …" : "");
-        failed = 1;
-    }
-    if (!stopped && !failed && counters.posts == 0 && counters.problems[YS_PROBLEM_NO_TEXT] &&
-        counters.problems[YS_PROBLEM_NO_TEXT] ==
-            counters.lines - counters.blank_lines - counters.skipped) {
-        fprintf(stderr, "%s: none of the %llu %slines has the text field (--field%s%s): nothing "
-                "was scanned\n", prog,
-                (unsigned long long)(counters.lines - counters.blank_lines - counters.skipped),
-                nwhere ? "selected " : "", nfields ? " " : ": none given, so text",
-                nfields ? fields[0] : "");
         failed = 1;
     }
     double secs = now() - t0;
