@@ -146,6 +146,21 @@ static int finish(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* finish(), asserting the exit status; a wrong one fails with the end of
+ * the run's stderr (`out`.err) in the message. */
+static void expect_exit(pid_t pid, int want, const char *out)
+{
+    int st = finish(pid);
+    if (st == want)
+        return;
+    char path[600];
+    snprintf(path, sizeof path, "%s.err", out);
+    char *e = access(path, R_OK) == 0 ? read_file(path, NULL) : NULL;
+    size_t n = e ? strlen(e) : 0;
+    cr_assert_fail("%s: exit status %d, not %d; its stderr ends:\n%s", out, st, want,
+                   e ? e + (n > 3000 ? n - 3000 : 0) : "(none)");
+}
+
 static int file_has(const char *path, const char *s)
 {
     if (access(path, R_OK) != 0)
@@ -234,8 +249,7 @@ Test(kafka, killed_consumer_restarted_in_its_group_misses_nothing)
     snprintf(b, sizeof b, "%s", tmp_path("kill-b.out"));
     cr_assert_eq(stop_midstream("kill", "g-kill", a, SIGKILL), 128 + SIGKILL);
     cr_assert_gt(lines_in(a), 0);
-    int st = finish(start("kill", "g-kill", "--kafka-until-end --threads 2", b));
-    cr_assert_eq(st, 0);
+    expect_exit(start("kill", "g-kill", "--kafka-until-end --threads 2", b), 0, b);
     const char *files[] = {a, b};
     int *seen = count_ids(files, 2, n);
     expect_flagged(seen, 0, n, 0, "killed and restarted");
@@ -254,7 +268,7 @@ Test(kafka, sigterm_drains_and_commits)
     char *err = read_file(tmp_path("term-a.out.err"), NULL);
     cr_assert(strstr(err, "stopped by SIGTERM"), "%s", err);
     free(err);
-    cr_assert_eq(finish(start("term", "g-term", "--kafka-until-end", b)), 0);
+    expect_exit(start("term", "g-term", "--kafka-until-end", b), 0, b);
     const char *files[] = {a, b};
     int *seen = count_ids(files, 2, n);
     /* Drained: everything handed over was written and committed, so no
@@ -283,8 +297,8 @@ Test(kafka, two_consumers_split_the_partitions)
         usleep(50000);
     kill(pa, SIGTERM);
     kill(pb, SIGTERM);
-    cr_assert_eq(finish(pa), 143);
-    cr_assert_eq(finish(pb), 143);
+    expect_exit(pa, 143, a);
+    expect_exit(pb, 143, b);
     char *ea = read_file(ea_path, NULL), *eb = read_file(eb_path, NULL);
     cr_assert_eq(lines_in(a) + lines_in(b), (size_t)flagged, "A: %s\nB: %s\n%zu + %zu", ea, eb, lines_in(a), lines_in(b));
     free(ea);
@@ -568,10 +582,9 @@ Test(kafka, sigterm_while_producing_to_a_topic_loses_nothing)
     pthread_create(&t, NULL, produce_slowly, (void *)"pterm");
     usleep(1500000);
     kill(pid, SIGTERM);
-    cr_assert_eq(finish(pid), 143);
+    expect_exit(pid, 143, a);
     pthread_join(t, NULL);
-    cr_assert_eq(finish(start("pterm", "g-pterm", "--kafka-until-end --kafka-out-topic pterm-out",
-                              b)), 0);
+    expect_exit(start("pterm", "g-pterm", "--kafka-until-end --kafka-out-topic pterm-out", b), 0, b);
     int n = 150000, *seen = calloc((size_t)n + 1, sizeof *seen), flagged = (n + 6) / 7;
     int got = read_topic("pterm-out", seen, n, flagged);
     expect_flagged(seen, 0, n, 1, "SIGTERM while producing, and restart");
@@ -606,11 +619,10 @@ Test(kafka, a_rebalance_while_producing_to_a_topic_loses_nothing)
     }
     kill(pa, SIGTERM);
     kill(pb, SIGTERM);
-    cr_assert_eq(finish(pa), 143);
-    cr_assert_eq(finish(pb), 143);
+    expect_exit(pa, 143, a);
+    expect_exit(pb, 143, b);
     /* What neither had read yet: a restart in the group reads it. */
-    cr_assert_eq(finish(start("preb", "g-preb", "--kafka-until-end --kafka-out-topic preb-out",
-                              b)), 0);
+    expect_exit(start("preb", "g-preb", "--kafka-until-end --kafka-out-topic preb-out", b), 0, b);
     int n = 150000, *seen = calloc((size_t)n + 1, sizeof *seen), flagged = (n + 6) / 7;
     int got = read_topic("preb-out", seen, n, 0);
     cr_assert_geq(got, flagged);

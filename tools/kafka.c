@@ -320,7 +320,11 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                       rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     kafka *k = opaque;
-    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    /* NULL once the member has left the group or been dropped from it (a
+     * revoke during rd_kafka_consumer_close after "Unknown member"): not
+     * cooperative then, and strcmp must not see it. */
+    const char *protocol = rd_kafka_rebalance_protocol(rk);
+    int cooperative = protocol && !strcmp(protocol, "COOPERATIVE");
     tell(k, e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked", parts);
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < parts->cnt; i++) {
