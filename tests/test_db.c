@@ -167,7 +167,7 @@ Test(db, other_format_version)
     size_t len;
     char *data = saved(&len);
     data[8] = 99;
-    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 8; "
+    expect_bad(data, len, "x.ysdb: database format 99, this yamiscan reads format 9; "
                           "recompile it (ys_db_compile, ys_db_save)");
     free(data);
 }

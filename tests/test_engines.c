@@ -48,7 +48,8 @@ static ys_db *compile(const char *tsv, const char *engine)
     return db;
 }
 
-/* The bundled lexicon without its regex rows. */
+/* The bundled lexicon without its regex rows and its @model line (the model
+ * file is named relative to the lexicon's path, which a text has not). */
 static char *bundled_literals(void)
 {
     char path[1024];
@@ -59,7 +60,8 @@ static char *bundled_literals(void)
     for (char *line = all; *line;) {
         char *nl = strchr(line, '\n');
         size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
-        if (!strstr(line, "\tre\t") || (nl && strstr(line, "\tre\t") > nl))
+        int model = !strncmp(line, "@model\t", 7);
+        if (!model && (!strstr(line, "\tre\t") || (nl && strstr(line, "\tre\t") > nl)))
             put(&out, line, n);
         line += n;
     }

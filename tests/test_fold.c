@@ -619,7 +619,8 @@ static text_buf file_text(const char *rel)
     return b;
 }
 
-/* The bundled lexicon, without its regex rows when `literals_only`. */
+/* The bundled lexicon, without its regex rows when `literals_only`, and
+ * without its @model line (named relative to a path a text has not). */
 static char *bundled(int literals_only)
 {
     text_buf all = file_text("patterns/ja-recruitment.tsv"), out = {0};
@@ -627,7 +628,7 @@ static char *bundled(int literals_only)
         char *nl = strchr(line, '\n');
         size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
         char *re = strstr(line, "\tre\t");
-        if (!literals_only || !re || (nl && re > nl))
+        if (strncmp(line, "@model\t", 7) && (!literals_only || !re || (nl && re > nl)))
             tb_put(&out, line, n);
         line += n;
     }

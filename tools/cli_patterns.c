@@ -243,6 +243,38 @@ static int append_file(const char *path, char **buf, size_t *len, size_t *cap)
     return bad ? -1 : 0;
 }
 
+/* Appends a TSV lexicon's bytes and, after each of its @model lines, the
+ * bytes of that model file (resolved as the lexicon's parser resolves it:
+ * beside the lexicon unless absolute), so that a changed model is another
+ * key. */
+static int append_lexicon(const char *path, char **buf, size_t *len, size_t *cap)
+{
+    size_t start = *len;
+    if (append_file(path, buf, len, cap) != 0)
+        return -1;
+    size_t end = *len;
+    if (end - start >= 3 && memcmp(*buf + start, "\xEF\xBB\xBF", 3) == 0)
+        start += 3;
+    for (size_t i = start; i < end;) {
+        const char *nl = memchr(*buf + i, '\n', end - i);
+        size_t e = nl ? (size_t)(nl - *buf) : end, next = nl ? e + 1 : end;
+        if (e > i && (*buf)[e - 1] == '\r')
+            e--;
+        if (e - i > 7 && memcmp(*buf + i, "@model\t", 7) == 0) {
+            char model[PATH_MAX];
+            const char *slash = (*buf)[i + 7] == '/' ? NULL : strrchr(path, '/');
+            int dl = slash ? (int)(slash - path) + 1 : 0;
+            if (snprintf(model, sizeof model, "%.*s%.*s", dl, path, (int)(e - i - 7),
+                         *buf + i + 7) >= (int)sizeof model ||
+                append_bytes(buf, len, cap, "@model", 7) != 0 ||
+                append_file(model, buf, len, cap) != 0)
+                return -1;
+        }
+        i = next;
+    }
+    return 0;
+}
+
 /* The cache key of the patterns `a` gives, from their raw bytes, so that a
  * cache hit needs no parsing: each -l file's content (the bundled lexicon's
  * when none), each -f file's name and content (its ids are FILE:LINE), each
@@ -255,10 +287,10 @@ static int input_key(const lexicon_args *a, uint64_t *key)
     int rc = 0;
 #define MARK(s) (rc = rc ? rc : append_bytes(&buf, &len, &cap, s, strlen(s) + 1))
     if (a->ntsv + a->nlist + a->nterm == 0)
-        rc = default_lexicon(path, sizeof path) || append_file(path, &buf, &len, &cap);
+        rc = default_lexicon(path, sizeof path) || append_lexicon(path, &buf, &len, &cap);
     for (int i = 0; i < a->ntsv && !rc; i++) {
         MARK("-l");
-        rc = append_file(a->tsv[i], &buf, &len, &cap);
+        rc = rc ? rc : append_lexicon(a->tsv[i], &buf, &len, &cap);
     }
     for (int i = 0; i < a->nlist && !rc; i++) {
         MARK("-f");

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,13 @@ int cmd_explain(int argc, char **argv)
     for (unsigned r = 0; r < YS_RULES; r++)
         if (ys_scorer_rule(scorer, r))
             printf("  %-22s %+5d  @rule\n", ys_rule_name(r), ys_db_rule_weight(db, r));
+    double logit;
+    int points;
+    if (ys_scorer_model(scorer, &logit, &points))
+        printf("  %-22s %+5d  @model: log-odds %+.2f (probability %.3f) over %zu grams\n",
+               "n-gram model", points, logit, 1 / (1 + exp(-logit)), ys_db_model_grams(db));
+    else if (ys_db_model_grams(db))
+        printf("  %-22s %+5d  @model: reads only posts with a positive hit\n", "n-gram model", 0);
     printf("  %-22s %5d  threshold %d: %s\n", "total", v.score, ys_scorer_threshold(scorer),
            v.flagged ? "FLAGGED" : "not flagged");
     free(folded);

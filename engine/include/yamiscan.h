@@ -514,6 +514,17 @@ int ys_json_extract(const char *line, size_t len, const char *const *fields,
  * through unchanged. */
 size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to);
 
+/* The n-gram model's reading of a post (a lexicon's @model;
+ * patterns/README.md, "The n-gram model"): the post folded (ys_fold),
+ * ASCII letters in lower case, every run of white space one space, an
+ * @handle just "@", and a Latin word with "xxx" in it (the development
+ * set's made-up names) left out; then each run of 1, 2 and 3 characters,
+ * in order, is passed to fn with its 64-bit FNV-1a key. A gram is never
+ * more than 12 bytes and never holds a TAB or a line break. Stops at, and
+ * returns, fn's first non-zero; YS_ENOMEM. */
+typedef int (*ys_gram_fn)(void *ctx, uint64_t key, const char *gram, size_t len);
+int ys_model_grams(const char *text, size_t len, ys_gram_fn fn, void *ctx);
+
 /* 0 when ys_fold would certainly return YS_FOLD_UNCHANGED: a fast check
  * (most Japanese text needs no folding) that lets the scanner skip it. */
 int ys_fold_needed(const char *text, size_t len);
@@ -568,6 +579,7 @@ void ys_scanner_set_context_floor(ys_scanner *sc, int threshold);
 typedef struct ys_verdict {
     int flagged; /* 1 if the post is reported */
     int score;   /* the post's score (patterns/README.md, "Scoring") */
+    int model;   /* the part of score the n-gram model (@model) added */
 } ys_verdict;
 
 /* Structural rules: what the words of a post are surrounded by, weighed by
@@ -608,6 +620,17 @@ void ys_scorer_set_threshold(ys_scorer *s, int threshold); /* --threshold */
 void ys_scorer_set_verdicts_only(ys_scorer *s, int on);
 int ys_scorer_threshold(const ys_scorer *s);
 
+/* 0: the lexicon's n-gram model (@model) is not applied, scores are the
+ * lexicon's terms, combos and rules alone (what fitting the model needs);
+ * 1 (the default): it is, wherever the database has one. */
+void ys_scorer_set_model(ys_scorer *s, int on);
+/* After ys_score_text: 1 if the n-gram model read the last post, with its
+ * log-odds in *logit and the points it added to the score in *points. The
+ * model reads only posts with a positive hit, and only with their text. */
+int ys_scorer_model(const ys_scorer *s, double *logit, int *points);
+/* The number of grams of the database's n-gram model (0: it has none). */
+size_t ys_db_model_grams(const ys_db *db);
+
 /* Scores one post from its hits (one post's run of ys_scan_batch's array,
  * ordered by start as ys_scan_batch gives them): a hit that lies inside a
  * longer hit of the opposite sign is ignored (逮捕 in 逮捕されない is that
@@ -617,14 +640,15 @@ int ys_scorer_threshold(const ys_scorer *s);
  * contributing categories adds its bonus; flagged when score >= threshold,
  * or when a term of category "default" (-f/-e lists: grep's meaning) is
  * hit. Without the text, combos count wherever their hits are (no
- * windows) and the structural rules never fire: use ys_score_text.
+ * windows), and neither the structural rules nor the n-gram model read
+ * the post: use ys_score_text.
  * Returns YS_OK, or YS_ENOMEM when the scorer could not grow for this many
  * hits (then *v is not a verdict: flagged 0, score 0). */
 int ys_score_post(ys_scorer *s, const ys_hit *hits, size_t nhits, ys_verdict *v);
 
 /* As ys_score_post, with the post's text (the original bytes the hits'
- * offsets point into), which the combos' windows and the structural rules
- * (@rule) read. */
+ * offsets point into), which the combos' windows, the structural rules
+ * (@rule) and the n-gram model (@model) read. */
 int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits,
                   size_t nhits, ys_verdict *v);
 

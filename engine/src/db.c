@@ -11,6 +11,8 @@
  *       plain list, named by its place)
  *   u32 combos, then each: u32 category, u32 category, i32 bonus, i32 window
  *   i32 threshold, i32 window, u32 rules, then each: i32 weight
+ *   u32 n-gram model grams; if any, f64 bias, f64 points, then each gram:
+ *       u32 length + bytes, f32 weight, f32 idf squared (since format 9)
  *   u32 literal spellings, then each: u32 pattern index, u32 length
  *   u64 length + the engine's image of the literals (length 0: none)
  *   u64 length + the same of the context literals (negative weights)
@@ -28,13 +30,14 @@
 #include "rules_id.h" /* generated: engine/gen-rules-id */
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define DB_MAGIC "YSDB\r\n\x1a\n"
-#define DB_FORMAT 8
+#define DB_FORMAT 9
 #define ENGINE_LEN 64
 
 static double now_seconds(void)
@@ -391,6 +394,20 @@ int ys_engine_has_regexes(const char *name)
     return e && e->compile_regexes;
 }
 
+static int copy_model(ys_ngrams *to, const ys_ngrams *from)
+{
+    int rc = YS_OK;
+    for (size_t i = 0; i < from->n && rc == YS_OK; i++)
+        rc = ys_ngrams_add(to, from->text + from->off[i], from->len[i], from->weight[i],
+                           from->idf2[i]);
+    to->bias = from->bias;
+    to->points = from->points;
+    size_t dup;
+    return rc == YS_OK && from->n ? ys_ngrams_index(to, &dup) : rc;
+}
+
+size_t ys_db_model_grams(const ys_db *db) { return db->t.model.n; }
+
 int ys_db_compile(const ys_lexicon *lex, ys_db **out, ys_error *err)
 {
     return ys_db_compile_with(lex, NULL, out, err);
@@ -430,6 +447,7 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
     db->t.threshold = lt->threshold;
     db->t.window = lt->window;
     memcpy(db->t.rule_weight, lt->rule_weight, sizeof db->t.rule_weight);
+    rc = rc == YS_OK ? copy_model(&db->t.model, &lt->model) : rc;
     if (rc != YS_OK) {
         ys_db_free(db);
         return ys_fail(err, rc, "out of memory");
@@ -605,6 +623,17 @@ int ys_db_save(const ys_db *db, const char *path, ys_error *err)
     put_u32(&w, YS_RULES);
     for (unsigned r = 0; r < YS_RULES; r++)
         put_u32(&w, (uint32_t)db->t.rule_weight[r]);
+    const ys_ngrams *m = &db->t.model;
+    put_u32(&w, (uint32_t)m->n);
+    if (m->n) {
+        put(&w, &m->bias, 8);
+        put(&w, &m->points, 8);
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        put_str(&w, m->text + m->off[i], m->len[i]);
+        put(&w, &m->weight[i], 4);
+        put(&w, &m->idf2[i], 4);
+    }
     put_u32(&w, (uint32_t)db->nspell);
     for (size_t i = 0; i < db->nspell; i++) {
         put_u32(&w, db->lit_base[i]);
@@ -684,6 +713,28 @@ static int get_matcher(reader *r, const ys_engine *eng, ys_matcher **out, ys_err
 static int bad_db(ys_error *err, const char *name, const char *why)
 {
     return ys_fail(err, YS_EDB, "%s: %s", name, why);
+}
+
+/* The n-gram model: u32 grams; if any, f64 bias and points, then per gram
+ * its bytes (str), f32 weight and f32 idf squared. */
+static int parse_model(reader *r, ys_ngrams *m)
+{
+    uint32_t n;
+    if (get_u32(r, &n) || n > (uint32_t)(r->end - r->p) / 12)
+        return -1;
+    if (n && (get(r, &m->bias, 8) || get(r, &m->points, 8) || !isfinite(m->bias) ||
+              !(m->points > 0) || !isfinite(m->points)))
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *g;
+        size_t gl;
+        float wt, q;
+        if (get_str(r, &g, &gl) || gl == 0 || gl > 12 || get(r, &wt, 4) || get(r, &q, 4) ||
+            !isfinite(wt) || !(q > 0) || !isfinite(q) || ys_ngrams_add(m, g, gl, wt, q) != YS_OK)
+            return -1;
+    }
+    size_t dup;
+    return n && ys_ngrams_index(m, &dup) != YS_OK ? -1 : 0;
 }
 
 static int parse_table(reader *r, ys_table *t)
@@ -768,7 +819,7 @@ static int parse_table(reader *r, ys_table *t)
             return -1;
         t->rule_weight[k] = (int32_t)w;
     }
-    return 0;
+    return parse_model(r, &t->model);
 }
 
 /* The literal spellings' owners and lengths. */

@@ -55,7 +55,10 @@ static void emit_json(FILE *out, const ys_db *db, const char *file, const ys_pos
         fwrite(post->id, 1, post->id_len, out); /* a validated JSON token */
     else
         fputs("null", out);
-    fprintf(out, ",\"score\":%d,\"hits\":[", v->score);
+    fprintf(out, ",\"score\":%d", v->score);
+    if (db->t.model.n) /* how much of the score the hits do not explain */
+        fprintf(out, ",\"model\":%d", v->model);
+    fputs(",\"hits\":[", out);
     for (size_t i = 0; i < n; i++) {
         const ys_pattern *p = &db->t.pat[hits[i].pattern];
         fputs(i ? ",{\"pattern\":" : "{\"pattern\":", out);

@@ -48,6 +48,43 @@ typedef struct ys_combo {
     int window; /* hits at most this many characters apart; -1: @window */
 } ys_combo;
 
+/* A lexicon's n-gram model (@model, ngram.c; patterns/README.md, "The
+ * n-gram model"): character 1- to 3-grams of a post as ys_model_grams reads
+ * it, each with its fitted weight (times its idf) and its idf squared; a
+ * post's log-odds is bias + sum of the weights of its distinct grams / the
+ * square root of the sum of their idf squared, and `points` of it per unit
+ * are added to its score. */
+typedef struct ys_ngrams {
+    size_t n, cap;
+    char *text;          /* every gram's bytes, one after another */
+    size_t ntext, captext;
+    uint32_t *off;       /* gram i: text[off[i] .. off[i] + len[i]) */
+    uint8_t *len;
+    float *weight, *idf2;
+    double bias, points;
+    uint32_t *slot;      /* lookup (ys_ngrams_index): gram index + 1, 0 empty */
+    uint64_t *key;       /* per slot: its gram's ys_fnv1a */
+    size_t mask;
+} ys_ngrams;
+
+/* Adds a gram (1 to 3 characters); YS_ENOMEM. Grams must be distinct
+ * (ys_ngrams_index finds a repeat). */
+int ys_ngrams_add(ys_ngrams *m, const char *gram, size_t len, float weight, float idf2);
+/* Builds the lookup; YS_ENOMEM, or YS_ELEXICON with *dup the index of a gram
+ * given twice. */
+int ys_ngrams_index(ys_ngrams *m, size_t *dup);
+/* The index of the gram with this key and bytes, or -1. */
+long ys_ngrams_find(const ys_ngrams *m, uint64_t key, const char *gram, size_t len);
+/* Parses a model file (patterns/README.md, "The n-gram model") into m and
+ * indexes it; errors name `name`:LINE. */
+int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len,
+                    ys_error *err);
+uint64_t ys_ngrams_hash(const ys_ngrams *m, uint64_t h);
+void ys_ngrams_free(ys_ngrams *m);
+
+/* ys_model_grams with the caller's buffer `buf` (3 × len + 4 bytes). */
+int ys_model_grams_in(const char *text, size_t len, char *buf, ys_gram_fn fn, void *ctx);
+
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
 typedef struct ys_table {
     ys_pattern *pat;
@@ -66,6 +103,7 @@ typedef struct ys_table {
     int threshold;     /* @threshold, or YS_NO_THRESHOLD */
     int rule_weight[YS_RULES]; /* @rule NAME WEIGHT (0: the rule is off) */
     int window;        /* @window N: combos need hits within N characters; 0: anywhere */
+    ys_ngrams model;   /* @model FILE: the n-gram model (n 0: none) */
 } ys_table;
 
 #define YS_NO_THRESHOLD (-1000000)

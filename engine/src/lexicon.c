@@ -331,6 +331,41 @@ static int parse_threshold(ys_lexicon *lex, const lines *it, const char *line,
     return YS_OK;
 }
 
+/* @model FILE: the n-gram model (ngram.c), a path relative to the
+ * lexicon's directory unless absolute; one per lexicon. */
+static int parse_model(ys_lexicon *lex, const lines *it, const char *line, const char **f,
+                       const size_t *fl, int n, ys_error *err)
+{
+    if (n != 2 || fl[1] == 0 || memchr(f[1], 0, fl[1]))
+        return lex_error(err, it, line, line, "@model takes a file name");
+    if (lex->t.model.n)
+        return lex_error(err, it, line, line, "a lexicon has one @model");
+    const char *slash = f[1][0] == '/' ? NULL : strrchr(it->name, '/');
+    size_t dl = slash ? (size_t)(slash - it->name) + 1 : 0;
+    char *path = malloc(dl + fl[1] + 1);
+    if (!path)
+        return ys_fail(err, YS_ENOMEM, "out of memory");
+    memcpy(path, it->name, dl);
+    memcpy(path + dl, f[1], fl[1]);
+    path[dl + fl[1]] = 0;
+    char *data = NULL;
+    size_t len = 0;
+    ys_error why = {0};
+    int rc = read_file(path, &data, &len, &why);
+    if (rc == YS_OK)
+        rc = ys_ngrams_parse(&lex->t.model, path, data, len, &why);
+    if (rc == YS_OK && lex->t.model.n == 0)
+        rc = ys_fail(&why, YS_ELEXICON, "%s: the model has no grams", path);
+    if (rc != YS_OK) {
+        ys_ngrams_free(&lex->t.model);
+        rc = rc == YS_ENOMEM ? ys_fail(err, rc, "out of memory")
+                             : lex_error(err, it, line, f[1], "@model: %s", why.message);
+    }
+    free(data);
+    free(path);
+    return rc;
+}
+
 /* @rule NAME WEIGHT: a structural rule's weight (ys_rule_name). */
 static int parse_rule(ys_lexicon *lex, const lines *it, const char *line, const char **f,
                       const size_t *fl, int n, ys_error *err)
@@ -491,6 +526,8 @@ int ys_lexicon_parse_tsv(ys_lexicon *lex, const char *name, const char *data,
             rc = parse_rule(lex, &it, s, f, fl, nf, err);
         else if (fl[0] == 7 && memcmp(f[0], "@window", 7) == 0)
             rc = parse_window(lex, &it, s, f, fl, nf, err);
+        else if (fl[0] == 6 && memcmp(f[0], "@model", 6) == 0)
+            rc = parse_model(lex, &it, s, f, fl, nf, err);
         else
             rc = parse_pattern(lex, &it, s, f, fl, nf, err);
         if (rc != YS_OK)

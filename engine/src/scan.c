@@ -367,7 +367,7 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
         /* With a floor, only posts whose hits could reach it (or that hit a
          * default term, flagged whatever their score) need their context. */
         size_t nw = b->n * db->t.ncats;
-        int floor = sc->ctx_floor != INT_MIN && db->t.ncats <= 64;
+        int floor = sc->ctx_floor != INT_MIN && db->t.ncats <= 64 && db->t.model.n == 0;
         if (floor && nw > sc->capcatw && ys_grow(&sc->catw, nw, sizeof *sc->catw))
             sc->capcatw = nw;
         /* (without the room, context is looked for in every post with a hit) */

@@ -24,6 +24,7 @@
  * post costs time in its hits only; the text is read only around hits. */
 #include "db.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,14 @@ struct ys_scorer {
     uint32_t gen;
     int threshold;
     int verdicts_only; /* skip rules that cannot change a verdict */
+    /* the n-gram model (@model) */
+    int use_model;
+    uint32_t *gram_seen; /* per gram: the generation that last counted it */
+    char *gbuf;          /* the post as the model reads it */
+    size_t capgbuf;
+    double gsum, gidf2;  /* the post's grams so far: weights, idf squared */
+    int model_on, model_points;
+    double model_logit;
 };
 
 static const char *const rule_names[YS_RULES] = {"quoted", "question", "lone"};
@@ -55,13 +64,16 @@ int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err)
         s->contrib = calloc(db->t.ncats, sizeof *s->contrib);
         s->cat_pat = calloc(db->t.ncats, sizeof *s->cat_pat);
         s->combo_on = calloc(db->t.ncombos ? db->t.ncombos : 1, 1);
+        s->gram_seen = calloc(db->t.model.n ? db->t.model.n : 1, sizeof *s->gram_seen);
     }
-    if (!s || !s->seen || !s->cat_seen || !s->contrib || !s->cat_pat || !s->combo_on) {
+    if (!s || !s->seen || !s->cat_seen || !s->contrib || !s->cat_pat || !s->combo_on ||
+        !s->gram_seen) {
         ys_scorer_free(s);
         *out = NULL;
         return ys_fail(err, YS_ENOMEM, "out of memory");
     }
     s->db = db;
+    s->use_model = 1;
     s->threshold = db->t.threshold == YS_NO_THRESHOLD ? 1 : db->t.threshold;
     *out = s;
     return YS_OK;
@@ -77,12 +89,24 @@ void ys_scorer_free(ys_scorer *s)
     free(s->cat_pat);
     free(s->combo_on);
     free(s->ignored);
+    free(s->gram_seen);
+    free(s->gbuf);
     free(s);
 }
 
 void ys_scorer_set_threshold(ys_scorer *s, int threshold) { s->threshold = threshold; }
 void ys_scorer_set_verdicts_only(ys_scorer *s, int on) { s->verdicts_only = on; }
 int ys_scorer_threshold(const ys_scorer *s) { return s->threshold; }
+void ys_scorer_set_model(ys_scorer *s, int on) { s->use_model = on; }
+
+int ys_scorer_model(const ys_scorer *s, double *logit, int *points)
+{
+    if (!s->model_on)
+        return 0;
+    *logit = s->model_logit;
+    *points = s->model_points;
+    return 1;
+}
 
 int ys_scorer_category(const ys_scorer *s, unsigned cat, int *score)
 {
@@ -373,6 +397,38 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
     return any;
 }
 
+/* ys_gram_fn for the model: counts each gram of the model once. */
+static int add_gram(void *ctx, uint64_t key, const char *gram, size_t len)
+{
+    ys_scorer *s = ctx;
+    const ys_ngrams *m = &s->db->t.model;
+    long i = ys_ngrams_find(m, key, gram, len);
+    if (i >= 0 && s->gram_seen[i] != s->gen) {
+        s->gram_seen[i] = s->gen;
+        s->gsum += m->weight[i];
+        s->gidf2 += m->idf2[i];
+    }
+    return 0;
+}
+
+/* The model's log-odds for the post (ngram.c); -1 when out of memory. */
+static int model_logit(ys_scorer *s, const char *text, size_t len, double *z)
+{
+    if (3 * len + 4 > s->capgbuf) {
+        size_t cap = 3 * len + 4 > 2 * s->capgbuf ? 3 * len + 4 : 2 * s->capgbuf;
+        char *p = realloc(s->gbuf, cap);
+        if (!p)
+            return -1;
+        s->gbuf = p;
+        s->capgbuf = cap;
+    }
+    s->gsum = s->gidf2 = 0;
+    (void)ys_model_grams_in(text, len, s->gbuf, add_gram, s);
+    const ys_ngrams *m = &s->db->t.model;
+    *z = m->bias + (s->gidf2 > 0 ? s->gsum / sqrt(s->gidf2) : 0);
+    return 0;
+}
+
 /* How many categories contribute a positive weight to the post just
  * scored. */
 static unsigned positive_categories(const ys_scorer *s)
@@ -391,16 +447,20 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
     if (++s->gen == 0) { /* wrapped: forget every stamp */
         memset(s->seen, 0, t->n * sizeof *s->seen);
         memset(s->cat_seen, 0, t->ncats * sizeof *s->cat_seen);
+        memset(s->gram_seen, 0, t->model.n * sizeof *s->gram_seen);
         s->gen = 1;
     }
     memset(s->combo_on, 0, t->ncombos);
     memset(s->rule_on, 0, sizeof s->rule_on);
+    s->model_on = 0;
+    s->model_points = 0;
     if (n > s->capignored) {
         size_t cap = n > 2 * s->capignored ? n : 2 * s->capignored;
         unsigned char *p = realloc(s->ignored, cap);
         if (!p) { /* a score without its rules would be another verdict */
             v->score = 0;
             v->flagged = 0;
+            v->model = 0;
             return YS_ENOMEM;
         }
         s->ignored = p;
@@ -446,7 +506,8 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
     int up = 0;
     for (unsigned r = 0; r < YS_RULES; r++)
         up += t->rule_weight[r] > 0 ? t->rule_weight[r] : 0;
-    int matters = !s->verdicts_only || any_default || score + up >= s->threshold;
+    int model = s->use_model && t->model.n && use_text && any_positive;
+    int matters = !s->verdicts_only || any_default || model || score + up >= s->threshold;
     if (use_text && any_positive && matters) {
         if (t->rule_weight[YS_RULE_QUOTED] && all_quoted(s, text, len, hits, n))
             s->rule_on[YS_RULE_QUOTED] = 1;
@@ -457,7 +518,22 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
         for (unsigned r = 0; r < YS_RULES; r++)
             score += s->rule_on[r] ? t->rule_weight[r] : 0;
     }
+    if (model) {
+        double z;
+        if (model_logit(s, text, len, &z) != 0) {
+            v->score = 0;
+            v->flagged = 0;
+            v->model = 0;
+            return YS_ENOMEM;
+        }
+        double pts = fmax(-1e6, fmin(1e6, nearbyint(t->model.points * z)));
+        s->model_on = 1;
+        s->model_logit = z;
+        s->model_points = (int)pts;
+        score += s->model_points;
+    }
     v->score = score;
+    v->model = s->model_points;
     v->flagged = any_default || (any_positive && score >= s->threshold);
     return YS_OK;
 }

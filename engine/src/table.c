@@ -128,6 +128,7 @@ void ys_table_free(ys_table *t)
     free(t->cats);
     free(t->paired);
     free(t->combos);
+    ys_ngrams_free(&t->model);
     memset(t, 0, sizeof *t);
     t->threshold = YS_NO_THRESHOLD;
 }
@@ -175,6 +176,8 @@ uint64_t ys_table_hash(const ys_table *t)
         int k = snprintf(num, sizeof num, "rule %u %d", r, t->rule_weight[r]);
         h = ys_fnv1a(h, num, (size_t)k + 1);
     }
+    if (t->model.n)
+        h = ys_ngrams_hash(&t->model, h);
     int k = snprintf(num, sizeof num, "threshold %d window %d %s", t->threshold, t->window,
                      YS_SPELLING_RULES);
     return ys_fnv1a(h, num, (size_t)k + 1);

@@ -1,0 +1,342 @@
+/* The n-gram model (@model; engine/src/ngram.c): how it reads a post, its
+ * file's errors, the points it adds (worked out by hand), when it reads a
+ * post at all, its round trip through a .ysdb file and the CLI's cache, and
+ * tune --model writing a file the lexicon loads. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "yamiscan.h"
+
+/* ---- reading a post ---- */
+
+/* 64-bit FNV-1a, as the model's keys are (written out here so that the
+ * test checks the engine against the definition, not against itself). */
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+typedef struct {
+    char all[4096]; /* the grams, each followed by '|' */
+    char ones[1024]; /* the 1-grams joined: the post as the model reads it */
+} grams;
+
+static int collect(void *ctx, uint64_t key, const char *g, size_t len)
+{
+    grams *o = ctx;
+    cr_assert_lt(len, 13);
+    cr_assert_eq(key, fnv1a(g, len), "the key is the gram's FNV-1a");
+    strncat(o->all, g, len);
+    strcat(o->all, "|");
+    if (utf8_chars(g, len) == 1)
+        strncat(o->ones, g, len);
+    return 0;
+}
+
+static grams read_post(const char *text)
+{
+    grams o = {{0}, {0}};
+    cr_assert_eq(ys_model_grams(text, strlen(text), collect, &o), YS_OK);
+    return o;
+}
+
+Test(model, grams_come_in_order_one_to_three_characters)
+{
+    grams o = read_post("DM\n\nへ");
+    cr_assert_str_eq(o.all, "d|m|dm| |m |dm |へ| へ|m へ|");
+    cr_assert_str_eq(read_post("").all, "");
+}
+
+Test(model, handles_made_up_names_and_spelling_tricks_are_read_alike)
+{
+    cr_assert_str_eq(read_post("連絡は@Abc_12まで").ones, "連絡は@まで");
+    /* a made-up name goes, with the space after it */
+    cr_assert_str_eq(read_post("DM  xxxx_a\u3000まで").ones, "dm まで");
+    /* xx alone is a word */
+    cr_assert_str_eq(read_post("XX社").ones, "xx社");
+    /* folded as the scanner folds: half-width kana, full-width letters */
+    cr_assert_str_eq(read_post("ﾎﾜｲﾄ案件").ones, read_post("ホワイト案件").ones);
+    cr_assert_str_eq(read_post("ＤＭ").ones, "dm");
+}
+
+static int stop_at_b(void *ctx, uint64_t key, const char *g, size_t len)
+{
+    (void)ctx, (void)key;
+    return len == 1 && *g == 'b' ? 7 : 0;
+}
+
+Test(model, a_callback_stops_the_reading)
+{
+    cr_assert_eq(ys_model_grams("abc", 3, stop_at_b, NULL), 7);
+}
+
+/* ---- the model file ---- */
+
+static ys_error err;
+
+/* A lexicon naming model file `name` (in the test's directory) holding
+ * `model`: parsed, and on success compiled into *db. */
+static int load(const char *model, const char *extra, ys_db **db)
+{
+    const char *mpath = tmp_path("m.model");
+    write_file(mpath, model, strlen(model));
+    char tsv[2048];
+    snprintf(tsv, sizeof tsv,
+             "@category\tslang\n@category\tnews\n@threshold\t8\n@model\t%s\n%s"
+             "s.1\tslang\t5\tlit\t闇バイト\n"
+             "n.1\tnews\t-5\tlit\t逮捕\n",
+             mpath, extra ? extra : "");
+    ys_lexicon *lex = ys_lexicon_new();
+    int rc = ys_lexicon_parse_tsv(lex, "t.tsv", tsv, strlen(tsv), &err);
+    if (rc == YS_OK && db)
+        cr_assert_eq(ys_db_compile(lex, db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    return rc;
+}
+
+static const char *MODEL = "# a comment\n"
+                           "@bias\t0.1\n"
+                           "@points\t10\n"
+                           "0.5\t1\t闇\n"
+                           "0.3\t2\tバ\n";
+
+static void refused(const char *model, const char *want)
+{
+    cr_assert_eq(load(model, NULL, NULL), YS_ELEXICON, "accepted: %s", model);
+    cr_assert(strstr(err.message, "t.tsv:4:8: @model: ") && strstr(err.message, want),
+              "%s lacks %s", err.message, want);
+}
+
+Test(model, a_bad_model_file_is_refused_with_its_line)
+{
+    refused("@points\t10\n0.5\tx\t闇\n", "m.model:2: want WEIGHT TAB IDF TAB GRAM");
+    refused("@points\t10\n0.5\t0\t闇\n", "m.model:2: want WEIGHT TAB IDF TAB GRAM");
+    refused("@points\t10\n0.5\t1\t闇\n0.2\t1\t闇\n", "m.model: gram '闇' given twice");
+    refused("0.5\t1\t闇\n", "m.model: no @points line");
+    refused("@points\t0\n0.5\t1\t闇\n", "m.model:1: @points takes a number above 0");
+    refused("@points\t1\n@points\t2\n0.5\t1\t闇\n", "m.model:2: directive given twice");
+    refused("@points\t1\n@scale\t2\n", "m.model:2: unknown directive");
+    refused("@points\t10\n0.5\t1\t闇バイト\n", "m.model:2: a gram is 1 to 3 characters");
+    refused("@points\t10\n0.5\t1\n", "m.model:2: want WEIGHT TAB IDF TAB GRAM");
+    refused("@points\t10\n", "the model has no grams");
+    refused("@points\t10\n0.5\t1\t\xff\n", "m.model:2: invalid UTF-8");
+    cr_assert_eq(load(MODEL, "@model\tother.model\n", NULL), YS_ELEXICON);
+    cr_assert(strstr(err.message, "t.tsv:5:1: a lexicon has one @model"), "%s", err.message);
+    /* a missing file, named relative to the lexicon's directory */
+    ys_lexicon *lex = ys_lexicon_new();
+    const char *tsv = "@model\tnope.model\n";
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "/nonexistent/dir/t.tsv", tsv, strlen(tsv), &err),
+                 YS_ELEXICON);
+    cr_assert(strstr(err.message, "/nonexistent/dir/nope.model: No such file or directory"),
+              "%s", err.message);
+    ys_lexicon_free(lex);
+}
+
+/* ---- scoring ---- */
+
+static ys_verdict score(const ys_db *db, const char *text, int model_on, int verdicts_only,
+                        double *logit, int *points)
+{
+    ys_scanner *sc;
+    ys_scorer *s;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
+    cr_assert_eq(ys_scorer_new(db, &s, &err), YS_OK);
+    ys_scorer_set_model(s, model_on);
+    ys_scorer_set_verdicts_only(s, verdicts_only);
+    ys_batch *b = ys_batch_new(4096);
+    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
+    const ys_hit *h;
+    size_t n;
+    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
+    ys_verdict v;
+    cr_assert_eq(ys_score_text(s, text, strlen(text), h, n, &v), YS_OK);
+    *points = -99;
+    if (!ys_scorer_model(s, logit, points))
+        *logit = -99;
+    ys_batch_free(b);
+    ys_scorer_free(s);
+    ys_scanner_free(sc);
+    return v;
+}
+
+Test(model, its_points_are_the_scaled_log_odds)
+{
+    ys_db *db;
+    cr_assert_eq(load(MODEL, NULL, &db), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_db_model_grams(db), 2);
+    double z;
+    int pts;
+    /* 0.1 + (0.5 + 0.3) / sqrt(1 + 4) = 0.4578; 10 points a unit: +5 */
+    ys_verdict v = score(db, "闇バイト", 1, 0, &z, &pts);
+    cr_assert_float_eq(z, 0.1 + 0.8 / sqrt(5), 1e-6);
+    cr_assert_eq(pts, 5);
+    cr_assert_eq(v.model, 5);
+    cr_assert_eq(v.score, 10);
+    cr_assert(v.flagged);
+    /* a gram counts once however often it is there */
+    v = score(db, "闇バイト闇バイト バ", 1, 0, &z, &pts);
+    cr_assert_eq(v.score, 10);
+    /* scan's fast path reads it alike */
+    v = score(db, "闇バイト", 1, 1, &z, &pts);
+    cr_assert_eq(v.score, 10);
+    /* turned off: the lexicon's 5, under the threshold of 8 */
+    v = score(db, "闇バイト", 0, 0, &z, &pts);
+    cr_assert_eq(v.score, 5);
+    cr_assert_eq(v.model, 0);
+    cr_assert_not(v.flagged);
+    cr_assert_eq(z, -99, "the model did not read it");
+    ys_db_free(db);
+}
+
+Test(model, a_post_without_a_positive_hit_is_not_read)
+{
+    ys_db *db;
+    cr_assert_eq(load(MODEL, NULL, &db), YS_OK, "%s", err.message);
+    double z;
+    int pts;
+    /* only a negative hit (the scanner does not even report it) */
+    ys_verdict v = score(db, "逮捕。闇、バ", 1, 0, &z, &pts);
+    cr_assert_leq(v.score, 0);
+    cr_assert_eq(v.model, 0);
+    cr_assert_eq(z, -99);
+    v = score(db, "闇 バ", 1, 0, &z, &pts);
+    cr_assert_eq(v.score, 0);
+    cr_assert_eq(z, -99);
+    ys_db_free(db);
+}
+
+Test(model, a_negative_model_lowers_a_score_below_the_threshold)
+{
+    ys_db *db;
+    cr_assert_eq(load("@bias\t-2\n@points\t3\n-1\t1\tト\n", "@category\tpay\n"
+                      "p.1\tpay\t7\tlit\t日給\n", &db), YS_OK, "%s", err.message);
+    double z;
+    int pts;
+    /* 5 + 7 = 12, then -2 - 1 = -3 log-odds, -9 points: 3 */
+    ys_verdict v = score(db, "闇バイト 日給", 1, 0, &z, &pts);
+    cr_assert_eq(pts, -9);
+    cr_assert_eq(v.score, 3);
+    cr_assert_not(v.flagged);
+    ys_db_free(db);
+}
+
+/* ---- round trips ---- */
+
+Test(model, it_survives_a_ysdb_round_trip_and_changes_the_hash)
+{
+    ys_db *db, *back, *other;
+    cr_assert_eq(load(MODEL, NULL, &db), YS_OK, "%s", err.message);
+    const char *path = tmp_path("m.ysdb");
+    cr_assert_eq(ys_db_save(db, path, &err), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_db_load(path, &back, &err), YS_OK, "%s", err.message);
+    cr_assert_eq(ys_db_model_grams(back), 2);
+    double z;
+    int pts;
+    cr_assert_eq(score(back, "闇バイト", 1, 0, &z, &pts).score, 10);
+    cr_assert_float_eq(z, 0.1 + 0.8 / sqrt(5), 1e-6);
+    ys_db_stats a, b, c;
+    ys_db_get_stats(db, &a);
+    ys_db_get_stats(back, &b);
+    cr_assert_eq(a.lexicon_hash, b.lexicon_hash);
+    cr_assert_eq(load("@bias\t0.1\n@points\t10\n0.5\t1\t闇\n0.31\t2\tバ\n", NULL, &other), YS_OK);
+    ys_db_get_stats(other, &c);
+    cr_assert_neq(a.lexicon_hash, c.lexicon_hash, "a weight is part of the lexicon's hash");
+    ys_db_free(db);
+    ys_db_free(back);
+    ys_db_free(other);
+}
+
+static run_result sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return run_sh(cmd);
+}
+
+Test(model, the_cli_cache_sees_a_changed_model_file)
+{
+    need_hyperscan();
+    const char *lex = tmp_path("c.tsv"), *model = tmp_path("c.model"), *post = tmp_path("p.txt");
+    const char *tsv = "@category\tslang\n@threshold\t1\n@model\tc.model\n"
+                      "s.1\tslang\t5\tlit\t闇バイト\n";
+    write_file(lex, tsv, strlen(tsv));
+    write_file(post, "闇バイト\n", strlen("闇バイト\n"));
+    write_file(model, MODEL, strlen(MODEL));
+    const char *cmd = "YAMISCAN_CACHE_DIR=%s \"$YAMISCAN\" scan -l %s %s";
+    run_result a = sh(cmd, tmp_path("cache"), lex, post);
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert(strstr(a.out, "\"score\":10,\"model\":5,"), "%s", a.out);
+    const char *changed = "@bias\t0.1\n@points\t20\n0.5\t1\t闇\n0.3\t2\tバ\n";
+    write_file(model, changed, strlen(changed));
+    run_result b = sh(cmd, tmp_path("cache"), lex, post);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_assert(strstr(b.out, "\"score\":14,\"model\":9,"), "the cache gave the old model: %s",
+              b.out);
+    /* explain says what the model added */
+    run_result e = sh("\"$YAMISCAN\" explain -l %s 闇バイト", lex);
+    cr_assert(strstr(e.out, "n-gram model") && strstr(e.out, "+9  @model: log-odds +0.46"),
+              "%s", e.out);
+    run_free(&a);
+    run_free(&b);
+    run_free(&e);
+}
+
+Test(model, tune_writes_a_model_the_lexicon_loads)
+{
+    need_hyperscan();
+    const char *posts = tmp_path("l.jsonl"), *model = tmp_path("fit.model");
+    run_result r = sh("head -n 600 %s/corpora/dev/tune.jsonl > %s && tail -n 600 "
+                      "%s/corpora/dev/tune.jsonl >> %s && \"$YAMISCAN\" tune --folds 2 --model %s "
+                      "%s",
+                      getenv("SOURCE_ROOT"), posts, getenv("SOURCE_ROOT"), posts, model, posts);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    size_t len;
+    char *text = read_file(model, &len);
+    cr_assert(!strncmp(text, "# fitted by: yamiscan tune --folds 2 --model ", 45), "%.200s", text);
+    cr_assert(strstr(text, "\n@points\t") && strstr(text, "\n@bias\t"), "%.300s", text);
+    free(text);
+    /* the bundled lexicon with the fitted model in place of its own */
+    char lexpath[1024];
+    snprintf(lexpath, sizeof lexpath, "%s/patterns/ja-recruitment.tsv", getenv("SOURCE_ROOT"));
+    char *lex = read_file(lexpath, &len);
+    char *at = strstr(lex, "@model\t");
+    cr_assert_not_null(at);
+    char *eol = strchr(at, '\n');
+    char *swapped = malloc(len + 1024);
+    sprintf(swapped, "%.*s@model\t%s%s", (int)(at - lex), lex, model, eol);
+    ys_lexicon *l = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_parse_tsv(l, lexpath, swapped, strlen(swapped), &err), YS_OK, "%s",
+                 err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(l, &db, &err), YS_OK, "%s", err.message);
+    cr_assert_gt(ys_db_model_grams(db), 100);
+    double z;
+    int pts;
+    ys_verdict v = score(db, "【急募】闇バイトあります。日給5万、詳細はテレグラムで", 1, 0, &z, &pts);
+    cr_assert(v.flagged && z > 0, "logit %f", z);
+    ys_db_free(db);
+    ys_lexicon_free(l);
+    free(swapped);
+    free(lex);
+}
