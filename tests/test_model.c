@@ -324,6 +324,7 @@ Test(model, tune_writes_a_model_the_lexicon_loads)
     cr_assert_not_null(at);
     char *eol = strchr(at, '\n');
     char *swapped = malloc(len + 1024);
+    cr_assert_not_null(swapped);
     sprintf(swapped, "%.*s@model\t%s%s", (int)(at - lex), lex, model, eol);
     ys_lexicon *l = ys_lexicon_new();
     cr_assert_eq(ys_lexicon_parse_tsv(l, lexpath, swapped, strlen(swapped), &err), YS_OK, "%s",
