@@ -15,14 +15,29 @@
 
 /* ---- reading a post ---- */
 
-/* 64-bit FNV-1a, as the model's keys are (written out here so that the
- * test checks the engine against the definition, not against itself). */
-static uint64_t fnv1a(const char *s, size_t n)
+/* A gram's key as yamiscan.h defines it, written out here so that the
+ * test checks the engine against the definition, not against itself: each
+ * character's code point + 1 (a byte outside a well-formed sequence:
+ * 0x110001 + the byte) packed 21 bits apiece, then MurmurHash3's 64-bit
+ * finalizer. Only well-formed input reaches it here except in the test
+ * for invalid bytes, which names its bytes. */
+static uint64_t gram_key(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
+    const unsigned char *u = (const unsigned char *)s;
+    uint64_t k = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i], len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t cp = len == 1 ? c : c & (0x3F >> (len - 1));
+        for (unsigned b = 1; b < len; b++)
+            cp = cp << 6 | (u[i + b] & 0x3F);
+        k = k << 21 | (cp + 1);
+        i += len;
+    }
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    return k ^ k >> 33;
 }
 
 static size_t utf8_chars(const char *s, size_t n)
@@ -42,7 +57,7 @@ static int collect(void *ctx, uint64_t key, const char *g, size_t len)
 {
     grams *o = ctx;
     cr_assert_lt(len, 13);
-    cr_assert_eq(key, fnv1a(g, len), "the key is the gram's FNV-1a");
+    cr_assert_eq(key, gram_key(g, len), "the key is the packed, mixed code points");
     strncat(o->all, g, len);
     strcat(o->all, "|");
     if (utf8_chars(g, len) == 1)
@@ -74,6 +89,48 @@ Test(model, handles_made_up_names_and_spelling_tricks_are_read_alike)
     /* folded as the scanner folds: half-width kana, full-width letters */
     cr_assert_str_eq(read_post("ﾎﾜｲﾄ案件").ones, read_post("ホワイト案件").ones);
     cr_assert_str_eq(read_post("ＤＭ").ones, "dm");
+}
+
+/* Records every gram's key and its bytes. */
+typedef struct {
+    size_t n;
+    uint64_t key[64];
+    char gram[64][13];
+} keyed;
+
+static int keep(void *ctx, uint64_t key, const char *g, size_t len)
+{
+    keyed *o = ctx;
+    cr_assert_lt(o->n, 64);
+    o->key[o->n] = key;
+    memcpy(o->gram[o->n], g, len);
+    o->gram[o->n][len] = 0;
+    o->n++;
+    return 0;
+}
+
+Test(model, a_byte_outside_utf8_is_a_character_of_its_own)
+{
+    /* an overlong "A" (E0 81 81) is three characters, none of them "a" */
+    keyed o = {0};
+    cr_assert_eq(ys_model_grams("\xE0\x81\x81z", 4, keep, &o), YS_OK);
+    cr_assert_eq(o.n, 9, "4 characters: 4 + 3 + 2 grams, got %zu", o.n);
+    cr_assert_str_eq(o.gram[0], "\xE0");
+    cr_assert_str_eq(o.gram[2], "\xE0\x81");
+    for (size_t i = 0; i < o.n; i++)
+        cr_assert_neq(o.key[i], gram_key("a", 1), "gram %zu is not \"a\"", i);
+}
+
+Test(model, keys_differ_for_grams_that_differ)
+{
+    /* grams of one post that share bytes in other arrangements */
+    keyed o = {0};
+    const char *t = "ab ba aab 受け子 子受け";
+    cr_assert_eq(ys_model_grams(t, strlen(t), keep, &o), YS_OK);
+    for (size_t i = 0; i < o.n; i++)
+        for (size_t j = 0; j < o.n; j++)
+            cr_assert(strcmp(o.gram[i], o.gram[j]) == 0 || o.key[i] != o.key[j],
+                      "'%s' and '%s' share a key", o.gram[i], o.gram[j]);
 }
 
 static int stop_at_b(void *ctx, uint64_t key, const char *g, size_t len)
@@ -202,6 +259,31 @@ Test(model, its_points_are_the_scaled_log_odds)
     cr_assert_eq(v.model, 0);
     cr_assert_not(v.flagged);
     cr_assert_eq(z, -99, "the model did not read it");
+    ys_db_free(db);
+}
+
+/* Scoring skips the longer grams ending where a gram is absent only when
+ * the model says it can (every gram's last characters a gram too, as tune
+ * writes them); a hand-written model without them still counts them. */
+Test(model, longer_grams_count_with_or_without_their_shorter_ones)
+{
+    static const char *open = "@bias\t0\n@points\t10\n"
+                              "1\t1\tイト\n"
+                              "2\t1\tバイト\n";
+    static const char *closed = "@bias\t0\n@points\t10\n"
+                                "0.5\t1\tト\n"
+                                "1\t1\tイト\n"
+                                "2\t1\tバイト\n";
+    double z;
+    int pts;
+    ys_db *db;
+    cr_assert_eq(load(open, NULL, &db), YS_OK, "%s", err.message);
+    score(db, "闇バイト", 1, 0, &z, &pts);
+    cr_assert_float_eq(z, 3 / sqrt(2), 1e-6, "without ト: イト and バイト, got %g", z);
+    ys_db_free(db);
+    cr_assert_eq(load(closed, NULL, &db), YS_OK, "%s", err.message);
+    score(db, "闇バイト", 1, 0, &z, &pts);
+    cr_assert_float_eq(z, 3.5 / sqrt(3), 1e-6, "ト, イト and バイト, got %g", z);
     ys_db_free(db);
 }
 

@@ -519,7 +519,11 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
  * ASCII letters in lower case, every run of white space one space, an
  * @handle just "@", and a Latin word with "xxx" in it (the development
  * set's made-up names) left out; then each run of 1, 2 and 3 characters,
- * in order, is passed to fn with its 64-bit FNV-1a key. A gram is never
+ * in order, is passed to fn with its key: 64 bits that name the gram
+ * exactly (its characters' code points packed and mixed, so that two grams
+ * share a key only when they are the same bytes) and spread well enough to
+ * index a hash table by their low bits. A byte that does not start a
+ * well-formed UTF-8 sequence is a character of its own. A gram is never
  * more than 12 bytes and never holds a TAB or a line break. Stops at, and
  * returns, fn's first non-zero; YS_ENOMEM. */
 typedef int (*ys_gram_fn)(void *ctx, uint64_t key, const char *gram, size_t len);

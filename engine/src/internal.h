@@ -62,9 +62,12 @@ typedef struct ys_ngrams {
     uint8_t *len;
     float *weight, *idf2;
     double bias, points;
-    uint32_t *slot;      /* lookup (ys_ngrams_index): gram index + 1, 0 empty */
-    uint64_t *key;       /* per slot: its gram's ys_fnv1a */
-    size_t mask;
+    struct ys_gram_slot { /* lookup (ys_ngrams_index), open addressing */
+        uint64_t key;     /* the gram's key (ys_gram_fn), 0 empty */
+        float weight, idf2;
+    } *slot;
+    size_t mask;          /* slots - 1 */
+    int suffix_closed;    /* every gram's last 1 or 2 characters are a gram too */
 } ys_ngrams;
 
 /* Adds a gram (1 to 3 characters); YS_ENOMEM. Grams must be distinct
@@ -73,8 +76,6 @@ int ys_ngrams_add(ys_ngrams *m, const char *gram, size_t len, float weight, floa
 /* Builds the lookup; YS_ENOMEM, or YS_ELEXICON with *dup the index of a gram
  * given twice. */
 int ys_ngrams_index(ys_ngrams *m, size_t *dup);
-/* The index of the gram with this key and bytes, or -1. */
-long ys_ngrams_find(const ys_ngrams *m, uint64_t key, const char *gram, size_t len);
 /* Parses a model file (patterns/README.md, "The n-gram model") into m and
  * indexes it; errors name `name`:LINE. */
 int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len,
@@ -82,8 +83,11 @@ int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len
 uint64_t ys_ngrams_hash(const ys_ngrams *m, uint64_t h);
 void ys_ngrams_free(ys_ngrams *m);
 
-/* ys_model_grams with the caller's buffer `buf` (3 × len + 4 bytes). */
-int ys_model_grams_in(const char *text, size_t len, char *buf, ys_gram_fn fn, void *ctx);
+/* The model's log-odds for a post: grams as ys_model_grams reads them,
+ * each slot counted once (seen[slot] = gen marks it); `buf` is the
+ * caller's, 3 × len + 4 bytes, and seen has mask + 1 entries. */
+double ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, char *buf,
+                       uint32_t *seen, uint32_t gen);
 
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
 typedef struct ys_table {

@@ -43,10 +43,9 @@ struct ys_scorer {
     int verdicts_only; /* skip rules that cannot change a verdict */
     /* the n-gram model (@model) */
     int use_model;
-    uint32_t *gram_seen; /* per gram: the generation that last counted it */
+    uint32_t *gram_seen; /* per model slot: the generation that last counted it */
     char *gbuf;          /* the post as the model reads it */
     size_t capgbuf;
-    double gsum, gidf2;  /* the post's grams so far: weights, idf squared */
     int model_on, model_points;
     double model_logit;
 };
@@ -64,7 +63,7 @@ int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err)
         s->contrib = calloc(db->t.ncats, sizeof *s->contrib);
         s->cat_pat = calloc(db->t.ncats, sizeof *s->cat_pat);
         s->combo_on = calloc(db->t.ncombos ? db->t.ncombos : 1, 1);
-        s->gram_seen = calloc(db->t.model.n ? db->t.model.n : 1, sizeof *s->gram_seen);
+        s->gram_seen = calloc(db->t.model.mask + 1, sizeof *s->gram_seen);
     }
     if (!s || !s->seen || !s->cat_seen || !s->contrib || !s->cat_pat || !s->combo_on ||
         !s->gram_seen) {
@@ -397,20 +396,6 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
     return any;
 }
 
-/* ys_gram_fn for the model: counts each gram of the model once. */
-static int add_gram(void *ctx, uint64_t key, const char *gram, size_t len)
-{
-    ys_scorer *s = ctx;
-    const ys_ngrams *m = &s->db->t.model;
-    long i = ys_ngrams_find(m, key, gram, len);
-    if (i >= 0 && s->gram_seen[i] != s->gen) {
-        s->gram_seen[i] = s->gen;
-        s->gsum += m->weight[i];
-        s->gidf2 += m->idf2[i];
-    }
-    return 0;
-}
-
 /* The model's log-odds for the post (ngram.c); -1 when out of memory. */
 static int model_logit(ys_scorer *s, const char *text, size_t len, double *z)
 {
@@ -422,10 +407,7 @@ static int model_logit(ys_scorer *s, const char *text, size_t len, double *z)
         s->gbuf = p;
         s->capgbuf = cap;
     }
-    s->gsum = s->gidf2 = 0;
-    (void)ys_model_grams_in(text, len, s->gbuf, add_gram, s);
-    const ys_ngrams *m = &s->db->t.model;
-    *z = m->bias + (s->gidf2 > 0 ? s->gsum / sqrt(s->gidf2) : 0);
+    *z = ys_ngrams_logit(&s->db->t.model, text, len, s->gbuf, s->gram_seen, s->gen);
     return 0;
 }
 
@@ -447,7 +429,7 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
     if (++s->gen == 0) { /* wrapped: forget every stamp */
         memset(s->seen, 0, t->n * sizeof *s->seen);
         memset(s->cat_seen, 0, t->ncats * sizeof *s->cat_seen);
-        memset(s->gram_seen, 0, t->model.n * sizeof *s->gram_seen);
+        memset(s->gram_seen, 0, (t->model.mask + 1) * sizeof *s->gram_seen);
         s->gen = 1;
     }
     memset(s->combo_on, 0, t->ncombos);
@@ -500,25 +482,9 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
             score += c->bonus;
         }
     }
-    /* The rules read the text; when only verdicts matter, a post that stays
-     * below the threshold whatever they say is not read (one that may be
-     * flagged is, so that its reported score is whole). */
-    int up = 0;
-    for (unsigned r = 0; r < YS_RULES; r++)
-        up += t->rule_weight[r] > 0 ? t->rule_weight[r] : 0;
-    int model = s->use_model && t->model.n && use_text && any_positive;
-    int matters = !s->verdicts_only || any_default || model || score + up >= s->threshold;
-    if (use_text && any_positive && matters) {
-        if (t->rule_weight[YS_RULE_QUOTED] && all_quoted(s, text, len, hits, n))
-            s->rule_on[YS_RULE_QUOTED] = 1;
-        if (t->rule_weight[YS_RULE_QUESTION] && all_questions(s, text, len, hits, n))
-            s->rule_on[YS_RULE_QUESTION] = 1;
-        if (t->rule_weight[YS_RULE_LONE] && positive_categories(s) == 1)
-            s->rule_on[YS_RULE_LONE] = 1;
-        for (unsigned r = 0; r < YS_RULES; r++)
-            score += s->rule_on[r] ? t->rule_weight[r] : 0;
-    }
-    if (model) {
+    /* The model first: what it adds decides, with the rules' most, whether
+     * the rules can matter. */
+    if (s->use_model && t->model.n && use_text && any_positive) {
         double z;
         if (model_logit(s, text, len, &z) != 0) {
             v->score = 0;
@@ -531,6 +497,23 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
         s->model_logit = z;
         s->model_points = (int)pts;
         score += s->model_points;
+    }
+    /* The rules read the text; when only verdicts matter, a post that stays
+     * below the threshold whatever they say is not read (one that may be
+     * flagged is, so that its reported score is whole). */
+    int up = 0;
+    for (unsigned r = 0; r < YS_RULES; r++)
+        up += t->rule_weight[r] > 0 ? t->rule_weight[r] : 0;
+    int matters = !s->verdicts_only || any_default || score + up >= s->threshold;
+    if (use_text && any_positive && matters) {
+        if (t->rule_weight[YS_RULE_QUOTED] && all_quoted(s, text, len, hits, n))
+            s->rule_on[YS_RULE_QUOTED] = 1;
+        if (t->rule_weight[YS_RULE_QUESTION] && all_questions(s, text, len, hits, n))
+            s->rule_on[YS_RULE_QUESTION] = 1;
+        if (t->rule_weight[YS_RULE_LONE] && positive_categories(s) == 1)
+            s->rule_on[YS_RULE_LONE] = 1;
+        for (unsigned r = 0; r < YS_RULES; r++)
+            score += s->rule_on[r] ? t->rule_weight[r] : 0;
     }
     v->score = score;
     v->model = s->model_points;
