@@ -18,30 +18,23 @@ static ys_verdict scan_full(ys_db *db, const char *text, int threshold, const ch
                             int *found, ys_scorer **keep)
 {
     ys_error err;
-    ys_scanner *sc;
     ys_scorer *scorer;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
     cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
     if (threshold != -99999)
         ys_scorer_set_threshold(scorer, threshold);
-    ys_batch *b = ys_batch_new(4096);
-    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
-    const ys_hit *h;
+    ys_hit *h;
     size_t n;
-    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
-    ys_verdict v;
-    ys_score_text(scorer, text, strlen(text), h, n, &v);
+    ys_verdict v = score_one(db, scorer, text, &h, &n);
     if (found) {
         *found = 0;
         for (size_t i = 0; i < n; i++)
             *found |= !*id || !strcmp(ys_db_pattern(db, h[i].pattern)->id, id);
     }
-    ys_batch_free(b);
+    free(h);
     if (keep)
         *keep = scorer;
     else
         ys_scorer_free(scorer);
-    ys_scanner_free(sc);
     return v;
 }
 

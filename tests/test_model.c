@@ -211,25 +211,15 @@ Test(model, a_bad_model_file_is_refused_with_its_line)
 static ys_verdict score(const ys_db *db, const char *text, int model_on, int verdicts_only,
                         double *logit, int *points)
 {
-    ys_scanner *sc;
     ys_scorer *s;
-    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK);
     cr_assert_eq(ys_scorer_new(db, &s, &err), YS_OK);
     ys_scorer_set_model(s, model_on);
     ys_scorer_set_verdicts_only(s, verdicts_only);
-    ys_batch *b = ys_batch_new(4096);
-    ys_batch_add(b, text, strlen(text), NULL, 0, 1);
-    const ys_hit *h;
-    size_t n;
-    cr_assert_eq(ys_scan_batch(sc, b, &h, &n, &err), YS_OK);
-    ys_verdict v;
-    cr_assert_eq(ys_score_text(s, text, strlen(text), h, n, &v), YS_OK);
+    ys_verdict v = score_one(db, s, text, NULL, NULL);
     *points = -99;
     if (!ys_scorer_model(s, logit, points))
         *logit = -99;
-    ys_batch_free(b);
     ys_scorer_free(s);
-    ys_scanner_free(sc);
     return v;
 }
 

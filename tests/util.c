@@ -132,6 +132,29 @@ ys_db *compile_tsv(const char *tsv)
     return db;
 }
 
+ys_verdict score_one(const ys_db *db, ys_scorer *s, const char *text, ys_hit **hits, size_t *n)
+{
+    ys_error err;
+    ys_scanner *sc;
+    cr_assert_eq(ys_scanner_new(db, &sc, &err), YS_OK, "%s", err.message);
+    ys_batch *b = ys_batch_new(strlen(text) + 4096);
+    cr_assert_eq(ys_batch_add(b, text, strlen(text), NULL, 0, 1), YS_OK);
+    const ys_hit *h;
+    size_t nh;
+    cr_assert_eq(ys_scan_batch(sc, b, &h, &nh, &err), YS_OK, "%s", err.message);
+    ys_verdict v;
+    cr_assert_eq(ys_score_text(s, text, strlen(text), h, nh, &v), YS_OK);
+    if (hits) {
+        *hits = malloc((nh ? nh : 1) * sizeof **hits);
+        cr_assert(*hits);
+        memcpy(*hits, h, nh * sizeof **hits);
+        *n = nh;
+    }
+    ys_batch_free(b);
+    ys_scanner_free(sc);
+    return v;
+}
+
 void need_hyperscan(void)
 {
     if (!ys_engine_version("hs"))

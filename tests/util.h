@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "yamiscan.h"
+
 /* A path in this process's own temporary directory (made on first use);
  * the string stays valid for the next 15 calls. */
 const char *tmp_path(const char *name);
@@ -25,7 +27,12 @@ run_result run_sh(const char *cmd);
 void run_free(run_result *r);
 
 /* Parses `tsv` as a lexicon named t.tsv and compiles it (asserting both). */
-struct ys_db *compile_tsv(const char *tsv);
+ys_db *compile_tsv(const char *tsv);
+
+/* Scans `text` as a batch of one post and scores it, text and all, with
+ * `s` (asserting both); its hits, copied (free() them), in *hits and their
+ * number in *n when hits is not NULL. */
+ys_verdict score_one(const ys_db *db, ys_scorer *s, const char *text, ys_hit **hits, size_t *n);
 
 /* Skips the calling test in a build without Hyperscan (-Dhyperscan=
  * disabled): it needs regexes, the bundled lexicon (which has some) or
