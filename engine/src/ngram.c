@@ -263,37 +263,28 @@ static size_t reading(const char *text, size_t len, char *buf)
     return normalize(buf, n);
 }
 
-/* Calls fn on every gram of buf[0..n) in order. Inlined with its fn, so
- * that scoring pays no call per gram. */
-static inline __attribute__((always_inline)) int
-each_gram(const char *buf, size_t n, ys_gram_fn fn, void *ctx)
-{
-    const unsigned char *u = (const unsigned char *)buf;
-    size_t start1 = 0, start2 = 0;
-    uint64_t v1 = 0, v2 = 0; /* the previous character's value, and the one before */
-    for (size_t i = 0; i < n;) {
-        uint32_t v;
-        size_t end = i + next_char(u, n, i, &v);
-        int rc = fn(ctx, gram_key(v), buf + i, end - i);
-        if (rc == 0 && v1)
-            rc = fn(ctx, gram_key(v1 << 21 | v), buf + start1, end - start1);
-        if (rc == 0 && v2)
-            rc = fn(ctx, gram_key(v2 << 42 | v1 << 21 | v), buf + start2, end - start2);
-        if (rc != 0)
-            return rc;
-        v2 = v1, start2 = start1;
-        v1 = v, start1 = i;
-        i = end;
-    }
-    return YS_OK;
-}
-
 int ys_model_grams(const char *text, size_t len, ys_gram_fn fn, void *ctx)
 {
     char *buf = malloc(3 * len + 4);
     if (!buf)
         return YS_ENOMEM;
-    int rc = each_gram(buf, reading(text, len, buf), fn, ctx);
+    size_t n = reading(text, len, buf);
+    const unsigned char *u = (const unsigned char *)buf;
+    size_t start1 = 0, start2 = 0;
+    uint64_t v1 = 0, v2 = 0; /* the previous character's value, and the one before */
+    int rc = YS_OK;
+    for (size_t i = 0; i < n && rc == YS_OK;) {
+        uint32_t v;
+        size_t end = i + next_char(u, n, i, &v);
+        rc = fn(ctx, gram_key(v), buf + i, end - i);
+        if (rc == 0 && v1)
+            rc = fn(ctx, gram_key(v1 << 21 | v), buf + start1, end - start1);
+        if (rc == 0 && v2)
+            rc = fn(ctx, gram_key(v2 << 42 | v1 << 21 | v), buf + start2, end - start2);
+        v2 = v1, start2 = start1;
+        v1 = v, start1 = i;
+        i = end;
+    }
     free(buf);
     return rc;
 }
@@ -309,10 +300,9 @@ static inline void count(const ys_ngrams *m, long j, uint32_t *seen, uint32_t ge
     }
 }
 
-/* Its own walk rather than each_gram's: in a suffix-closed model a gram
- * that is absent ends the probes for the longer grams ending at the same
- * character, which saves most of the probes that miss (the ones that run
- * longest in the table). */
+/* The walk of ys_model_grams, without its calls; and in a suffix-closed
+ * model a gram that is absent ends the probes for the longer grams ending
+ * at the same character, which saves most of the probes that miss. */
 double ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, char *buf,
                        uint32_t *seen, uint32_t gen)
 {
