@@ -487,7 +487,8 @@ Test(tune, group_by_keeps_each_group_in_one_fold)
     result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 3 --group-by batch grouped.jsonl");
     cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
     const char *want[] = {"3-fold cross-validation by \"batch\" (3 groups)",
-                          "fold 1 (6 posts", "fold 2 (4 posts", "fold 3 (2 posts"};
+                          "fold 1 (batch \"b\"; 6 posts", "fold 2 (batch \"a\"; 4 posts",
+                          "fold 3 (batch \"c\"; 2 posts"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_assert(strstr(r.out, want[i]), "no '%s' in:\n%s", want[i], r.out);
     result_free(&r);
@@ -611,4 +612,24 @@ Test(tune, help_documents_it)
     r = sh("\"$YAMISCAN\" help");
     cr_assert(strstr(r.out, "  tune "), "%s", r.out);
     result_free(&r);
+}
+
+/* A lexicon refit (tune -o) keeps a @model line as it is: the line is
+ * neither a pattern nor a weight (it once failed as "out of memory"). */
+Test(tune, a_refit_keeps_the_model_line)
+{
+    write_fixtures();
+    static const char model[] = "@bias\t0\n@points\t1\n0.5\t1\t闇\n";
+    write_file(in_dir("m.model"), model, strlen(model));
+    char *with = malloc(strlen(lexicon) + 64);
+    cr_assert_not_null(with);
+    sprintf(with, "@model\tm.model\n%s", lexicon);
+    write_file(in_dir("lex.tsv"), with, strlen(with));
+    result r = sh("\"$YAMISCAN\" tune -l lex.tsv --folds 2 posts.jsonl -o out.tsv");
+    cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    result_free(&r);
+    char *out = read_file(in_dir("out.tsv"), NULL);
+    cr_assert(strstr(out, "\n@model\tm.model\n"), "%s", out);
+    free(out);
+    free(with);
 }

@@ -263,6 +263,7 @@ typedef struct {
     int shift;          /* added to the threshold of a fit (--cv-threshold) */
     post *posts;
     size_t nposts;
+    const char *group_by; /* --group-by's field, or NULL */
     ys_batch *batch;
 } tuner;
 
@@ -388,7 +389,7 @@ typedef struct {
     int kind; /* 0 blank or comment, 1 pattern, else a directive */
 } tsv_line;
 
-enum { L_NONE, L_PATTERN, L_CATEGORY, L_COMBO, L_THRESHOLD, L_RULE, L_WINDOW };
+enum { L_NONE, L_PATTERN, L_CATEGORY, L_COMBO, L_THRESHOLD, L_RULE, L_WINDOW, L_OTHER };
 
 /* Splits the line at p as the lexicon parser does (engine/src/lexicon.c). */
 static void next_tsv_line(const char *p, const char *end, tsv_line *l)
@@ -426,7 +427,8 @@ static void next_tsv_line(const char *p, const char *end, tsv_line *l)
         int kind;
     } dir[] = {{"@category", L_CATEGORY}, {"@combo", L_COMBO}, {"@threshold", L_THRESHOLD},
                {"@rule", L_RULE},         {"@window", L_WINDOW}};
-    l->kind = L_PATTERN;
+    /* another directive (@model): nothing tune rewrites, copied as it is */
+    l->kind = p[0] == '@' ? L_OTHER : L_PATTERN;
     for (size_t k = 0; k < sizeof dir / sizeof *dir; k++)
         if (l->fl[0] == strlen(dir[k].name) && memcmp(l->f[0], dir[k].name, l->fl[0]) == 0)
             l->kind = dir[k].kind;
@@ -1456,6 +1458,38 @@ out:
     return rc;
 }
 
+/* "batch 2 and 7; " for a fold of --group-by's groups "2" and "7" (at most
+ * three named, then "…"), "" without --group-by: which writers a fold's
+ * figures are about. */
+static void fold_groups(const tuner *t, int fold, const char *field, char *buf, size_t cap)
+{
+    const char *seen[4];
+    size_t n = 0, more = 0;
+    for (size_t i = 0; i < t->nposts; i++) {
+        const char *g = t->posts[i].group;
+        if (!g || t->posts[i].fold != fold)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(seen[k], g) != 0)
+            k++;
+        if (k == n) {
+            if (n < 3)
+                seen[n++] = g;
+            else
+                more = 1;
+        }
+    }
+    buf[0] = 0;
+    if (n == 0)
+        return;
+    size_t w = (size_t)snprintf(buf, cap, "%s %s", field, seen[0]);
+    for (size_t k = 1; k < n && w < cap; k++)
+        w += (size_t)snprintf(buf + w, cap - w, "%s%s", k + 1 == n && !more ? " and " : ", ",
+                              seen[k]);
+    if (w < cap)
+        snprintf(buf + w, cap - w, "%s; ", more ? ", …" : "");
+}
+
 /* ---- writing ---- */
 
 /* The command's arguments after "yamiscan tune", quoted for a shell where
@@ -1993,9 +2027,10 @@ static int tune_model(tuner *t, const char *out, int folds, const char *by, uint
                 conf_add(&lexicon, t->posts[i].label,
                          ls.fixed[i] >= 0 ? ls.fixed[i] : ls.score[i] >= thr);
             }
-        char what[96];
-        snprintf(what, sizeof what, "  fold %d (%u posts, %zu grams, %.1f points)", f + 1,
-                 c.tp + c.fp + c.fn + c.tn, m.ncols, m.points);
+        char what[256], groups[128];
+        fold_groups(t, f, t->group_by, groups, sizeof groups);
+        snprintf(what, sizeof what, "  fold %d (%s%u posts, %zu grams, %.1f points)", f + 1,
+                 groups, c.tp + c.fp + c.fn + c.tn, m.ncols, m.points);
         print_conf(what, &c);
         pooled.tp += c.tp, pooled.fp += c.fp, pooled.fn += c.fn, pooled.tn += c.tn;
         ngram_fit_free(&m);
@@ -2181,6 +2216,7 @@ int cmd_tune(int argc, char **argv)
             goto done;
         }
     }
+    t.group_by = group_by;
     if (describe_lexicon(&t) != 0 || load_posts(&t, labeled, group_by) != 0)
         goto done;
     size_t npos = 0;
@@ -2259,9 +2295,10 @@ int cmd_tune(int argc, char **argv)
     printf("cross-validation at @window %d (each fold scored by the lexicon fitted on the "
            "others):\n", window);
     for (int f = 0; f < folds; f++) {
-        char what[64];
+        char what[256], groups[128];
         const conf *c = &best_fold[f];
-        snprintf(what, sizeof what, "  fold %d (%u posts, threshold %d)", f + 1,
+        fold_groups(&t, f, t.group_by, groups, sizeof groups);
+        snprintf(what, sizeof what, "  fold %d (%s%u posts, threshold %d)", f + 1, groups,
                  c->tp + c->fp + c->fn + c->tn, best_thr[f]);
         print_conf(what, c);
     }
