@@ -147,7 +147,8 @@ ys_verdict score_one(const ys_db *db, ys_scorer *s, const char *text, ys_hit **h
     if (hits) {
         *hits = malloc((nh ? nh : 1) * sizeof **hits);
         cr_assert(*hits);
-        memcpy(*hits, h, nh * sizeof **hits);
+        if (nh) /* h may be NULL then */
+            memcpy(*hits, h, nh * sizeof **hits);
         *n = nh;
     }
     ys_batch_free(b);
