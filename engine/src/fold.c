@@ -40,32 +40,11 @@
 #include "foldscan.h"
 #include "jsonscan.h" /* YS_SIMD_… */
 
-/* Decodes one character at s[0..n); invalid or truncated UTF-8 is one byte
- * (its value | 0x80000000, never a class below). Sets *len. */
-static uint32_t decode(const unsigned char *s, size_t n, size_t *len)
+/* ys_utf8_decode (internal.h): invalid or truncated UTF-8 is one byte (its
+ * value | 0x80000000, never a class below). */
+static inline uint32_t decode(const unsigned char *s, size_t n, size_t *len)
 {
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *len = 1;
-        return c;
-    }
-    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    if (k == 0 || k > n || c > 0xF4)
-        goto bad;
-    uint32_t cp = c & (0x7F >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            goto bad;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        goto bad;
-    *len = k;
-    return cp;
-bad:
-    *len = 1;
-    return 0x80000000u | c;
+    return ys_utf8_decode(s, n, len);
 }
 
 static size_t encode(uint32_t cp, unsigned char *out)

@@ -37,6 +37,36 @@ uint64_t ys_sum_end(const ys_sum *s);
 /* Length of the valid UTF-8 prefix of s[0..len). */
 size_t ys_utf8_valid_prefix(const char *s, size_t len);
 
+/* Decodes one character at s[0..n) (n >= 1), well-formed per the Unicode
+ * standard's table 3-7: an invalid or truncated sequence is one byte, its
+ * value | 0x80000000. Sets *len. Inline: folding and the n-gram model call
+ * it per character. */
+static inline uint32_t ys_utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    }
+    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (k == 0 || k > n || c > 0xF4)
+        goto bad;
+    uint32_t cp = c & (0x7F >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            goto bad;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        goto bad;
+    *len = k;
+    return cp;
+bad:
+    *len = 1;
+    return 0x80000000u | c;
+}
+
 /* Number of UTF-8 characters in s[0..len) (continuation bytes not counted);
  * used to turn byte offsets into 1-based columns for messages. */
 size_t ys_utf8_chars(const char *s, size_t len);

@@ -51,29 +51,10 @@ int ys_ngrams_add(ys_ngrams *m, const char *gram, size_t len, float weight, floa
  * three of them pack into 63 bits without two grams sharing a packing. */
 static inline size_t next_char(const unsigned char *u, size_t n, size_t i, uint32_t *v)
 {
-    unsigned c = u[i];
-    if (c < 0x80) {
-        *v = c + 1;
-        return 1;
-    }
-    size_t k = c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-    if (k && i + k <= n) {
-        unsigned c1 = u[i + 1];
-        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-        unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-        int ok = c1 >= lo && c1 <= hi;
-        for (size_t b = 2; b < k; b++)
-            ok &= (u[i + b] & 0xC0) == 0x80;
-        if (ok) {
-            uint32_t cp = c & (0xFF >> (k + 1));
-            for (size_t b = 1; b < k; b++)
-                cp = cp << 6 | (u[i + b] & 0x3F);
-            *v = cp + 1;
-            return k;
-        }
-    }
-    *v = 0x110001 + c;
-    return 1;
+    size_t k;
+    uint32_t cp = ys_utf8_decode(u + i, n - i, &k);
+    *v = cp & 0x80000000u ? 0x110001 + (cp & 0xFF) : cp + 1;
+    return k;
 }
 
 /* A gram's key (ys_gram_fn) from its packed character values: a bijective
@@ -113,7 +94,6 @@ static inline long find_slot(const ys_ngrams *m, uint64_t key)
             return (long)j;
     return -1;
 }
-
 
 int ys_ngrams_index(ys_ngrams *m, size_t *dup)
 {
