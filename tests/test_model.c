@@ -119,6 +119,12 @@ Test(model, a_byte_outside_utf8_is_a_character_of_its_own)
     cr_assert_str_eq(o.gram[2], "\xE0\x81");
     for (size_t i = 0; i < o.n; i++)
         cr_assert_neq(o.key[i], gram_key("a", 1), "gram %zu is not \"a\"", i);
+    /* a word left out between the bytes of a broken あ does not mend it */
+    keyed p = {0};
+    cr_assert_eq(ys_model_grams("\xE3\x81xxxx\x82", 7, keep, &p), YS_OK);
+    cr_assert_eq(p.n, 6, "3 characters: 3 + 2 + 1 grams, got %zu", p.n);
+    for (size_t i = 0; i < p.n; i++)
+        cr_assert_neq(p.key[i], gram_key("あ", 3), "gram %zu is not \"あ\"", i);
 }
 
 Test(model, keys_differ_for_grams_that_differ)
@@ -275,6 +281,169 @@ Test(model, longer_grams_count_with_or_without_their_shorter_ones)
     score(db, "闇バイト", 1, 0, &z, &pts);
     cr_assert_float_eq(z, 3.5 / sqrt(3), 1e-6, "ト, イト and バイト, got %g", z);
     ys_db_free(db);
+}
+
+/* A gram through a character that no gram has is not counted, and a
+ * gram next to one is. */
+Test(model, a_character_outside_the_model_breaks_its_grams)
+{
+    static const char *m = "@bias\t0\n@points\t10\n"
+                           "1\t1\tテレグ\n"
+                           "4\t1\tグ\n";
+    double z;
+    int pts;
+    ys_db *db; /* 闇バイト: the lexicon's hit, for the model to read the post */
+    cr_assert_eq(load(m, NULL, &db), YS_OK, "%s", err.message);
+    score(db, "闇バイト テ闇レグ", 1, 0, &z, &pts);
+    cr_assert_float_eq(z, 4.0, 1e-6, "only グ, got %g", z);
+    score(db, "闇バイト テテレグ闇レグ", 1, 0, &z, &pts);
+    cr_assert_float_eq(z, 5 / sqrt(2), 1e-6, "テレグ and グ once each, got %g", z);
+    ys_db_free(db);
+}
+
+/* The bundled model's lookup against the plain definition: for every
+ * post of the development set's test part that the model reads, its
+ * log-odds are bias + the sum of the weights of the post's distinct grams
+ * (ys_model_grams, keyed as the definition says) / the square root of the
+ * sum of their idf², with the grams found by a table built here from the
+ * model file. One scorer reads all the posts, as a scan does. */
+typedef struct {
+    uint64_t *key;
+    float *w, *q;
+    uint32_t *stamp, now;
+    size_t mask;
+    double sum, idf2;
+} ref_model;
+
+static size_t ref_slot(const ref_model *r, uint64_t key)
+{
+    size_t j = (size_t)key & r->mask;
+    while (r->key[j] && r->key[j] != key)
+        j = (j + 1) & r->mask;
+    return j;
+}
+
+static int ref_gram(void *ctx, uint64_t key, const char *g, size_t len)
+{
+    (void)g, (void)len;
+    ref_model *r = ctx;
+    size_t j = ref_slot(r, key);
+    if (r->key[j] && r->stamp[j] != r->now) {
+        r->stamp[j] = r->now;
+        r->sum += r->w[j];
+        r->idf2 += r->q[j];
+    }
+    return 0;
+}
+
+Test(model, the_lookup_gives_the_definitions_log_odds_on_the_development_set)
+{
+    need_hyperscan();
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/patterns/ja-recruitment.model", getenv("SOURCE_ROOT"));
+    char *model = read_file(path, &len);
+    ref_model r = {0};
+    r.mask = (1u << 18) - 1;
+    r.key = calloc(r.mask + 1, sizeof *r.key);
+    r.w = calloc(r.mask + 1, sizeof *r.w);
+    r.q = calloc(r.mask + 1, sizeof *r.q);
+    r.stamp = calloc(r.mask + 1, sizeof *r.stamp);
+    cr_assert(r.key && r.w && r.q && r.stamp);
+    double bias = 0;
+    size_t grams = 0;
+    for (char *line = model, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = 0;
+        if (!strncmp(line, "@bias\t", 6))
+            bias = strtod(line + 6, NULL);
+        if (line[0] == '#' || line[0] == '@' || !line[0])
+            continue;
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        cr_assert(t2, "%s", line);
+        uint64_t key = gram_key(t2 + 1, strlen(t2 + 1));
+        size_t j = ref_slot(&r, key);
+        cr_assert_eq(r.key[j], 0, "a gram twice: %s", t2 + 1);
+        double idf = strtod(t1 + 1, NULL);
+        r.key[j] = key;
+        r.w[j] = (float)strtod(line, NULL);
+        r.q[j] = (float)(idf * idf);
+        grams++;
+    }
+    free(model);
+    cr_assert_gt(grams, 10000);
+
+    snprintf(path, sizeof path, "%s/patterns/ja-recruitment.tsv", getenv("SOURCE_ROOT"));
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_load_tsv(lex, path, &err), YS_OK, "%s", err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    cr_assert_eq(ys_db_model_grams(db), grams);
+    ys_scorer *s;
+    cr_assert_eq(ys_scorer_new(db, &s, &err), YS_OK);
+    snprintf(path, sizeof path, "%s/corpora/dev/test.jsonl", getenv("SOURCE_ROOT"));
+    char *data = read_file(path, &len), *text = malloc(1 << 16);
+    static const char *const fields[] = {"text"};
+    size_t read = 0;
+    for (char *line = data, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        size_t tl, idl;
+        const char *id;
+        cr_assert_eq(ys_json_extract(line, (size_t)(nl - line), fields, 1, "id", text, 1 << 16,
+                                     &tl, &id, &idl, &err),
+                     YS_OK);
+        text[tl] = 0;
+        score_one(db, s, text, NULL, NULL);
+        double z;
+        int pts;
+        if (!ys_scorer_model(s, &z, &pts))
+            continue;
+        r.now++;
+        r.sum = r.idf2 = 0;
+        cr_assert_eq(ys_model_grams(text, tl, ref_gram, &r), 0);
+        double want = bias + (r.idf2 > 0 ? r.sum / sqrt(r.idf2) : 0);
+        cr_assert_float_eq(z, want, 1e-9, "%s: %.17g, the definition %.17g", text, z, want);
+        read++;
+    }
+    cr_assert_gt(read, 1000);
+    free(text);
+    free(data);
+    ys_scorer_free(s);
+    ys_db_free(db);
+    free(r.key), free(r.w), free(r.q), free(r.stamp);
+}
+
+/* The lookup numbers a model's characters in 16 bits: 65,535 distinct
+ * ones load, one more is refused with a message, not wrapped around. */
+Test(model, a_model_past_the_lookups_limit_is_refused)
+{
+    for (unsigned extra = 0; extra < 2; extra++) {
+        size_t cap = 70000 * 24, n = 0;
+        char *m = malloc(cap);
+        cr_assert_not_null(m);
+        n += (size_t)sprintf(m, "@bias\t0\n@points\t1\n");
+        unsigned made = 0;
+        for (uint32_t cp = 0x4E00; made < 65535 + extra; cp++) {
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                continue;
+            char u[5] = {0};
+            if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+                u[2] = (char)(0x80 | (cp >> 6 & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
+            }
+            n += (size_t)sprintf(m + n, "0.5\t1\t%s\n", u);
+            made++;
+        }
+        int rc = load(m, NULL, NULL);
+        if (!extra)
+            cr_assert_eq(rc, YS_OK, "%s", err.message);
+        else
+            cr_assert(rc == YS_ELEXICON && strstr(err.message, "too large for the model's lookup"),
+                      "%d %s", rc, err.message);
+        free(m);
+    }
 }
 
 Test(model, a_post_without_a_positive_hit_is_not_read)

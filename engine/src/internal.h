@@ -92,19 +92,33 @@ typedef struct ys_ngrams {
     uint8_t *len;
     float *weight, *idf2;
     double bias, points;
-    struct ys_gram_slot { /* lookup (ys_ngrams_index), open addressing */
-        uint64_t key;     /* the gram's key (ys_gram_fn), 0 empty */
+    /* The lookup (ys_ngrams_index). Each character of a gram has an id
+     * 1 .. nchars; a 1-gram is found by its id, a 2-gram "bc" in `two` by
+     * id(c) * (nchars + 1) + id(b), and a 3-gram "abc" in `three` by the
+     * slot of "bc" in `two` * (nchars + 1) + id(a). The index adds what
+     * that needs (every character a 1-gram, every 3-gram's last two
+     * characters a 2-gram) with weight and idf² 0, which changes no sum. */
+    uint16_t *page;       /* (value >> 8) → a page of `ids`; 0: none */
+    uint16_t *ids;        /* page * 256 + (value & 255) → id, 0: no gram has it */
+    struct ys_gram_weight {
         float weight, idf2;
-    } *slot;
-    size_t mask;          /* slots - 1 */
-    int suffix_closed;    /* every gram's last 1 or 2 characters are a gram too */
+    } *one;               /* by id */
+    struct ys_gram_slot { /* open addressing; key 0: empty */
+        uint32_t key;
+        float weight, idf2;
+    } *two, *three;
+    uint32_t nchars, mask2, mask3;
+    unsigned shift2, shift3; /* 64 - log2 of each table's size */
+    size_t nbits;            /* ys_gram_scratch.bits: ids, then `two`'s slots, then `three`'s */
 } ys_ngrams;
 
 /* Adds a gram (1 to 3 characters); YS_ENOMEM. Grams must be distinct
  * (ys_ngrams_index finds a repeat). */
 int ys_ngrams_add(ys_ngrams *m, const char *gram, size_t len, float weight, float idf2);
-/* Builds the lookup; YS_ENOMEM, or YS_ELEXICON with *dup the index of a gram
- * given twice. */
+/* Builds the lookup; YS_ENOMEM, YS_ELEXICON with *dup the index of a gram
+ * given twice, or YS_ELEXICON with *dup = (size_t)-1 when the model is too
+ * large for the lookup's 32-bit keys (more than 65,535 characters, or
+ * 2-gram slots × characters above 2^32). */
 int ys_ngrams_index(ys_ngrams *m, size_t *dup);
 /* Parses a model file (patterns/README.md, "The n-gram model") into m and
  * indexes it; errors name `name`:LINE. */
@@ -113,11 +127,24 @@ int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len
 uint64_t ys_ngrams_hash(const ys_ngrams *m, uint64_t h);
 void ys_ngrams_free(ys_ngrams *m);
 
-/* The model's log-odds for a post: grams as ys_model_grams reads them,
- * each slot counted once (seen[slot] = gen marks it); `buf` is the
- * caller's, 3 × len + 4 bytes, and seen has mask + 1 entries. */
-double ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, char *buf,
-                       uint32_t *seen, uint32_t gen);
+/* A scorer's room for the model to read posts in: the folded post, and a
+ * bit for each gram the post has counted (m->nbits), which the post clears
+ * again from the list of those it set. */
+typedef struct ys_gram_scratch {
+    char *buf;
+    size_t capbuf;
+    uint32_t *set;
+    size_t capset;
+    uint64_t *bits;
+} ys_gram_scratch;
+/* Allocates the bits for m; YS_ENOMEM. */
+int ys_gram_scratch_init(ys_gram_scratch *s, const ys_ngrams *m);
+void ys_gram_scratch_free(ys_gram_scratch *s);
+
+/* The model's log-odds for a post in *z: its distinct grams as
+ * ys_model_grams reads them; YS_ENOMEM. */
+int ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, ys_gram_scratch *s,
+                    double *z);
 
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
 typedef struct ys_table {

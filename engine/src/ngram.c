@@ -70,69 +70,230 @@ static inline uint64_t gram_key(uint64_t packed)
     return packed;
 }
 
-/* The key of the gram g[0..len), or 0 when it is not 1 to 3 characters. */
-static uint64_t key_of(const char *g, size_t len)
+/* ---- the lookup ---- */
+
+#define VALUE_PAGES ((0x110100u >> 8) + 1) /* values reach 0x110001 + 0xFF */
+
+/* The id of the character with this value, 0 when no gram has it. */
+static inline uint32_t char_id(const ys_ngrams *m, uint32_t v)
 {
-    const unsigned char *u = (const unsigned char *)g;
-    uint64_t packed = 0;
-    int chars = 0;
-    for (size_t i = 0; i < len; chars++) {
-        uint32_t v;
-        i += next_char(u, len, i, &v);
-        packed = packed << 21 | v;
-    }
-    return chars >= 1 && chars <= 3 ? gram_key(packed) : 0;
+    return m->ids[(size_t)m->page[v >> 8] << 8 | (v & 255)];
 }
 
-/* The slot (0 .. mask) of the gram with this key, or -1. */
-static inline long find_slot(const ys_ngrams *m, uint64_t key)
+/* The slot in t (mask, shift) of a key: Fibonacci hashing, whose one
+ * multiply costs less than a mix and spreads consecutive keys. */
+static inline size_t home(uint32_t key, unsigned shift)
 {
-    if (!m->slot)
-        return -1;
-    for (size_t j = (size_t)key & m->mask; m->slot[j].key; j = (j + 1) & m->mask)
-        if (m->slot[j].key == key)
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> shift);
+}
+
+static inline long find_in(const struct ys_gram_slot *t, uint32_t mask, unsigned shift,
+                           uint32_t key)
+{
+    for (size_t j = home(key, shift); t[j].key; j = (j + 1) & mask)
+        if (t[j].key == key)
             return (long)j;
     return -1;
 }
 
-int ys_ngrams_index(ys_ngrams *m, size_t *dup)
+/* The slot of key, probing from slot j; the empty slot past the end
+ * (mask + 1, weight and idf² 0) when it is absent, or when j is that slot. */
+static inline size_t probe(const struct ys_gram_slot *t, uint32_t mask, size_t j, uint32_t key)
 {
-    /* A third full at most: a probe, hit or miss, then mostly reads one
-     * slot (measured by perf on the sample corpus: scoring took 22 % of
-     * scan's CPU with the table two thirds full, 17 % a third full). */
-    size_t size = 16;
-    while (size < 3 * m->n)
-        size *= 2;
-    free(m->slot);
-    m->slot = calloc(size, sizeof *m->slot);
-    if (!m->slot)
+    uint32_t first = t[j].key;
+    if (__builtin_expect(first == key || first == 0, 1)) /* one branch, mostly taken */
+        return first == key && key ? j : (size_t)mask + 1;
+    for (j = (j + 1) & mask; t[j].key; j = (j + 1) & mask)
+        if (t[j].key == key)
+            return j;
+    return (size_t)mask + 1;
+}
+
+/* A table of at least twice n slots (a probe then mostly reads one) and
+ * one empty slot past them (probe), or NULL; its mask and shift. */
+static struct ys_gram_slot *new_table(size_t n, uint32_t *mask, unsigned *shift)
+{
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 4 * n)
+        bits++;
+    if (bits > 31)
+        return NULL;
+    *mask = (uint32_t)((1u << bits) - 1);
+    *shift = 64 - bits;
+    return calloc(((size_t)1 << bits) + 1, sizeof(struct ys_gram_slot));
+}
+
+/* Puts key (not yet in t) into t; its slot. */
+static size_t put(struct ys_gram_slot *t, uint32_t mask, unsigned shift, uint32_t key,
+                  float weight, float idf2)
+{
+    size_t j = home(key, shift);
+    while (t[j].key)
+        j = (j + 1) & mask;
+    t[j].key = key;
+    t[j].weight = weight;
+    t[j].idf2 = idf2;
+    return j;
+}
+
+/* The character values of gram i (1 to 3 of them) in v; their number. */
+static int gram_values(const ys_ngrams *m, size_t i, uint32_t v[3])
+{
+    const unsigned char *g = (const unsigned char *)m->text + m->off[i];
+    int k = 0;
+    for (size_t b = 0; b < m->len[i] && k < 3; k++)
+        b += next_char(g, m->len[i], b, &v[k]);
+    return k;
+}
+
+static void free_lookup(ys_ngrams *m)
+{
+    free(m->page);
+    free(m->ids);
+    free(m->one);
+    free(m->two);
+    free(m->three);
+    m->page = m->ids = NULL;
+    m->one = NULL;
+    m->two = m->three = NULL;
+    m->nchars = 0;
+    m->nbits = 0;
+}
+
+/* Gives every character of every gram an id; YS_ENOMEM, or YS_ELEXICON
+ * past 65,535 of them. */
+static int number_chars(ys_ngrams *m)
+{
+    size_t npages = 1; /* page 0: no character */
+    m->page = calloc(VALUE_PAGES, sizeof *m->page);
+    m->ids = calloc(256, sizeof *m->ids);
+    if (!m->page || !m->ids)
         return YS_ENOMEM;
-    m->mask = size - 1;
     for (size_t i = 0; i < m->n; i++) {
-        uint64_t k = key_of(m->text + m->off[i], m->len[i]);
-        if (k == 0 || find_slot(m, k) >= 0) {
+        uint32_t v[3];
+        int k = gram_values(m, i, v);
+        for (int c = 0; c < k; c++) {
+            if (!m->page[v[c] >> 8]) { /* at most VALUE_PAGES: a uint16_t */
+                if (!ys_grow(&m->ids, (npages + 1) * 256, sizeof *m->ids))
+                    return YS_ENOMEM;
+                memset(m->ids + npages * 256, 0, 256 * sizeof *m->ids);
+                m->page[v[c] >> 8] = (uint16_t)npages++;
+            }
+            uint16_t *id = &m->ids[(size_t)m->page[v[c] >> 8] << 8 | (v[c] & 255)];
+            if (!*id) {
+                if (m->nchars == 65535)
+                    return YS_ELEXICON;
+                *id = (uint16_t)++m->nchars;
+            }
+        }
+    }
+    return YS_OK;
+}
+
+/* The table `two` doubled (before `three` is built, as its keys name
+ * `two`'s slots); YS_ENOMEM, or YS_ELEXICON when it cannot grow. */
+static int grow_two(ys_ngrams *m)
+{
+    size_t size = (size_t)m->mask2 + 1;
+    uint32_t mask;
+    unsigned shift;
+    struct ys_gram_slot *t = new_table(size, &mask, &shift), *old = m->two;
+    if (!t)
+        return size >= (size_t)1 << 30 ? YS_ELEXICON : YS_ENOMEM;
+    for (size_t j = 0; j < size; j++)
+        if (old[j].key)
+            put(t, mask, shift, old[j].key, old[j].weight, old[j].idf2);
+    free(old);
+    m->two = t, m->mask2 = mask, m->shift2 = shift;
+    return YS_OK;
+}
+
+static int build_lookup(ys_ngrams *m, size_t *dup)
+{
+    int rc = number_chars(m);
+    if (rc != YS_OK)
+        return rc;
+    uint32_t n1 = m->nchars + 1;
+    size_t count[4] = {0};
+    for (size_t i = 0; i < m->n; i++) {
+        uint32_t v[3];
+        count[gram_values(m, i, v)]++;
+    }
+    m->one = calloc(n1, sizeof *m->one);
+    unsigned char *has1 = calloc(n1, 1);
+    m->two = new_table(count[2], &m->mask2, &m->shift2);
+    if (!m->one || !has1 || !m->two) {
+        free(has1);
+        return YS_ENOMEM;
+    }
+    size_t used2 = 0;
+    for (int len = 1; len <= 2; len++) /* then 3-grams, which may add 2-grams */
+        for (size_t i = 0; i < m->n; i++) {
+            uint32_t v[3];
+            if (gram_values(m, i, v) != len)
+                continue;
+            uint32_t b = char_id(m, v[0]);
+            if (len == 1) {
+                if (has1[b]++) {
+                    *dup = i;
+                    free(has1);
+                    return YS_ELEXICON;
+                }
+                m->one[b].weight = m->weight[i];
+                m->one[b].idf2 = m->idf2[i];
+                continue;
+            }
+            uint32_t key = char_id(m, v[1]) * n1 + b;
+            if (find_in(m->two, m->mask2, m->shift2, key) >= 0) {
+                *dup = i;
+                free(has1);
+                return YS_ELEXICON;
+            }
+            put(m->two, m->mask2, m->shift2, key, m->weight[i], m->idf2[i]);
+            used2++;
+        }
+    free(has1);
+    for (size_t i = 0; i < m->n; i++) { /* every 3-gram's last two characters: a 2-gram */
+        uint32_t v[3];
+        if (gram_values(m, i, v) != 3)
+            continue;
+        uint32_t key = char_id(m, v[2]) * n1 + char_id(m, v[1]);
+        if (find_in(m->two, m->mask2, m->shift2, key) >= 0)
+            continue;
+        if (2 * (used2 + 1) > (size_t)m->mask2 + 1 && (rc = grow_two(m)) != YS_OK)
+            return rc;
+        put(m->two, m->mask2, m->shift2, key, 0, 0);
+        used2++;
+    }
+    if (((uint64_t)m->mask2 + 2) * n1 > UINT32_MAX) /* the 3-gram keys, the empty slot's too */
+        return YS_ELEXICON;
+    m->three = new_table(count[3], &m->mask3, &m->shift3);
+    if (!m->three)
+        return YS_ENOMEM;
+    for (size_t i = 0; i < m->n; i++) {
+        uint32_t v[3];
+        if (gram_values(m, i, v) != 3)
+            continue;
+        long j = find_in(m->two, m->mask2, m->shift2, char_id(m, v[2]) * n1 + char_id(m, v[1]));
+        uint32_t key = (uint32_t)j * n1 + char_id(m, v[0]);
+        if (find_in(m->three, m->mask3, m->shift3, key) >= 0) {
             *dup = i;
             return YS_ELEXICON;
         }
-        size_t j = (size_t)k & m->mask;
-        while (m->slot[j].key)
-            j = (j + 1) & m->mask;
-        m->slot[j].key = k;
-        m->slot[j].weight = m->weight[i];
-        m->slot[j].idf2 = m->idf2[i];
+        put(m->three, m->mask3, m->shift3, key, m->weight[i], m->idf2[i]);
     }
-    /* Suffix-closed: every gram's last 1 or 2 characters are a gram too
-     * (tune's grams are, as it keeps grams by the posts they occur in). */
-    m->suffix_closed = 1;
-    for (size_t i = 0; i < m->n && m->suffix_closed; i++) {
-        const unsigned char *g = (const unsigned char *)m->text + m->off[i];
-        uint32_t v;
-        size_t first = next_char(g, m->len[i], 0, &v);
-        if (first < m->len[i])
-            m->suffix_closed = find_slot(m, key_of((const char *)g + first,
-                                                   m->len[i] - first)) >= 0;
-    }
+    m->nbits = n1 + (size_t)m->mask2 + 2 + (size_t)m->mask3 + 2;
     return YS_OK;
+}
+
+int ys_ngrams_index(ys_ngrams *m, size_t *dup)
+{
+    free_lookup(m);
+    *dup = (size_t)-1;
+    int rc = build_lookup(m, dup);
+    if (rc != YS_OK)
+        free_lookup(m);
+    return rc;
 }
 
 void ys_ngrams_free(ys_ngrams *m)
@@ -142,7 +303,7 @@ void ys_ngrams_free(ys_ngrams *m)
     free(m->len);
     free(m->weight);
     free(m->idf2);
-    free(m->slot);
+    free_lookup(m);
     memset(m, 0, sizeof *m);
 }
 
@@ -171,7 +332,7 @@ static int lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 /* Bytes of the white-space character at u[i] (ASCII blanks, U+3000,
  * U+00A0), or 0. */
-static size_t space_at(const unsigned char *u, size_t n, size_t i)
+static inline size_t space_at(const unsigned char *u, size_t n, size_t i)
 {
     unsigned c = u[i];
     if (c == ' ' || (c >= '\t' && c <= '\r'))
@@ -183,38 +344,75 @@ static size_t space_at(const unsigned char *u, size_t n, size_t i)
     return 0;
 }
 
-/* The post as the model reads it, in place (it only shrinks): see
- * ys_model_grams. */
-static size_t normalize(char *buf, size_t n)
+#define SPACE ((uint32_t)' ' + 1) /* its value (next_char) */
+
+/* The post as the model reads it (ys_model_grams), a character at a time:
+ * white space, @handles and masked words are dealt with as they come, so
+ * that the text is read once, not rewritten and read again. */
+typedef struct {
+    const unsigned char *u;
+    size_t n, i;
+    size_t word_end; /* inside a Latin word that is kept: its end */
+    uint32_t last;   /* the value given last, 0 before the first */
+} reader;
+
+/* Starts reading text[0..len), folded into buf (3 × len + 4 bytes); the
+ * length read. */
+static size_t start(reader *r, const char *text, size_t len, char *buf)
 {
-    unsigned char *u = (unsigned char *)buf;
-    size_t w = 0, i = 0;
-    int space = 0;
-    while (i < n) {
-        size_t k = space_at(u, n, i);
-        if (k) {
-            if (!space)
-                u[w++] = ' ';
-            space = 1;
-            i += k;
+    size_t n = ys_fold(text, len, buf, NULL, NULL);
+    r->u = (const unsigned char *)(n == YS_FOLD_UNCHANGED ? text : buf);
+    r->n = n == YS_FOLD_UNCHANGED ? len : n;
+    r->i = r->word_end = 0;
+    r->last = 0;
+    return r->n;
+}
+
+/* The next character's value (next_char), or 0 at the end. */
+static inline uint32_t read_char(reader *r)
+{
+    const unsigned char *u = r->u;
+    size_t n = r->n;
+    for (;;) {
+        size_t i = r->i;
+        if (i < r->word_end) {
+            r->i = i + 1;
+            return r->last = (uint32_t)lower(u[i]) + 1;
+        }
+        if (i >= n)
+            return 0;
+        unsigned c = u[i];
+        if (c - 0xE1u < 0xF && c != 0xED && i + 2 < n && (u[i + 1] & 0xC0) == 0x80 &&
+            (u[i + 2] & 0xC0) == 0x80) { /* most of Japanese text: U+1000..U+FFFF */
+            uint32_t cp = (c & 0x0Fu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+            r->i = i + 3;
+            if (cp != 0x3000)
+                return r->last = cp + 1;
+            if (r->last != SPACE)
+                return r->last = SPACE;
             continue;
         }
-        space = 0;
-        if (u[i] == '@' && i + 1 < n && is_word(u[i + 1])) {
-            u[w++] = '@';
+        size_t k = space_at(u, n, i);
+        if (k) { /* a run of white space: one space */
+            r->i = i + k;
+            if (r->last != SPACE)
+                return r->last = SPACE;
+            continue;
+        }
+        if (c >= 0x80) {
+            uint32_t v;
+            r->i = i + next_char(u, n, i, &v);
+            return r->last = v;
+        }
+        if (c == '@' && i + 1 < n && is_word(u[i + 1])) { /* @handle: "@" */
             for (i++; i < n && is_word(u[i]); i++)
                 ;
-            continue;
+            r->i = i;
+            return r->last = '@' + 1;
         }
-        if (u[i] >= 0xC0) { /* a whole character: its continuation bytes start nothing */
-            u[w++] = u[i++];
-            while (i < n && (u[i] & 0xC0) == 0x80)
-                u[w++] = u[i++];
-            continue;
-        }
-        if (!is_word(u[i])) {
-            u[w++] = u[i++];
-            continue;
+        if (!is_word(c)) {
+            r->i = i + 1;
+            return r->last = c + 1;
         }
         size_t j = i, x = 0;
         int masked = 0;
@@ -222,25 +420,45 @@ static size_t normalize(char *buf, size_t n)
             x = lower(u[j]) == 'x' ? x + 1 : 0;
             masked |= x >= 3;
         }
-        if (!masked)
-            for (size_t q = i; q < j; q++)
-                u[w++] = (unsigned char)lower(u[q]);
-        else
-            space = w > 0 && u[w - 1] == ' '; /* "dm xxxx_a まで": one space */
-        i = j;
+        if (masked) { /* left out: "dm xxxx_a まで" reads "dm まで" */
+            r->i = j;
+            continue;
+        }
+        r->word_end = j;
+        r->i = i + 1;
+        return r->last = (uint32_t)lower(c) + 1;
     }
-    return w;
 }
 
-/* The post as the model reads it, in buf (3 × len + 4 bytes); its length. */
-static size_t reading(const char *text, size_t len, char *buf)
+/* The bytes of the character with value v (next_char) in out; their number. */
+static size_t value_bytes(uint32_t v, char *out)
 {
-    size_t n = ys_fold(text, len, buf, NULL, NULL);
-    if (n == YS_FOLD_UNCHANGED) {
-        memcpy(buf, text, len);
-        n = len;
+    unsigned char *o = (unsigned char *)out;
+    if (v > 0x110000) { /* a byte of its own */
+        o[0] = (unsigned char)(v - 0x110001);
+        return 1;
     }
-    return normalize(buf, n);
+    uint32_t cp = v - 1;
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | cp >> 6);
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | cp >> 18);
+    o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 int ys_model_grams(const char *text, size_t len, ys_gram_fn fn, void *ctx)
@@ -248,64 +466,99 @@ int ys_model_grams(const char *text, size_t len, ys_gram_fn fn, void *ctx)
     char *buf = malloc(3 * len + 4);
     if (!buf)
         return YS_ENOMEM;
-    size_t n = reading(text, len, buf);
-    const unsigned char *u = (const unsigned char *)buf;
-    size_t start1 = 0, start2 = 0;
-    uint64_t v1 = 0, v2 = 0; /* the previous character's value, and the one before */
+    reader r;
+    start(&r, text, len, buf);
+    char g[12]; /* the character before the previous, the previous, this one */
+    size_t l1 = 0, l2 = 0; /* the bytes of the previous two */
+    uint64_t v1 = 0, v2 = 0;
     int rc = YS_OK;
-    for (size_t i = 0; i < n && rc == YS_OK;) {
-        uint32_t v;
-        size_t end = i + next_char(u, n, i, &v);
-        rc = fn(ctx, gram_key(v), buf + i, end - i);
+    for (uint32_t v; rc == YS_OK && (v = read_char(&r)) != 0;) {
+        size_t k = value_bytes(v, g + l2 + l1);
+        rc = fn(ctx, gram_key(v), g + l2 + l1, k);
         if (rc == 0 && v1)
-            rc = fn(ctx, gram_key(v1 << 21 | v), buf + start1, end - start1);
+            rc = fn(ctx, gram_key(v1 << 21 | v), g + l2, l1 + k);
         if (rc == 0 && v2)
-            rc = fn(ctx, gram_key(v2 << 42 | v1 << 21 | v), buf + start2, end - start2);
-        v2 = v1, start2 = start1;
-        v1 = v, start1 = i;
-        i = end;
+            rc = fn(ctx, gram_key(v2 << 42 | v1 << 21 | v), g, l2 + l1 + k);
+        memmove(g, g + l2, l1 + k);
+        l2 = l1, l1 = k;
+        v2 = v1, v1 = v;
     }
     free(buf);
     return rc;
 }
 
-/* Adds the gram in slot j (when there is one) to the sums, once a post. */
-static inline void count(const ys_ngrams *m, long j, uint32_t *seen, uint32_t gen, double *sum,
-                         double *idf2)
+int ys_gram_scratch_init(ys_gram_scratch *s, const ys_ngrams *m)
 {
-    if (j >= 0 && seen[j] != gen) {
-        seen[j] = gen;
-        *sum += m->slot[j].weight;
-        *idf2 += m->slot[j].idf2;
-    }
+    memset(s, 0, sizeof *s);
+    s->bits = calloc((m->nbits + 63) / 64 + 1, sizeof *s->bits);
+    return s->bits ? YS_OK : YS_ENOMEM;
 }
 
-/* The walk of ys_model_grams, without its calls; and in a suffix-closed
- * model a gram that is absent ends the probes for the longer grams ending
- * at the same character, which saves most of the probes that miss. */
-double ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, char *buf,
-                       uint32_t *seen, uint32_t gen)
+void ys_gram_scratch_free(ys_gram_scratch *s)
 {
-    size_t n = reading(text, len, buf);
-    const unsigned char *u = (const unsigned char *)buf;
-    double sum = 0, idf2 = 0;
-    uint64_t v1 = 0, v2 = 0; /* the previous character's value, and the one before */
-    for (size_t i = 0; i < n;) {
-        uint32_t v;
-        i += next_char(u, n, i, &v);
-        long j = find_slot(m, gram_key(v));
-        count(m, j, seen, gen, &sum, &idf2);
-        if (v1 && (j >= 0 || !m->suffix_closed)) {
-            j = find_slot(m, gram_key(v1 << 21 | v));
-            count(m, j, seen, gen, &sum, &idf2);
-            if (v2 && (j >= 0 || !m->suffix_closed))
-                count(m, find_slot(m, gram_key(v2 << 42 | v1 << 21 | v)), seen, gen, &sum,
-                      &idf2);
-        }
-        v2 = v1;
-        v1 = v;
+    free(s->buf);
+    free(s->set);
+    free(s->bits);
+    memset(s, 0, sizeof *s);
+}
+
+/* Counts the gram with bit b, weight w and idf² q, once a post. Without
+ * a branch: whether a post has seen a gram is as hard to predict as a coin. */
+static inline void count(ys_gram_scratch *s, size_t *nset, uint32_t b, float w, float q,
+                         double *sum, double *idf2)
+{
+    uint64_t *word = &s->bits[b >> 6], bit = (uint64_t)1 << (b & 63);
+    float fresh = !(*word & bit);
+    *word |= bit;
+    s->set[*nset] = b;
+    *nset += (size_t)fresh;
+    *sum += w * fresh;
+    *idf2 += q * fresh;
+}
+
+int ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, ys_gram_scratch *s,
+                    double *z)
+{
+    if (3 * len + 4 > s->capbuf) {
+        size_t cap = 3 * len + 4 > 2 * s->capbuf ? 3 * len + 4 : 2 * s->capbuf;
+        if (!ys_grow(&s->buf, cap, 1))
+            return YS_ENOMEM;
+        s->capbuf = cap;
     }
-    return m->bias + (idf2 > 0 ? sum / sqrt(idf2) : 0);
+    reader r;
+    size_t n = start(&r, text, len, s->buf);
+    if (3 * n + 3 > s->capset) { /* a post counts at most 3 grams a character */
+        size_t cap = 3 * n + 3 > 2 * s->capset ? 3 * n + 3 : 2 * s->capset;
+        if (!ys_grow(&s->set, cap, sizeof *s->set))
+            return YS_ENOMEM;
+        s->capset = cap;
+    }
+    /* Every character probes all three tables, without a branch on what
+     * it finds: a character no gram has is id 0 (weight 0), a 2-gram key
+     * with id 0 in it is no 2-gram's, a 3-gram whose last two characters
+     * are no 2-gram reads the empty slot past `three`, and a branch taken
+     * or not as the text goes would cost more than the probe it saves. */
+    const uint32_t n1 = m->nchars + 1, base3 = n1 + m->mask2 + 2;
+    double sum = 0, idf2 = 0;
+    size_t nset = 0;
+    uint32_t a1 = 0, a2 = 0; /* the ids of the previous character and the one before */
+    for (uint32_t v; (v = read_char(&r)) != 0;) {
+        uint32_t id = char_id(m, v), key2 = id * n1 + a1;
+        count(s, &nset, id, m->one[id].weight, m->one[id].idf2, &sum, &idf2);
+        size_t j = probe(m->two, m->mask2, home(key2, m->shift2), key2);
+        if (j <= m->mask2) {
+            count(s, &nset, n1 + (uint32_t)j, m->two[j].weight, m->two[j].idf2, &sum, &idf2);
+            uint32_t key3 = (uint32_t)j * n1 + a2;
+            size_t k = probe(m->three, m->mask3, home(key3, m->shift3), key3);
+            count(s, &nset, base3 + (uint32_t)k, m->three[k].weight, m->three[k].idf2, &sum, &idf2);
+        }
+        a2 = a1;
+        a1 = id;
+    }
+    for (size_t i = 0; i < nset; i++)
+        s->bits[s->set[i] >> 6] = 0;
+    *z = m->bias + (idf2 > 0 ? sum / sqrt(idf2) : 0);
+    return YS_OK;
 }
 
 /* ---- the model file ---- */
@@ -384,7 +637,10 @@ int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len
     int rc = ys_ngrams_index(m, &dup);
     if (rc == YS_ENOMEM)
         return ys_fail(err, rc, "out of memory");
-    if (rc != YS_OK) /* the parser let through only grams of 1 to 3 characters */
+    if (rc != YS_OK && dup == (size_t)-1)
+        return ys_fail(err, rc, "%s: too large for the model's lookup (%zu grams; at most "
+                       "65,535 distinct characters)", name, m->n);
+    if (rc != YS_OK)
         return ys_fail(err, rc, "%s: gram '%.*s' given twice", name, (int)m->len[dup],
                        m->text + m->off[dup]);
     return YS_OK;

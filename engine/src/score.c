@@ -43,9 +43,7 @@ struct ys_scorer {
     int verdicts_only; /* skip rules that cannot change a verdict */
     /* the n-gram model (@model) */
     int use_model;
-    uint32_t *gram_seen; /* per model slot: the generation that last counted it */
-    char *gbuf;          /* the post as the model reads it */
-    size_t capgbuf;
+    ys_gram_scratch grams;
     int model_on, model_points;
     double model_logit;
 };
@@ -63,10 +61,9 @@ int ys_scorer_new(const ys_db *db, ys_scorer **out, ys_error *err)
         s->contrib = calloc(db->t.ncats, sizeof *s->contrib);
         s->cat_pat = calloc(db->t.ncats, sizeof *s->cat_pat);
         s->combo_on = calloc(db->t.ncombos ? db->t.ncombos : 1, 1);
-        s->gram_seen = calloc(db->t.model.mask + 1, sizeof *s->gram_seen);
     }
     if (!s || !s->seen || !s->cat_seen || !s->contrib || !s->cat_pat || !s->combo_on ||
-        !s->gram_seen) {
+        ys_gram_scratch_init(&s->grams, &db->t.model) != YS_OK) {
         ys_scorer_free(s);
         *out = NULL;
         return ys_fail(err, YS_ENOMEM, "out of memory");
@@ -88,8 +85,7 @@ void ys_scorer_free(ys_scorer *s)
     free(s->cat_pat);
     free(s->combo_on);
     free(s->ignored);
-    free(s->gram_seen);
-    free(s->gbuf);
+    ys_gram_scratch_free(&s->grams);
     free(s);
 }
 
@@ -396,21 +392,6 @@ static int all_questions(const ys_scorer *s, const char *text, size_t len, const
     return any;
 }
 
-/* The model's log-odds for the post (ngram.c); -1 when out of memory. */
-static int model_logit(ys_scorer *s, const char *text, size_t len, double *z)
-{
-    if (3 * len + 4 > s->capgbuf) {
-        size_t cap = 3 * len + 4 > 2 * s->capgbuf ? 3 * len + 4 : 2 * s->capgbuf;
-        char *p = realloc(s->gbuf, cap);
-        if (!p)
-            return -1;
-        s->gbuf = p;
-        s->capgbuf = cap;
-    }
-    *z = ys_ngrams_logit(&s->db->t.model, text, len, s->gbuf, s->gram_seen, s->gen);
-    return 0;
-}
-
 /* How many categories contribute a positive weight to the post just
  * scored. */
 static unsigned positive_categories(const ys_scorer *s)
@@ -429,7 +410,6 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
     if (++s->gen == 0) { /* wrapped: forget every stamp */
         memset(s->seen, 0, t->n * sizeof *s->seen);
         memset(s->cat_seen, 0, t->ncats * sizeof *s->cat_seen);
-        memset(s->gram_seen, 0, (t->model.mask + 1) * sizeof *s->gram_seen);
         s->gen = 1;
     }
     memset(s->combo_on, 0, t->ncombos);
@@ -486,7 +466,7 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
      * the rules can matter. */
     if (s->use_model && t->model.n && use_text && any_positive) {
         double z;
-        if (model_logit(s, text, len, &z) != 0) {
+        if (ys_ngrams_logit(&t->model, text, len, &s->grams, &z) != YS_OK) {
             v->score = 0;
             v->flagged = 0;
             v->model = 0;
