@@ -13,6 +13,16 @@
 #include "util.h"
 #include "yamiscan.h"
 
+static run_result sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return run_sh(cmd);
+}
+
 /* ---- reading a post ---- */
 
 /* A gram's key as yamiscan.h defines it, written out here so that the
@@ -283,6 +293,29 @@ Test(model, longer_grams_count_with_or_without_their_shorter_ones)
     ys_db_free(db);
 }
 
+/* Plain decimals are read by a fast path, others by strtod: the same
+ * number written either way gives the same log-odds, to the bit. */
+Test(model, a_number_reads_alike_however_it_is_written)
+{
+    static const char *const forms[][3] = {
+        {"0.1", "1e-1", "0.1000000000000000"}, {"-1.31550202", "-131550202e-8", "-1.315502020e0"},
+        {"110.890067", "1.10890067E2", "110.8900670000000"}, {".5", "5e-1", "0.50"}};
+    for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+        double z[3];
+        for (int k = 0; k < 3; k++) {
+            char m[256];
+            snprintf(m, sizeof m, "@bias\t%s\n@points\t1\n%s\t%s\t闇\n", forms[f][k], forms[f][k],
+                     forms[f][k][0] == '-' ? forms[f][k] + 1 : forms[f][k]);
+            ys_db *db;
+            cr_assert_eq(load(m, NULL, &db), YS_OK, "%s: %s", m, err.message);
+            int pts;
+            score(db, "闇バイト", 1, 0, &z[k], &pts);
+            ys_db_free(db);
+        }
+        cr_assert(z[0] == z[1] && z[1] == z[2], "%s: %a %a %a", forms[f][0], z[0], z[1], z[2]);
+    }
+}
+
 /* A gram through a character that no gram has is not counted, and a
  * gram next to one is. */
 Test(model, a_character_outside_the_model_breaks_its_grams)
@@ -412,6 +445,87 @@ Test(model, the_lookup_gives_the_definitions_log_odds_on_the_development_set)
     free(r.key), free(r.w), free(r.q), free(r.stamp);
 }
 
+/* A scan hands the model the scanner's folded text instead of folding
+ * each post again: every post's score and model points must be what
+ * ys_score_text gives it. With the bundled lexicon (regexes: the scanner
+ * knows every post's folded form) and with its literals alone (gaps that
+ * no spelling holds are left unfolded: the model folds those posts). */
+static void scan_matches_score_text(const char *lexpath)
+{
+    ys_lexicon *lex = ys_lexicon_new();
+    cr_assert_eq(ys_lexicon_load_tsv(lex, lexpath, &err), YS_OK, "%s", err.message);
+    ys_db *db;
+    cr_assert_eq(ys_db_compile(lex, &db, &err), YS_OK, "%s", err.message);
+    ys_lexicon_free(lex);
+    ys_scorer *s;
+    cr_assert_eq(ys_scorer_new(db, &s, &err), YS_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/dev/test.jsonl", getenv("SOURCE_ROOT"));
+    run_result r = sh("\"$YAMISCAN\" scan --no-cache -l %s %s", lexpath, path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t len, line = 0, flagged = 0, matched = 0;
+    char *data = read_file(path, &len), *text = malloc(1 << 16);
+    static const char *const fields[] = {"text"};
+    const char *out = r.out;
+    for (char *p = data, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        line++;
+        size_t tl, idl;
+        const char *id;
+        cr_assert_eq(ys_json_extract(p, (size_t)(nl - p), fields, 1, "id", text, 1 << 16, &tl,
+                                     &id, &idl, &err),
+                     YS_OK);
+        text[tl] = 0;
+        ys_verdict v = score_one(db, s, text, NULL, NULL);
+        char want[64];
+        snprintf(want, sizeof want, "\"line\":%zu,", line);
+        const char *at = strstr(out, want);
+        cr_assert_eq(v.flagged, at != NULL, "line %zu: flagged %d by scoring", line, v.flagged);
+        if (!at)
+            continue;
+        flagged++;
+        int score, model;
+        const char *sc = strstr(at, "\"score\":");
+        cr_assert(sc && sscanf(sc, "\"score\":%d,\"model\":%d", &score, &model) == 2, "%.200s", at);
+        cr_assert_eq(score, v.score, "line %zu: scan %d, ys_score_text %d", line, score, v.score);
+        cr_assert_eq(model, v.model, "line %zu: scan %d, ys_score_text %d", line, model, v.model);
+        matched += model != 0;
+        out = at;
+    }
+    cr_assert_gt(flagged, 1000);
+    cr_assert_gt(matched, 1000);
+    run_free(&r);
+    free(text);
+    free(data);
+    ys_scorer_free(s);
+    ys_db_free(db);
+}
+
+Test(model, a_scan_scores_each_post_as_ys_score_text_does)
+{
+    need_hyperscan();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/patterns/ja-recruitment.tsv", getenv("SOURCE_ROOT"));
+    scan_matches_score_text(path);
+    /* the literals alone, with the model named by its full path */
+    size_t len;
+    char *tsv = read_file(path, &len), *lit = malloc(len + 4096);
+    size_t n = 0;
+    for (char *p = tsv, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        *nl = 0;
+        if (strstr(p, "\tre\t"))
+            continue;
+        if (!strncmp(p, "@model\t", 7))
+            n += (size_t)sprintf(lit + n, "@model\t%s/patterns/%s\n", getenv("SOURCE_ROOT"), p + 7);
+        else
+            n += (size_t)sprintf(lit + n, "%s\n", p);
+    }
+    const char *litpath = tmp_path("literals.tsv");
+    write_file(litpath, lit, n);
+    scan_matches_score_text(litpath);
+    free(lit);
+    free(tsv);
+}
+
 /* The lookup numbers a model's characters in 16 bits: 65,535 distinct
  * ones load, one more is refused with a message, not wrapped around. */
 Test(model, a_model_past_the_lookups_limit_is_refused)
@@ -502,16 +616,6 @@ Test(model, it_survives_a_ysdb_round_trip_and_changes_the_hash)
     ys_db_free(db);
     ys_db_free(back);
     ys_db_free(other);
-}
-
-static run_result sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return run_sh(cmd);
 }
 
 Test(model, the_cli_cache_sees_a_changed_model_file)

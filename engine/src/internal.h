@@ -95,21 +95,20 @@ typedef struct ys_ngrams {
     /* The lookup (ys_ngrams_index). Each character of a gram has an id
      * 1 .. nchars; a 1-gram is found by its id, a 2-gram "bc" in `two` by
      * id(c) * (nchars + 1) + id(b), and a 3-gram "abc" in `three` by the
-     * slot of "bc" in `two` * (nchars + 1) + id(a). The index adds what
-     * that needs (every character a 1-gram, every 3-gram's last two
-     * characters a 2-gram) with weight and idf² 0, which changes no sum. */
+     * slot of "bc" in `two` * (nchars + 1) + id(a). `two` holds every
+     * 3-gram's last two characters too, and a character, a 2-gram or a
+     * 3-gram's bit (ys_gram_scratch) is its id, nchars + 1 + its slot in
+     * `two`, or nchars + 1 + `two`'s slots + 1 + its slot in `three`; the
+     * weights are by bit, 0 where no gram is (which changes no sum). */
     uint16_t *page;       /* (value >> 8) → a page of `ids`; 0: none */
     uint16_t *ids;        /* page * 256 + (value & 255) → id, 0: no gram has it */
+    uint32_t *two, *three; /* keys, open addressing, 0 empty; one empty slot past the end */
     struct ys_gram_weight {
         float weight, idf2;
-    } *one;               /* by id */
-    struct ys_gram_slot { /* open addressing; key 0: empty */
-        uint32_t key;
-        float weight, idf2;
-    } *two, *three;
+    } *wq;                /* by bit */
     uint32_t nchars, mask2, mask3;
     unsigned shift2, shift3; /* 64 - log2 of each table's size */
-    size_t nbits;            /* ys_gram_scratch.bits: ids, then `two`'s slots, then `three`'s */
+    size_t nbits;
 } ys_ngrams;
 
 /* Adds a gram (1 to 3 characters); YS_ENOMEM. Grams must be distinct
@@ -142,9 +141,19 @@ int ys_gram_scratch_init(ys_gram_scratch *s, const ys_ngrams *m);
 void ys_gram_scratch_free(ys_gram_scratch *s);
 
 /* The model's log-odds for a post in *z: its distinct grams as
- * ys_model_grams reads them; YS_ENOMEM. */
-int ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, ys_gram_scratch *s,
-                    double *z);
+ * ys_model_grams reads them; `folded` (flen bytes), when not NULL, is the
+ * post as ys_fold gives it (the text itself where folding changes
+ * nothing), which spares folding it again; YS_ENOMEM. */
+int ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, const char *folded,
+                    size_t flen, ys_gram_scratch *s, double *z);
+
+/* The folded form of post `post` of the batch last scanned, when the
+ * scanner knows it (it folded the post, or found that folding changes
+ * nothing): 1 and *text, *len (valid until the next batch); else 0. */
+int ys_scanner_folded_text(const ys_scanner *sc, size_t post, const char **text, size_t *len);
+/* ys_score_text with the post's folded form (ys_ngrams_logit), or NULL. */
+int ys_score_folded(ys_scorer *s, const char *text, size_t len, const char *folded,
+                    size_t flen, const ys_hit *hits, size_t n, ys_verdict *v);
 
 /* Pattern table shared by lexicon and db: one flat copy of every pattern. */
 typedef struct ys_table {

@@ -63,7 +63,12 @@ static int process(const ys_db *db, ys_scanner *sc, ys_scorer *scorer,
             j++;
         ys_verdict v;
         const ys_batch_entry *pr = &b->posts[hits[i].post];
-        if (ys_score_text(scorer, b->text + pr->off, pr->len, hits + i, j - i, &v) != YS_OK)
+        const char *folded = NULL; /* the scanner's, which the model reads */
+        size_t flen = 0;
+        if (!ys_scanner_folded_text(sc, hits[i].post, &folded, &flen))
+            folded = NULL;
+        if (ys_score_folded(scorer, b->text + pr->off, pr->len, folded, flen, hits + i, j - i,
+                            &v) != YS_OK)
             return ys_fail(err, YS_ENOMEM, "out of memory while scoring");
         for (size_t k = i; k < j; k++)
             t->cat_hits[db->t.cat_of[hits[k].pattern]]++;

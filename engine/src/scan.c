@@ -27,6 +27,7 @@ struct ys_scanner {
     size_t invalid_utf8, folded;
     int no_fold;
     int no_gap_pairs; /* ys_scanner_set_gap_pairs */
+    int fold_exact;   /* this batch: a post not folded is its own folded form */
     /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes;
      * folded without the map of offsets (cheaper), which is made again for
      * a post a hit lands in (ensure_map) */
@@ -94,6 +95,31 @@ void ys_scanner_free(ys_scanner *sc)
 
 size_t ys_scanner_invalid_utf8(const ys_scanner *sc) { return sc->invalid_utf8; }
 size_t ys_scanner_folded(const ys_scanner *sc) { return sc->folded; }
+
+int ys_scanner_folded_text(const ys_scanner *sc, size_t post, const char **text, size_t *len)
+{
+    const ys_batch *b = sc->b;
+    if (!b || post >= b->n || sc->no_fold)
+        return 0;
+    if (sc->is_folded[post]) { /* fpost is in post order */
+        size_t lo = 0, hi = sc->nfold;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (sc->fpost[mid] < post)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        *text = sc->ftext + sc->foff[lo];
+        *len = sc->flen[lo];
+        return 1;
+    }
+    if (!sc->fold_exact)
+        return 0;
+    *text = b->text + b->posts[post].off;
+    *len = b->posts[post].len;
+    return 1;
+}
 void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
 void ys_scanner_set_gap_pairs(ys_scanner *sc, int on) { sc->no_gap_pairs = !on; }
 void ys_scanner_set_context_floor(ys_scanner *sc, int threshold) { sc->ctx_floor = threshold; }
@@ -276,6 +302,8 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
      * changes no literal's hit (foldscan.h); a regex may match anything. */
     const ys_db *db = sc->db;
     int pairs = db->gap_pairs_ok && !db->re && !sc->no_gap_pairs;
+    /* ys_fold_needed's promise; with pairs, a gap may be left unfolded */
+    sc->fold_exact = !pairs && !sc->no_fold;
     for (size_t i = 0; i < b->n; i++) {
         const char *t = b->text + b->posts[i].off;
         size_t len = b->posts[i].len;

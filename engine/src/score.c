@@ -406,6 +406,12 @@ static unsigned positive_categories(const ys_scorer *s)
 int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits, size_t n,
                   ys_verdict *v)
 {
+    return ys_score_folded(s, text, len, NULL, 0, hits, n, v);
+}
+
+int ys_score_folded(ys_scorer *s, const char *text, size_t len, const char *folded,
+                    size_t flen, const ys_hit *hits, size_t n, ys_verdict *v)
+{
     const ys_table *t = &s->db->t;
     if (++s->gen == 0) { /* wrapped: forget every stamp */
         memset(s->seen, 0, t->n * sizeof *s->seen);
@@ -466,7 +472,7 @@ int ys_score_text(ys_scorer *s, const char *text, size_t len, const ys_hit *hits
      * the rules can matter. */
     if (s->use_model && t->model.n && use_text && any_positive) {
         double z;
-        if (ys_ngrams_logit(&t->model, text, len, &s->grams, &z) != YS_OK) {
+        if (ys_ngrams_logit(&t->model, text, len, folded, flen, &s->grams, &z) != YS_OK) {
             v->score = 0;
             v->flagged = 0;
             v->model = 0;
