@@ -518,7 +518,9 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
  * patterns/README.md, "The n-gram model"): the post folded (ys_fold),
  * ASCII letters in lower case, every run of white space one space, an
  * @handle just "@", and a Latin word with "xxx" in it (the development
- * set's made-up names) left out; then each run of 1, 2 and 3 characters,
+ * set's made-up names) left out (characters are read before anything is
+ * left out, so that leaving a word out never joins two bytes into one
+ * character); then each run of 1, 2 and 3 characters,
  * in order, is passed to fn with its key: 64 bits that name the gram
  * exactly (its characters' code points packed and mixed, so that two grams
  * share a key only when they are the same bytes) and spread well enough to
