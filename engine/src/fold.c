@@ -47,34 +47,6 @@ static inline uint32_t decode(const unsigned char *s, size_t n, size_t *len)
     return ys_utf8_decode(s, n, len);
 }
 
-static size_t encode(uint32_t cp, unsigned char *out)
-{
-    if (cp & 0x80000000u) { /* an invalid byte, as it was */
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | cp >> 6);
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | cp >> 12);
-        out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | cp >> 18);
-    out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static int is_hiragana(uint32_t cp) { return cp >= 0x3041 && cp <= 0x309F; }
 static int is_katakana(uint32_t cp) { return cp >= 0x30A1 && cp <= 0x30FF && cp != 0x30FB; }
 static int is_kana(uint32_t cp) { return is_hiragana(cp) || is_katakana(cp); }
@@ -656,7 +628,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         if (f >= 0x3099 && f <= 0x309C && is_kana(prev)) {
             uint32_t v = voiced(prev, f == 0x3099 || f == 0x309B ? 0x3099 : 0x309A);
             if (v) {
-                n = prev_n + encode(v, o + prev_n);
+                n = prev_n + ys_utf8_encode(v, o + prev_n);
                 for (size_t b = prev_n; from && b < n; b++)
                     to[b] = (uint32_t)(i + k);
                 prev = v;
@@ -673,7 +645,7 @@ size_t ys_fold(const char *text, size_t len, char *out, uint32_t *from, uint32_t
         uint32_t fl = f - '0' < 10 ? leet_digit(prev, f, s, len, i + k) : 0; /* Ｓ１ｇｎａｌ */
         f = fl ? fl : f;
         prev_n = n;
-        size_t w = encode(f, o + n);
+        size_t w = ys_utf8_encode(f, o + n);
         if (f != cp)
             changed = 1;
         for (size_t b = n; from && b < n + w; b++) {

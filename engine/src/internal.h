@@ -67,6 +67,36 @@ bad:
     return 0x80000000u | c;
 }
 
+/* The bytes of ys_utf8_decode's value cp in out (1 to 4); an invalid byte
+ * (cp | 0x80000000) as it was. */
+static inline size_t ys_utf8_encode(uint32_t cp, unsigned char *out)
+{
+    if (cp & 0x80000000u) { /* an invalid byte, as it was */
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | cp >> 6);
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | cp >> 18);
+    out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* Number of UTF-8 characters in s[0..len) (continuation bytes not counted);
  * used to turn byte offsets into 1-based columns for messages. */
 size_t ys_utf8_chars(const char *s, size_t len);

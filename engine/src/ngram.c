@@ -425,32 +425,8 @@ static inline uint32_t read_char(reader *r)
 /* The bytes of the character with value v (next_char) in out; their number. */
 static size_t value_bytes(uint32_t v, char *out)
 {
-    unsigned char *o = (unsigned char *)out;
-    if (v > 0x110000) { /* a byte of its own */
-        o[0] = (unsigned char)(v - 0x110001);
-        return 1;
-    }
-    uint32_t cp = v - 1;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | cp >> 6);
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | cp >> 12);
-        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | cp >> 18);
-    o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    return ys_utf8_encode(v > 0x110000 ? 0x80000000u | (v - 0x110001) : v - 1,
+                          (unsigned char *)out);
 }
 
 int ys_model_grams(const char *text, size_t len, ys_gram_fn fn, void *ctx)
