@@ -416,15 +416,9 @@ Test(model, the_lookup_gives_the_definitions_log_odds_on_the_development_set)
     cr_assert_eq(ys_scorer_new(db, &s, &err), YS_OK);
     snprintf(path, sizeof path, "%s/corpora/dev/test.jsonl", getenv("SOURCE_ROOT"));
     char *data = read_file(path, &len), *text = malloc(1 << 16);
-    static const char *const fields[] = {"text"};
     size_t read = 0;
     for (char *line = data, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-        size_t tl, idl;
-        const char *id;
-        cr_assert_eq(ys_json_extract(line, (size_t)(nl - line), fields, 1, "id", text, 1 << 16,
-                                     &tl, &id, &idl, &err),
-                     YS_OK);
-        text[tl] = 0;
+        size_t tl = post_text(line, (size_t)(nl - line), text, 1 << 16);
         score_one(db, s, text, NULL, NULL);
         double z;
         int pts;
@@ -465,16 +459,10 @@ static void scan_matches_score_text(const char *lexpath)
     cr_assert_eq(r.status, 0, "%s", r.err);
     size_t len, line = 0, flagged = 0, matched = 0;
     char *data = read_file(path, &len), *text = malloc(1 << 16);
-    static const char *const fields[] = {"text"};
     const char *out = r.out;
     for (char *p = data, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
         line++;
-        size_t tl, idl;
-        const char *id;
-        cr_assert_eq(ys_json_extract(p, (size_t)(nl - p), fields, 1, "id", text, 1 << 16, &tl,
-                                     &id, &idl, &err),
-                     YS_OK);
-        text[tl] = 0;
+        post_text(p, (size_t)(nl - p), text, 1 << 16);
         ys_verdict v = score_one(db, s, text, NULL, NULL);
         char want[64];
         snprintf(want, sizeof want, "\"line\":%zu,", line);

@@ -132,6 +132,18 @@ ys_db *compile_tsv(const char *tsv)
     return db;
 }
 
+size_t post_text(const char *line, size_t len, char *text, size_t cap)
+{
+    static const char *const fields[] = {"text"};
+    size_t tl, idl;
+    const char *id;
+    ys_error err;
+    cr_assert_eq(ys_json_extract(line, len, fields, 1, "id", text, cap - 1, &tl, &id, &idl, &err),
+                 YS_OK, "%s", err.message);
+    text[tl] = 0;
+    return tl;
+}
+
 ys_verdict score_one(const ys_db *db, ys_scorer *s, const char *text, ys_hit **hits, size_t *n)
 {
     ys_error err;

@@ -32,6 +32,9 @@ ys_db *compile_tsv(const char *tsv);
 /* Scans `text` as a batch of one post and scores it, text and all, with
  * `s` (asserting both); its hits, copied (free() them), in *hits and their
  * number in *n when hits is not NULL. */
+/* The "text" field of the JSONL line line[0..len) in text (cap bytes), NUL-
+ * terminated (asserting it parses); its length. */
+size_t post_text(const char *line, size_t len, char *text, size_t cap);
 ys_verdict score_one(const ys_db *db, ys_scorer *s, const char *text, ys_hit **hits, size_t *n);
 
 /* Skips the calling test in a build without Hyperscan (-Dhyperscan=
