@@ -32,6 +32,15 @@ static int cmp_found(const void *a, const void *b)
     return (x->end > y->end) - (x->end < y->end);
 }
 
+/* ys_scan_batch's order: by post, then start, pattern and end. */
+static int hit_cmp(const ys_hit *x, const ys_hit *y)
+{
+    if (x->post != y->post) return x->post < y->post ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->pattern != y->pattern) return x->pattern < y->pattern ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
 typedef struct {
     ys_scanner *sc;
     found *f;
@@ -56,6 +65,7 @@ static int on_batch(void *ctx, ys_batch *b)
         ys_post p;
         ys_batch_post(b, h[i].post, &p);
         cr_assert_leq(h[i].end, p.len);
+        cr_assert(i == 0 || hit_cmp(&h[i - 1], &h[i]) <= 0, "hit %zu out of order", i);
         add(s, p.line, h[i].pattern, h[i].start, h[i].end);
     }
     return 0;
@@ -189,6 +199,21 @@ Test(scan, regex_hits_have_leftmost_start_and_skip_invalid_utf8)
     cr_assert(h[1].post == 0 && h[1].pattern == 1 && h[1].start == 9 && h[1].end == 12);
     cr_assert(h[2].post == 1 && h[2].pattern == 1 && h[2].start == 12 && h[2].end == 15);
     cr_assert_eq(ys_scanner_invalid_utf8(sc), 1);
+    /* The regex pass's hits and the literals' come apart; merged in order
+     * whether a post has a few (sorted by insertion) or many (by qsort). */
+    ys_batch *many = ys_batch_new(1 << 16);
+    char big[40 * 12 + 1] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(big, "日給5万");
+    for (uint64_t line = 1; line <= 5; line++)
+        ys_batch_add(many, line == 3 ? big : "日給5万 日給7万", line == 3 ? strlen(big) : strlen("日給5万 日給7万"),
+                     NULL, 0, line);
+    cr_assert_eq(ys_scan_batch(sc, many, &h, &n, &err), YS_OK);
+    cr_assert_eq(n, 4 * 4 + 80);
+    for (size_t i = 1; i < n; i++)
+        cr_assert(hit_cmp(&h[i - 1], &h[i]) < 0, "hit %zu out of order", i);
+    cr_assert(h[8].post == 2 && h[8].pattern == 0 && h[8].start == 0 && h[9].pattern == 1);
+    ys_batch_free(many);
     ys_scorer *scorer;
     cr_assert_eq(ys_scorer_new(db, &scorer, &err), YS_OK);
     ys_verdict v;

@@ -23,6 +23,10 @@ struct ys_scanner {
     void *scratch; /* the engine's, for every matcher of db */
     ys_hit *hits;
     size_t n, cap;
+    ys_hit *sorted; /* sort_hits' room: sorted into, then swapped with hits */
+    size_t capsorted;
+    size_t *first; /* sort_hits: per post, where its hits go (posts + 1) */
+    size_t capfirst;
     int oom;
     size_t invalid_utf8, folded;
     int no_fold;
@@ -78,6 +82,8 @@ void ys_scanner_free(ys_scanner *sc)
     if (sc->scratch)
         sc->db->eng->free_scratch(sc->scratch);
     free(sc->hits);
+    free(sc->sorted);
+    free(sc->first);
     free(sc->is_folded);
     free(sc->has_hit);
     free(sc->cats);
@@ -259,6 +265,57 @@ static int hit_order(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/* Puts the batch's hits in hit_order: by post with a counting sort (linear
+ * and stable), then each post's few hits by insertion. One qsort of the
+ * whole batch was 87 of the 3,237 million instructions a scan of the sample
+ * takes (callgrind), most of them in calls of the comparison. */
+static int sort_hits(ys_scanner *sc, size_t posts)
+{
+    size_t n = sc->n;
+    if (n > sc->capsorted) {
+        if (!ys_grow(&sc->sorted, sc->cap, sizeof *sc->sorted))
+            return YS_ENOMEM;
+        sc->capsorted = sc->cap;
+    }
+    if (posts + 1 > sc->capfirst) {
+        if (!ys_grow(&sc->first, posts + 1, sizeof *sc->first))
+            return YS_ENOMEM;
+        sc->capfirst = posts + 1;
+    }
+    const ys_hit *in = sc->hits;
+    ys_hit *out = sc->sorted;
+    size_t *first = sc->first;
+    memset(first, 0, (posts + 1) * sizeof *first);
+    for (size_t i = 0; i < n; i++)
+        first[in[i].post + 1]++;
+    for (size_t p = 0; p < posts; p++)
+        first[p + 1] += first[p];
+    for (size_t i = 0; i < n; i++)
+        out[first[in[i].post]++] = in[i];
+    /* first[p] is now the end of post p's hits */
+    for (size_t p = 0, from = 0; p < posts; from = first[p++]) {
+        size_t k = first[p] - from;
+        ys_hit *h = out + from;
+        if (k > 32) {
+            qsort(h, k, sizeof *h, hit_order);
+            continue;
+        }
+        for (size_t i = 1; i < k; i++) {
+            ys_hit x = h[i];
+            size_t j = i;
+            for (; j > 0 && hit_order(&x, &h[j - 1]) < 0; j--)
+                h[j] = h[j - 1];
+            h[j] = x;
+        }
+    }
+    sc->sorted = sc->hits;
+    sc->hits = out;
+    size_t cap = sc->capsorted;
+    sc->capsorted = sc->cap;
+    sc->cap = cap;
+    return YS_OK;
+}
+
 /* One engine scan of text[0..len) with the callback; YS_OK or an error. */
 static int scan(ys_scanner *sc, const ys_matcher *m, const char *text, size_t len,
                 ys_on_match on, ys_error *err)
@@ -431,8 +488,8 @@ int ys_scan_batch(ys_scanner *sc, const ys_batch *b, const ys_hit **hits, size_t
                 return rc;
         }
     }
-    if (sc->n > 1)
-        qsort(sc->hits, sc->n, sizeof *sc->hits, hit_order);
+    if (sc->n > 1 && sort_hits(sc, b->n) != YS_OK)
+        return ys_fail(err, YS_ENOMEM, "out of memory while sorting hits");
     *hits = sc->hits;
     *nhits = sc->n;
     return YS_OK;
