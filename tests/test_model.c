@@ -606,6 +606,49 @@ Test(model, it_survives_a_ysdb_round_trip_and_changes_the_hash)
     ys_db_free(other);
 }
 
+/* A lexicon made only for its hash (the CLI's cache lookup) leaves its
+ * model unread, yet hashes as the read one does, and refuses to compile. */
+static ys_lexicon *lexicon_of(const char *model, int skip, uint64_t *hash)
+{
+    const char *mpath = tmp_path("h.model");
+    write_file(mpath, model, strlen(model));
+    char tsv[1024];
+    snprintf(tsv, sizeof tsv, "@category\tslang\n@model\t%s\ns.1\tslang\t5\tlit\t闇バイト\n", mpath);
+    ys_lexicon *lex = ys_lexicon_new();
+    if (skip)
+        ys_lexicon_skip_models(lex);
+    cr_assert_eq(ys_lexicon_parse_tsv(lex, "h.tsv", tsv, strlen(tsv), &err), YS_OK, "%s",
+                 err.message);
+    *hash = ys_lexicon_hash(lex);
+    return lex;
+}
+
+Test(model, a_lexicon_for_its_hash_only_hashes_alike_and_cannot_compile)
+{
+    uint64_t full, probe, changed, changed_probe;
+    ys_lexicon *a = lexicon_of(MODEL, 0, &full), *b = lexicon_of(MODEL, 1, &probe);
+    cr_assert_eq(full, probe, "the unread model hashes as the read one");
+    ys_db *db = NULL;
+    cr_assert_eq(ys_db_compile(b, &db, &err), YS_EINVAL);
+    cr_assert_null(db);
+    cr_assert(strstr(err.message, "@model was not read"), "%s", err.message);
+    cr_assert_eq(ys_db_compile(a, &db, &err), YS_OK, "%s", err.message);
+    ys_db_stats st;
+    ys_db_get_stats(db, &st);
+    cr_assert_eq(st.lexicon_hash, probe, "the database records the hash the probe finds");
+    ys_db_free(db);
+    /* one weight changed in the model file: both hashes move, and agree */
+    ys_lexicon *c = lexicon_of("@bias\t0.1\n@points\t10\n0.5\t1\t闇\n0.31\t2\tバ\n", 0, &changed);
+    ys_lexicon *d = lexicon_of("@bias\t0.1\n@points\t10\n0.5\t1\t闇\n0.31\t2\tバ\n", 1,
+                               &changed_probe);
+    cr_assert_neq(changed, full);
+    cr_assert_eq(changed, changed_probe);
+    ys_lexicon_free(a);
+    ys_lexicon_free(b);
+    ys_lexicon_free(c);
+    ys_lexicon_free(d);
+}
+
 Test(model, the_cli_cache_sees_a_changed_model_file)
 {
     need_hyperscan();
@@ -625,6 +668,17 @@ Test(model, the_cli_cache_sees_a_changed_model_file)
     cr_assert_eq(b.status, 0, "%s", b.err);
     cr_assert(strstr(b.out, "\"score\":14,\"model\":9,"), "the cache gave the old model: %s",
               b.out);
+    /* the second run with this model loads the cache: output as uncached */
+    run_result hit = sh("YAMISCAN_CACHE_DIR=%s \"$YAMISCAN\" scan --stats -l %s %s",
+                        tmp_path("cache"), lex, post);
+    run_result fresh = sh("\"$YAMISCAN\" scan --no-cache -l %s %s", lex, post);
+    cr_assert_eq(hit.status, 0, "%s", hit.err);
+    cr_assert(strstr(hit.err, "(loaded from --db or the cache)"), "compiled, not loaded: %s",
+              hit.err);
+    cr_assert_str_eq(hit.out, b.out);
+    cr_assert_str_eq(fresh.out, b.out);
+    run_free(&hit);
+    run_free(&fresh);
     /* explain says what the model added */
     run_result e = sh("\"$YAMISCAN\" explain -l %s 闇バイト", lex);
     cr_assert(strstr(e.out, "n-gram model") && strstr(e.out, "+9  @model: log-odds +0.46"),

@@ -100,7 +100,11 @@ int default_lexicon(char *out, size_t cap)
     return -1;
 }
 
-static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
+/* How build_lexicon builds: for its hash only (models unread:
+ * ys_lexicon_skip_models), and without the warnings a first build gave. */
+enum { LEX_HASH_ONLY = 1, LEX_QUIET = 2 };
+
+static int build_lexicon(const lexicon_args *a, ys_lexicon **out, int how, ys_error *err)
 {
     *out = NULL;
     ys_lexicon *lex = ys_lexicon_new();
@@ -108,6 +112,8 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
         snprintf(err->message, sizeof err->message, "out of memory");
         return err->code = YS_ENOMEM;
     }
+    if (how & LEX_HASH_ONLY)
+        ys_lexicon_skip_models(lex);
     int rc = YS_OK;
     char path[PATH_MAX + 64];
     if (a->ntsv + a->nlist + a->nterm == 0) {
@@ -124,7 +130,7 @@ static int build_lexicon(const lexicon_args *a, ys_lexicon **out, ys_error *err)
          * and says what it leaves out. */
         const char *engine = a->engine ? a->engine : ys_engine_default();
         size_t n = rc == YS_OK && !ys_engine_has_regexes(engine) ? ys_lexicon_drop_regexes(lex) : 0;
-        if (n)
+        if (n && !(how & LEX_QUIET))
             fprintf(stderr, "%s: warning: the %s engine takes literals only: the bundled lexicon's "
                     "%zu regex patterns (amounts of pay such as 日給3万) are left out, and ads "
                     "that only they find score lower%s\n", prog, engine, n,
@@ -405,23 +411,30 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
         const char *engine = a->engine ? a->engine : ys_engine_default();
         int cached = !a->no_cache && input_key(a, &key) == 0 &&
                      cache_path(key, engine, path, sizeof path) == 0;
+        /* A cache file is used only if it records this lexicon's hash and
+         * engine: one under the wrong name is compiled over. The hash needs
+         * the lexicon parsed, but not its model (a model counts by its
+         * file's bytes), which costs little next to compiling it. */
+        if (cached) {
+            ys_lexicon *probe;
+            int rc = build_lexicon(a, &probe, LEX_HASH_ONLY, err);
+            if (rc != YS_OK)
+                return rc;
+            uint64_t hash = ys_lexicon_hash(probe);
+            ys_lexicon_free(probe);
+            if (load_cached(path, db) == 0) {
+                ys_db_stats st;
+                ys_db_get_stats(*db, &st);
+                if (st.lexicon_hash == hash && !strcmp(st.engine, engine))
+                    return YS_OK;
+                ys_db_free(*db);
+                *db = NULL;
+            }
+        }
         ys_lexicon *lex; /* NULL when building it failed */
-        int rc = build_lexicon(a, &lex, err);
+        int rc = build_lexicon(a, &lex, cached ? LEX_QUIET : 0, err);
         if (rc != YS_OK)
             return rc;
-        /* A cache file is used only if it records this lexicon's hash and
-         * engine: one under the wrong name is compiled over. Parsing the
-         * lexicon to know its hash costs little next to compiling it. */
-        if (cached && load_cached(path, db) == 0) {
-            ys_db_stats st;
-            ys_db_get_stats(*db, &st);
-            if (st.lexicon_hash == ys_lexicon_hash(lex) && !strcmp(st.engine, engine)) {
-                ys_lexicon_free(lex);
-                return YS_OK;
-            }
-            ys_db_free(*db);
-            *db = NULL;
-        }
         rc = ys_db_compile_with(lex, engine, db, err);
         if (rc == YS_ECOMPILE && !ys_engine_has_regexes(engine) && strstr(err->message, "literals only")) {
             size_t k = strlen(err->message);
@@ -452,7 +465,7 @@ int get_db(const lexicon_args *a, ys_db **db, ys_error *err)
     if (a->ntsv + a->nlist + a->nterm == 0)
         return rc;
     ys_lexicon *lex;
-    rc = build_lexicon(a, &lex, err);
+    rc = build_lexicon(a, &lex, LEX_HASH_ONLY, err); /* for its hash */
     if (rc != YS_OK) {
         ys_db_free(*db);
         return rc;

@@ -159,8 +159,16 @@ size_t ys_lexicon_drop_regexes(ys_lexicon *lex);
 const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i);
 
 /* A 64-bit hash of the lexicon's content (categories, ids, weights, types,
- * expressions; not file names or line numbers). Equal content, equal hash. */
+ * expressions, and a @model file's bytes; not file names or line numbers).
+ * Equal content, equal hash. */
 uint64_t ys_lexicon_hash(const ys_lexicon *lex);
+
+/* Makes the @model lines parsed after it read their file only to hash its
+ * bytes, not parse it: for a lexicon that is made only for its hash, to
+ * look a compiled database up (parsing the bundled model was half of
+ * loading a cached database). Such a lexicon has the hash it would have
+ * with its models read, but cannot be compiled (YS_EINVAL). */
+void ys_lexicon_skip_models(ys_lexicon *lex);
 
 /* ------------------------------------------------------------------------ */
 /* Compiled database                                                        */

@@ -425,6 +425,9 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
         return ys_fail(err, YS_EINVAL, "the lexicon has no patterns");
     if (n > UINT32_MAX / 2)
         return ys_fail(err, YS_EINVAL, "too many patterns (%zu)", n);
+    const ys_table *lt = ys_lexicon_table(lex);
+    if (lt->model.source && !lt->model.n)
+        return ys_fail(err, YS_EINVAL, "the lexicon's @model was not read (ys_lexicon_skip_models)");
     double t0 = now_seconds();
     ys_db *db = calloc(1, sizeof *db);
     if (!db)
@@ -433,7 +436,6 @@ int ys_db_compile_with(const ys_lexicon *lex, const char *engine, ys_db **out, y
     db->eng = eng;
     int rc = YS_OK;
     /* Categories in declaration order, so that indexes stay the same. */
-    const ys_table *lt = ys_lexicon_table(lex);
     for (size_t i = 0; i < lt->ncats && rc == YS_OK; i++) {
         rc = ys_table_add_category(&db->t, lt->cats[i], strlen(lt->cats[i]), NULL);
         if (rc == YS_OK && lt->paired[i])

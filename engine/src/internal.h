@@ -122,6 +122,10 @@ typedef struct ys_ngrams {
     uint8_t *len;
     float *weight, *idf2;
     double bias, points;
+    /* ys_checksum of the file the model was read from (ys_ngrams_parse, or
+     * a lexicon's unread @model: ys_lexicon_skip_models), which the hash
+     * counts instead of the grams; 0 for one built with ys_ngrams_add */
+    uint64_t source;
     /* The lookup (ys_ngrams_index). Each character of a gram has an id
      * 1 .. nchars; a 1-gram is found by its id, a 2-gram "bc" in `two` by
      * id(c) * (nchars + 1) + id(b), and a 3-gram "abc" in `three` by the
@@ -153,6 +157,10 @@ int ys_ngrams_index(ys_ngrams *m, size_t *dup);
  * indexes it; errors name `name`:LINE. */
 int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len,
                     ys_error *err);
+/* The `source` of a model file's bytes: their checksum, never 0. */
+uint64_t ys_ngrams_source(const char *data, size_t len);
+/* h continued with the model: its file's checksum (source) where it has
+ * one, else its bias, points and grams. */
 uint64_t ys_ngrams_hash(const ys_ngrams *m, uint64_t h);
 void ys_ngrams_free(ys_ngrams *m);
 

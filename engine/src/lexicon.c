@@ -12,6 +12,7 @@ struct ys_lexicon {
     size_t *slots;      /* open-addressing set of pattern indexes + 1, by id */
     size_t nslots;
     unsigned next_term; /* numbering of -e terms */
+    int skip_models;    /* ys_lexicon_skip_models */
 };
 
 ys_lexicon *ys_lexicon_new(void)
@@ -45,6 +46,8 @@ const ys_pattern *ys_lexicon_pattern(const ys_lexicon *lex, size_t i)
 const ys_table *ys_lexicon_table(const ys_lexicon *lex) { return &lex->t; }
 
 uint64_t ys_lexicon_hash(const ys_lexicon *lex) { return ys_table_hash(&lex->t); }
+
+void ys_lexicon_skip_models(ys_lexicon *lex) { lex->skip_models = 1; }
 
 /* ---- id set ---- */
 
@@ -338,7 +341,7 @@ static int parse_model(ys_lexicon *lex, const lines *it, const char *line, const
 {
     if (n != 2 || fl[1] == 0 || memchr(f[1], 0, fl[1]))
         return lex_error(err, it, line, line, "@model takes a file name");
-    if (lex->t.model.n)
+    if (lex->t.model.n || lex->t.model.source)
         return lex_error(err, it, line, line, "a lexicon has one @model");
     const char *slash = f[1][0] == '/' ? NULL : strrchr(it->name, '/');
     size_t dl = slash ? (size_t)(slash - it->name) + 1 : 0;
@@ -352,6 +355,12 @@ static int parse_model(ys_lexicon *lex, const lines *it, const char *line, const
     size_t len = 0;
     ys_error why = {0};
     int rc = read_file(path, &data, &len, &why);
+    if (rc == YS_OK && lex->skip_models) {
+        lex->t.model.source = ys_ngrams_source(data, len);
+        free(data);
+        free(path);
+        return YS_OK;
+    }
     if (rc == YS_OK)
         rc = ys_ngrams_parse(&lex->t.model, path, data, len, &why);
     if (rc == YS_OK && lex->t.model.n == 0)

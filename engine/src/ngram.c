@@ -288,8 +288,14 @@ void ys_ngrams_free(ys_ngrams *m)
     memset(m, 0, sizeof *m);
 }
 
+uint64_t ys_ngrams_source(const char *data, size_t len) { return ys_checksum(data, len) | 1; }
+
 uint64_t ys_ngrams_hash(const ys_ngrams *m, uint64_t h)
 {
+    if (m->source) { /* read from a file: its bytes, which cost no parsing to hash */
+        h = ys_fnv1a(h, "model file", 11);
+        return ys_fnv1a(h, &m->source, sizeof m->source);
+    }
     char num[80];
     int k = snprintf(num, sizeof num, "model %zu %.9g %.9g", m->n, m->bias, m->points);
     h = ys_fnv1a(h, num, (size_t)k + 1);
@@ -656,5 +662,6 @@ int ys_ngrams_parse(ys_ngrams *m, const char *name, const char *data, size_t len
     if (rc != YS_OK)
         return ys_fail(err, rc, "%s: gram '%.*s' given twice", name, (int)m->len[dup],
                        m->text + m->off[dup]);
+    m->source = ys_ngrams_source(data, len);
     return YS_OK;
 }

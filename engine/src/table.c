@@ -176,7 +176,7 @@ uint64_t ys_table_hash(const ys_table *t)
         int k = snprintf(num, sizeof num, "rule %u %d", r, t->rule_weight[r]);
         h = ys_fnv1a(h, num, (size_t)k + 1);
     }
-    if (t->model.n)
+    if (t->model.n || t->model.source)
         h = ys_ngrams_hash(&t->model, h);
     int k = snprintf(num, sizeof num, "threshold %d window %d %s", t->threshold, t->window,
                      YS_SPELLING_RULES);
