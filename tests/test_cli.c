@@ -20,9 +20,15 @@ static run_result sh(const char *fmt, ...)
     return run_sh(cmd);
 }
 
+/* The bundled sample, or the cut of it that YAMISCAN_TEST_SAMPLE names
+ * (tools/test's runs under valgrind, where every test's scan of the whole
+ * sample took a minute). */
 static const char *sample(void)
 {
     static char p[1024];
+    const char *cut = getenv("YAMISCAN_TEST_SAMPLE");
+    if (cut && *cut)
+        return cut;
     snprintf(p, sizeof p, "%s/corpora/sample.jsonl.zst", getenv("SOURCE_ROOT"));
     return p;
 }
@@ -295,7 +301,11 @@ Test(cli, bundled_lexicon_is_the_default)
     need_hyperscan();
     run_result r = sh("\"$YAMISCAN\" scan --stats %s", sample());
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.err, "  posts scanned       150000\n"), "%s", r.err);
+    run_result lines = sh("zstdcat %s | wc -l", sample());
+    char scanned[64];
+    snprintf(scanned, sizeof scanned, "  posts scanned       %lld\n", atoll(lines.out));
+    cr_assert(strstr(r.err, scanned), "%s", r.err);
+    run_free(&lines);
     size_t zlen;
     free(read_file(sample(), &zlen));
     char want[128];
