@@ -2,6 +2,7 @@
  * optimum, the written lexicon (reloaded by eval, bytes kept), errors. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -605,7 +606,8 @@ Test(tune, help_documents_it)
     result r = sh("\"$YAMISCAN\" help tune");
     cr_assert_eq(r.status, 0);
     const char *opts[] = {"--lexicon", "--output", "--folds", "--seed", "--window", "--l2",
-                          "--term-l2", "--engine", "Exit status", "cross-validation"};
+                          "--term-l2", "--engine", "--model", "--blend", "--quote-frames",
+                          "--quote-share", "Exit status", "cross-validation"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
         cr_assert(strstr(r.out, opts[i]), "help tune lacks %s", opts[i]);
     result_free(&r);
@@ -632,4 +634,98 @@ Test(tune, a_refit_keeps_the_model_line)
     cr_assert(strstr(out, "\n@model\tm.model\n"), "%s", out);
     free(out);
     free(with);
+}
+
+/* The weight of GRAM in a model file (WEIGHT TAB IDF TAB GRAM lines), or
+ * NAN when the model lacks it. */
+static double gram_weight(const char *model, const char *gram)
+{
+    for (const char *p = model; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        const char *t1 = strchr(p, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        const char *eol = strchr(p, '\n');
+        if (p[0] == '#' || p[0] == '@' || !t2 || (eol && t2 > eol))
+            continue;
+        size_t gl = (eol ? (size_t)(eol - t2) : strlen(t2)) - 1;
+        if (gl == strlen(gram) && memcmp(t2 + 1, gram, gl) == 0)
+            return strtod(p, NULL);
+    }
+    return NAN;
+}
+
+/* --quote-frames: each ad, inside a frame, is one more harmless post of
+ * the model's fits (its comment's grams learn a negative weight), and no
+ * figure counts it. */
+Test(tune, quote_frames_join_the_models_fit_and_no_figure)
+{
+    write_fixtures();
+    static const char frames[] = "# comments and blank lines are skipped\n\n"
+                                 "\t{NL}通報した\r\n";
+    write_file(in_dir("frames.tsv"), frames, strlen(frames));
+    result a = sh("\"$YAMISCAN\" tune --folds 2 --model plain.model -l lex.tsv posts.jsonl");
+    result b = sh("\"$YAMISCAN\" tune --folds 2 --model framed.model --quote-frames frames.tsv "
+                  "--quote-share 1 -l lex.tsv posts.jsonl");
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_assert_null(strstr(a.out, "framed as quotations"), "%s", a.out);
+    cr_assert(strstr(b.out, "plus 6 ads framed as quotations (frames.tsv, 1 frame)"), "%s", b.out);
+    /* the figures are of the 12 labeled posts, with frames or without */
+    const char *tags[] = {"pooled, lexicon and model: ", "fitted on all 12 posts"};
+    for (int k = 0; k < 2; k++) {
+        const char *out = k ? b.out : a.out, *pooled = strstr(out, tags[0]);
+        cr_assert(pooled && strstr(out, tags[1]), "%s", out);
+        unsigned tp, fp, fn, tn;
+        cr_assert_eq(sscanf(pooled + strlen(tags[0]), "tp %u fp %u fn %u tn %u", &tp, &fp, &fn,
+                            &tn), 4);
+        cr_assert_eq(tp + fp + fn + tn, 12, "%s", out);
+    }
+    char *plain = read_file(in_dir("plain.model"), NULL), *framed = read_file(in_dir("framed.model"), NULL);
+    cr_assert(isnan(gram_weight(plain, "通報")), "no labeled post has 通報");
+    cr_assert_lt(gram_weight(framed, "通報"), 0, "the frame's words count against an ad");
+    cr_assert_null(strstr(framed, "NL}"), "{NL} is a line break, not its letters");
+    /* the lexicon's slope, and so the points, are of the labeled posts */
+    const char *pa = strstr(plain, "\n@points\t"), *pb = strstr(framed, "\n@points\t");
+    cr_assert(pa && pb);
+    cr_assert_eq(strcspn(pa + 1, "\n"), strcspn(pb + 1, "\n"));
+    cr_assert_eq(strncmp(pa, pb, strcspn(pa + 1, "\n") + 1), 0, "%.40s against %.40s", pa, pb);
+    cr_assert(strstr(framed, "--quote-frames frames.tsv --quote-share 1"),
+              "the header records the command: %.300s", framed);
+    free(plain);
+    free(framed);
+    result_free(&a);
+    result_free(&b);
+}
+
+Test(tune, a_bad_frames_file_or_option_is_refused_with_its_place)
+{
+    write_fixtures();
+    static const struct {
+        const char *frames, *want;
+    } bad[] = {
+        {"ok\tfine\nno tab here\n", "frames.tsv:2: expected PREFIX<TAB>SUFFIX"},
+        {"# one\n\t\n", "frames.tsv:2: expected PREFIX<TAB>SUFFIX"},
+        {"a\tb\tc\n", "frames.tsv:1: expected PREFIX<TAB>SUFFIX"},
+        {"# only a comment\n", "frames.tsv: no frames"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_file(in_dir("frames.tsv"), bad[i].frames, strlen(bad[i].frames));
+        result r = sh("\"$YAMISCAN\" tune --folds 2 --model - --quote-frames frames.tsv "
+                      "-l lex.tsv posts.jsonl");
+        cr_assert_eq(r.status, 2, "accepted %s", bad[i].frames);
+        cr_assert(strstr(r.err, bad[i].want), "%s lacks %s", r.err, bad[i].want);
+        result_free(&r);
+    }
+    static const char *const usage[][2] = {
+        {"--quote-frames frames.tsv -l lex.tsv posts.jsonl", "give --model"},
+        {"--model - --quote-frames frames.tsv --quote-share 0 -l lex.tsv posts.jsonl",
+         "bad --quote-share '0'"},
+        {"--model - --quote-frames frames.tsv --quote-share 1.5 -l lex.tsv posts.jsonl",
+         "bad --quote-share '1.5'"},
+        {"--model - --quote-frames missing.tsv -l lex.tsv posts.jsonl", "missing.tsv"},
+    };
+    for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
+        result r = sh("\"$YAMISCAN\" tune --folds 2 %s", usage[i][0]);
+        cr_assert_eq(r.status, 2, "accepted %s", usage[i][0]);
+        cr_assert(strstr(r.err, usage[i][1]), "%s lacks %s", r.err, usage[i][1]);
+        result_free(&r);
+    }
 }

@@ -36,6 +36,13 @@
 #include <unistd.h>
 
 #define MAX_TEXT (1u << 20) /* longest post text, as yamiscan eval */
+/* --quote-share's default: on the held-out part, shares 1, 1/2, 1/4 and
+ * 1/8 of the ads framed flagged 2, 3, 3 and 4 of 232 quoted posts (16
+ * without) and missed 98, 62, 51 and 44 of 1,498 ads (31 without); the
+ * tuning part's cross-validated F1 falls with the share (0.976 at 1/8,
+ * 0.979 without): corpora/dev/README.md, "The n-gram model". */
+#define QUOTE_SHARE_DEFAULT 0.125
+#define QUOTE_SHARE_TEXT "0.125"
 #define GRID_N 5
 static const int window_grid[GRID_N] = {0, 10, 20, 40, 80};
 #define TARGET_THRESHOLD 15.0
@@ -104,6 +111,14 @@ const char usage_tune[] =
     "      --blend A          how much the lexicon's score counts against the\n"
     "                         model's log-odds (default 0.1): points = 1 / (A k),\n"
     "                         k the slope of the lexicon's score in log-odds\n"
+    "      --quote-frames FILE  with --model: each ad also goes into the model's\n"
+    "                         fits as a harmless post, inside a frame of FILE\n"
+    "                         (lines PREFIX TAB SUFFIX, {NL} a line break: someone\n"
+    "                         quoting it to warn, report or ask), in its ad's fold;\n"
+    "                         the figures are of the labeled posts alone\n"
+    "      --quote-share X    the share of the ads framed so (default " QUOTE_SHARE_TEXT "; above\n"
+    "                         0, at most 1: more frames fewer quotations flagged\n"
+    "                         and more ads missed)\n"
     "      --flat             start from no earlier fit: every term weighs 1 or -1\n"
     "                         (its sign kept), every @combo bonus and @rule 0, so\n"
     "                         that neither the fit nor its cross-validation lean on\n"
@@ -223,6 +238,7 @@ typedef struct {
     size_t len;
     int label;
     int fold;
+    int framed;  /* made by --quote-frames: in the model's fits, in no figure */
     char *group; /* the raw token of --group-by's field, or NULL */
 } post;
 
@@ -1358,6 +1374,7 @@ static int load_posts(tuner *t, const char *path, const char *group_by)
         p->len = tl;
         p->label = label[0] == '1';
         p->fold = 0;
+        p->framed = 0;
         p->group = group ? strndup(group, gl) : NULL;
         if (group && !p->group) {
             free(p->text);
@@ -1923,7 +1940,7 @@ static int fit_ngrams(const tuner *t, const vocab *v, const lexicon_scores *ls,
      * weights decide. */
     size_t n1 = 0;
     for (size_t i = 0; i < t->nposts; i++)
-        n1 += use[i] && ls->fixed[i] < 0;
+        n1 += use[i] && ls->fixed[i] < 0 && !t->posts[i].framed;
     R1.m = n1, R1.d = 1, R1.total = (double)n1;
     R1.off = malloc((n1 + 1) * sizeof *R1.off);
     R1.idx = calloc(n1 + 1, sizeof *R1.idx);
@@ -1934,7 +1951,7 @@ static int fit_ngrams(const tuner *t, const vocab *v, const lexicon_scores *ls,
         goto out;
     r = 0;
     for (size_t i = 0; i < t->nposts; i++)
-        if (use[i] && ls->fixed[i] < 0) {
+        if (use[i] && ls->fixed[i] < 0 && !t->posts[i].framed) {
             R1.off[r] = r;
             R1.val[r] = ls->score[i];
             R1.pos[r] = t->posts[i].label, R1.neg[r] = !t->posts[i].label;
@@ -1977,6 +1994,119 @@ static int cmp_gram(const void *a, const void *b)
     size_t lx = v->len[x->id], ly = v->len[y->id];
     int c = memcmp(v->text + v->off[x->id], v->text + v->off[y->id], lx < ly ? lx : ly);
     return c ? c : lx < ly ? -1 : lx > ly;
+}
+
+/* --quote-frames FILE: a share of the labeled file's ads (--quote-share),
+ * drawn by the seed, each put inside one of FILE's frames (lines PREFIX TAB
+ * SUFFIX, {NL} a line break: the words of someone who quotes the ad to
+ * warn, report, ask or mock), becomes one more harmless post, in its ad's
+ * fold and group. They join the model's fits, and neither the lexicon's
+ * slope nor any figure: a post that quotes a whole ad has every gram of the
+ * ad, and the development set holds too few such posts for the model to
+ * learn that the comment decides (corpora/dev/README.md, batch 15).
+ * Returns the posts added, or -1. */
+static long add_framed_posts(tuner *t, const char *path, double share, uint64_t seed)
+{
+    char *data, *end;
+    size_t len;
+    if (read_all(path, &data, &len) != 0)
+        return -1;
+    char **frame = NULL; /* prefix, suffix, prefix, ... */
+    size_t nframes = 0, lineno = 0;
+    long added = -1;
+    if (memchr(data, 0, len)) {
+        fprintf(stderr, "%s: %s: a NUL byte: not a text file\n", prog, path);
+        goto out;
+    }
+    end = realloc(data, len + 1);
+    if (!end)
+        goto oom;
+    data = end, end = data + len, *end = 0;
+    /* The frames' parts, with {NL} decoded in place. */
+    for (char *line = data, *next; line < end; line = next) {
+        char *stop = strchr(line, '\n');
+        next = stop ? stop + 1 : end;
+        if (!stop)
+            stop = end;
+        *stop = 0;
+        if (stop > line && stop[-1] == '\r')
+            stop[-1] = 0;
+        lineno++;
+        if (line[0] == '#' || line[0] == 0)
+            continue;
+        char *tab = strchr(line, '\t');
+        if (!tab || strchr(tab + 1, '\t') || (tab == line && tab[1] == 0)) {
+            fprintf(stderr, "%s:%zu: expected PREFIX<TAB>SUFFIX (one TAB, not both empty)\n",
+                    path, lineno);
+            goto out;
+        }
+        *tab = 0;
+        for (char *part = line; part; part = part == line ? tab + 1 : NULL) {
+            char *w = part;
+            for (const char *r = part; *r;)
+                if (strncmp(r, "{NL}", 4) == 0)
+                    *w++ = '\n', r += 4;
+                else
+                    *w++ = *r++;
+            *w = 0;
+        }
+        char **f = realloc(frame, 2 * (nframes + 1) * sizeof *f);
+        if (!f)
+            goto oom;
+        frame = f;
+        frame[2 * nframes] = line, frame[2 * nframes + 1] = tab + 1;
+        nframes++;
+    }
+    if (!nframes) {
+        fprintf(stderr, "%s: %s: no frames\n", prog, path);
+        goto out;
+    }
+    size_t n0 = t->nposts, nads = 0;
+    for (size_t i = 0; i < n0; i++)
+        nads += (size_t)t->posts[i].label;
+    post *grown = realloc(t->posts, (n0 + nads + 1) * sizeof *grown);
+    if (!grown)
+        goto oom;
+    t->posts = grown;
+    uint64_t s = seed ^ 0x71756f7465ull; /* "quote": not the folds' sequence */
+    for (size_t i = 0; i < n0; i++) {
+        const post *ad = &t->posts[i];
+        if (!ad->label)
+            continue;
+        if ((double)(splitmix64(&s) >> 11) * 0x1p-53 >= share)
+            continue;
+        size_t k = (size_t)(splitmix64(&s) % nframes);
+        const char *pre = frame[2 * k], *suf = frame[2 * k + 1];
+        size_t lp = strlen(pre), ls = strlen(suf);
+        if (lp + ad->len + ls > MAX_TEXT)
+            continue;
+        post *q = &t->posts[t->nposts];
+        q->text = malloc(lp + ad->len + ls + 1);
+        q->group = ad->group ? strdup(ad->group) : NULL;
+        if (!q->text || (ad->group && !q->group)) {
+            free(q->text);
+            free(q->group);
+            goto oom;
+        }
+        memcpy(q->text, pre, lp);
+        memcpy(q->text + lp, ad->text, ad->len);
+        memcpy(q->text + lp + ad->len, suf, ls + 1);
+        q->len = lp + ad->len + ls;
+        q->label = 0;
+        q->fold = ad->fold;
+        q->framed = 1;
+        t->nposts++;
+    }
+    added = (long)(t->nposts - n0);
+    printf("plus %ld ads framed as quotations (%s, %zu frame%s): in the model's fits, in no "
+           "figure\n", added, path, nframes, nframes == 1 ? "" : "s");
+    goto out;
+oom:
+    fprintf(stderr, "%s: out of memory\n", prog);
+out:
+    free(frame);
+    free(data);
+    return added;
 }
 
 /* tune --model OUT: cross-validates the model and writes the one fitted on
@@ -2022,7 +2152,7 @@ static int tune_model(tuner *t, const char *out, int folds, const char *by, uint
         }
         conf c = {0};
         for (size_t i = 0; i < t->nposts; i++)
-            if (!use[i]) {
+            if (!use[i] && !t->posts[i].framed) {
                 conf_add(&c, t->posts[i].label, model_flags(&v, &ls, &m, thr, i));
                 conf_add(&lexicon, t->posts[i].label,
                          ls.fixed[i] >= 0 ? ls.fixed[i] : ls.score[i] >= thr);
@@ -2044,10 +2174,14 @@ static int tune_model(tuner *t, const char *out, int folds, const char *by, uint
         goto out;
     }
     conf train = {0};
+    size_t nframed = 0;
     for (size_t i = 0; i < t->nposts; i++)
-        conf_add(&train, t->posts[i].label, model_flags(&v, &ls, &m, thr, i));
+        if (t->posts[i].framed)
+            nframed++;
+        else
+            conf_add(&train, t->posts[i].label, model_flags(&v, &ls, &m, thr, i));
     printf("fitted on all %zu posts (%zu grams, %.2f points per unit of log-odds), scored on "
-           "them:\n", t->nposts, m.ncols, m.points);
+           "them:\n", t->nposts - nframed, m.ncols, m.points);
     print_conf("  training", &train);
     if (!out) {
         rc = 0;
@@ -2090,7 +2224,7 @@ out:
 
 int cmd_tune(int argc, char **argv)
 {
-    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT, O_GROUP, O_CV_THRESHOLD, O_MODEL, O_MODEL_C, O_BLEND };
+    enum { O_ENGINE = 256, O_FOLDS, O_SEED, O_WINDOW, O_L2, O_TERM_L2, O_DB, O_THRESHOLD, O_FLAT, O_GROUP, O_CV_THRESHOLD, O_MODEL, O_MODEL_C, O_BLEND, O_QUOTE_FRAMES, O_QUOTE_SHARE };
     static const struct option opts[] = {
         {"lexicon", required_argument, 0, 'l'},    {"output", required_argument, 0, 'o'},
         {"engine", required_argument, 0, O_ENGINE}, {"folds", required_argument, 0, O_FOLDS},
@@ -2103,11 +2237,13 @@ int cmd_tune(int argc, char **argv)
         {"cv-threshold", no_argument, 0, O_CV_THRESHOLD},
         {"model", required_argument, 0, O_MODEL},   {"model-c", required_argument, 0, O_MODEL_C},
         {"blend", required_argument, 0, O_BLEND},
+        {"quote-frames", required_argument, 0, O_QUOTE_FRAMES},
+        {"quote-share", required_argument, 0, O_QUOTE_SHARE},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     lexicon_args la = {0};
-    const char *out = NULL, *group_by = NULL, *model_out = NULL;
+    const char *out = NULL, *group_by = NULL, *model_out = NULL, *quote_frames = NULL;
     int model = 0;
-    double model_c = 30, blend = 0.1;
+    double model_c = 30, blend = 0.1, quote_share = QUOTE_SHARE_DEFAULT;
     int folds = 5, window = -1, flat = 0, cv_threshold = 0, c;
     uint64_t seed = 1;
     double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
@@ -2129,6 +2265,13 @@ int cmd_tune(int argc, char **argv)
         case O_FLAT: flat = 1; break;
         case O_GROUP: group_by = optarg; break;
         case O_CV_THRESHOLD: cv_threshold = 1; break;
+        case O_QUOTE_FRAMES: quote_frames = optarg; break;
+        case O_QUOTE_SHARE:
+            errno = 0;
+            quote_share = strtod(optarg, &end);
+            if (*end || end == optarg || errno || !(quote_share > 0) || quote_share > 1)
+                die_usage("tune", "bad --quote-share '%s' (above 0, at most 1)", optarg);
+            break;
         case O_MODEL:
             model = 1;
             model_out = strcmp(optarg, "-") == 0 ? NULL : optarg;
@@ -2180,6 +2323,8 @@ int cmd_tune(int argc, char **argv)
         die_usage("tune", "%s", "expected one labeled JSONL file");
     if (model && out)
         die_usage("tune", "%s", "--model writes the n-gram model, -o the lexicon: one at a time");
+    if (quote_frames && !model)
+        die_usage("tune", "%s", "--quote-frames adds posts to the n-gram model's fits: give --model");
     if (out && la.ntsv > 1) {
         char msg[256];
         snprintf(msg, sizeof msg, "-o writes one lexicon file, and %d -l files were given: "
@@ -2249,6 +2394,8 @@ int cmd_tune(int argc, char **argv)
     if (model) {
         printf("%zu posts (%zu positive, %zu negative); %d-fold cross-validation%s, seed %llu\n",
                t.nposts, npos, t.nposts - npos, folds, by, (unsigned long long)seed);
+        if (quote_frames && add_framed_posts(&t, quote_frames, quote_share, seed) < 0)
+            goto done;
         rc = tune_model(&t, model_out, folds, by, seed, model_c, blend, argc, given) == 0 ? 0 : 2;
         goto done;
     }
