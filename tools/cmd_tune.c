@@ -191,6 +191,16 @@ static int read_all(const char *path, char **data, size_t *len)
     return *data ? 0 : -1;
 }
 
+/* s, all of it, as a number (strtod), or NAN where it is not one: every
+ * range check then fails on it. */
+static double number_or_nan(const char *s)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    return *end || end == s || errno ? NAN : x;
+}
+
 static uint64_t splitmix64(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -2267,9 +2277,8 @@ int cmd_tune(int argc, char **argv)
         case O_CV_THRESHOLD: cv_threshold = 1; break;
         case O_QUOTE_FRAMES: quote_frames = optarg; break;
         case O_QUOTE_SHARE:
-            errno = 0;
-            quote_share = strtod(optarg, &end);
-            if (*end || end == optarg || errno || !(quote_share > 0) || quote_share > 1)
+            quote_share = number_or_nan(optarg);
+            if (!(quote_share > 0 && quote_share <= 1))
                 die_usage("tune", "bad --quote-share '%s' (above 0, at most 1)", optarg);
             break;
         case O_MODEL:
@@ -2278,9 +2287,8 @@ int cmd_tune(int argc, char **argv)
             break;
         case O_MODEL_C:
         case O_BLEND: {
-            errno = 0;
-            double x = strtod(optarg, &end);
-            if (*end || end == optarg || errno || !(x > 0) || x > 1e6)
+            double x = number_or_nan(optarg);
+            if (!(x > 0 && x <= 1e6))
                 die_usage("tune", c == O_BLEND ? "bad --blend '%s' (a positive number)"
                                                : "bad --model-c '%s' (a positive number)", optarg);
             *(c == O_BLEND ? &blend : &model_c) = x;
@@ -2293,15 +2301,13 @@ int cmd_tune(int argc, char **argv)
                 die_usage("tune", "bad --seed '%s' (a non-negative integer)", optarg);
             break;
         case O_L2:
-            errno = 0;
-            l2 = strtod(optarg, &end);
-            if (*end || end == optarg || errno || !(l2 > 0) || l2 > 1e6)
+            l2 = number_or_nan(optarg);
+            if (!(l2 > 0 && l2 <= 1e6))
                 die_usage("tune", "bad --l2 '%s' (a positive number)", optarg);
             break;
         case O_TERM_L2:
-            errno = 0;
-            term_l2 = strtod(optarg, &end);
-            if (*end || end == optarg || errno || !(term_l2 >= 0) || term_l2 > 1e6)
+            term_l2 = number_or_nan(optarg);
+            if (!(term_l2 >= 0 && term_l2 <= 1e6))
                 die_usage("tune", "bad --term-l2 '%s' (a number, 0 or more)", optarg);
             break;
         case 'f':
