@@ -68,6 +68,10 @@ static const char usage_scan[] =
     "                         --field commit.record.text)\n"
     "      --no-fold          scan posts as they are, without undoing spelling\n"
     "                         tricks (grep's view of the text; faster)\n"
+    "      --html             the text fields are HTML (Mastodon's and ActivityPub's\n"
+    "                         \"content\"): tags are removed, <p> and <br> read as line\n"
+    "                         breaks, &#21463; and &amp; decoded; hit offsets stay\n"
+    "                         those of the text as it came\n"
     "      --strict           a malformed JSON line is an error (default: counted,\n"
     "                         reported once, skipped)\n"
     "      --max-post-bytes N longest post (default 1M; K and M suffixes); longer\n"
@@ -341,7 +345,7 @@ static int write_out(const char *s, size_t n)
 static int cmd_scan(int argc, char **argv)
 {
     enum { O_INFMT = 256, O_FIELD, O_IDFIELD, O_STRICT, O_MAXPOST, O_FORMAT, O_COLOR, O_STATS,
-           O_THREADS, O_NOFOLD, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
+           O_THREADS, O_NOFOLD, O_HTML, O_KBROKERS, O_KTOPIC, O_KGROUP, O_KOUT, O_KCONF, O_KEND,
            O_KTIMEOUT, O_LINEBUF, O_DOFSYNC, O_ZWINDOW, O_ZDICT, O_WHERE };
     static const struct option opts[] = {
         PATTERN_OPTIONS,
@@ -359,6 +363,7 @@ static int cmd_scan(int argc, char **argv)
         {"with-filename", no_argument, 0, 'H'}, {"stats", no_argument, 0, O_STATS},
         {"threads", required_argument, 0, O_THREADS},
         {"no-fold", no_argument, 0, O_NOFOLD},
+        {"html", no_argument, 0, O_HTML},
         {"line-buffered", no_argument, 0, O_LINEBUF},
         {"fsync", no_argument, 0, O_DOFSYNC},
         {"kafka-brokers", required_argument, 0, O_KBROKERS},
@@ -384,6 +389,7 @@ static int cmd_scan(int argc, char **argv)
             continue;
         switch (c) {
         case O_NOFOLD: po.no_fold = 1; break;
+        case O_HTML: po.html = 1; break;
         case O_LINEBUF: po.line_buffered = 1; break;
         case O_DOFSYNC: ko.fsync = 1; break;
         case O_KBROKERS: ko.brokers = optarg; break;

@@ -576,6 +576,15 @@ size_t ys_scanner_folded(const ys_scanner *sc);
 /* 0: scan posts as they are, never folded (grep's view; the patterns stay
  * folded, so a term written with folded characters cannot match). Default 1. */
 void ys_scanner_set_fold(ys_scanner *sc, int fold);
+/* 1: posts are HTML (Mastodon's and ActivityPub's `content`): a post with
+ * '<' or '&' is scanned with its tags removed (block-level ones, such as
+ * <p> and <br>, as a line break) and its character references decoded
+ * (decimal, hex, and the common named ones: amp lt gt quot apos nbsp …;
+ * another name stays as written), then folded. Hits still give offsets
+ * into the post's text as it came, so a hit may span tags (受<span>け</span>子)
+ * or a reference (&#21463;け子), and the model reads the decoded text.
+ * Default 0. */
+void ys_scanner_set_html(ys_scanner *sc, int on);
 /* Negative-weight context is then looked for only in posts whose other hits
  * could reach `threshold` (their categories' largest weights, combos and
  * positive rules added up, and a negative rule lone's weight where one
@@ -751,6 +760,7 @@ typedef struct ys_pipeline_options {
     volatile sig_atomic_t *stop;
     const int *threshold; /* overrides the lexicon's @threshold; may be NULL */
     int no_fold;          /* scan posts unfolded (ys_scanner_set_fold) */
+    int html;             /* posts are HTML (ys_scanner_set_html) */
     /* Called each time batches have been written and flushed to `out`, with
      * how many so far (in input order); may be NULL. A feed's owner uses it
      * to acknowledge its input (ys_pipeline_run_feed). */

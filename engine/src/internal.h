@@ -185,6 +185,14 @@ void ys_gram_scratch_free(ys_gram_scratch *s);
 int ys_ngrams_logit(const ys_ngrams *m, const char *text, size_t len, const char *folded,
                     size_t flen, ys_gram_scratch *s, double *z);
 
+/* HTML (html.c): whether text has a tag or reference to decode ('<' or
+ * '&'); and its text with tags removed (block-level ones as "\n") and
+ * character references decoded into out (at most len bytes), with each
+ * output byte's input span [from, to) when from is not NULL. Returns the
+ * output's length. */
+int ys_html_needed(const char *text, size_t len);
+size_t ys_html_decode(const char *text, size_t len, char *out, uint32_t *from, uint32_t *to);
+
 /* The folded form of post `post` of the batch last scanned, when the
  * scanner knows it (it folded the post, or found that folding changes
  * nothing): 1 and *text, *len (valid until the next batch); else 0. */

@@ -141,6 +141,7 @@ static void *worker(void *arg)
         ys_scorer_set_threshold(scorer, *p->opt->threshold);
     if (setup == YS_OK) {
         ys_scanner_set_fold(sc, !p->opt->no_fold);
+        ys_scanner_set_html(sc, p->opt->html);
         ys_scanner_set_context_floor(sc, ys_scorer_threshold(scorer));
         ys_scorer_set_verdicts_only(scorer, 1);
     }
@@ -491,6 +492,7 @@ int ys_pipeline_run_source(const ys_db *db, ys_scanner *sc, const ys_pipeline_op
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
     if (rc == YS_OK) {
         ys_scanner_set_fold(sc, !opt->no_fold);
+        ys_scanner_set_html(sc, opt->html);
         ys_scanner_set_context_floor(sc, ys_scorer_threshold(r.scorer));
         ys_scorer_set_verdicts_only(r.scorer, 1);
     }
@@ -639,6 +641,7 @@ int ys_pipeline_run_feed(const ys_db *db, ys_scanner *sc, const ys_pipeline_opti
         ys_scorer_set_threshold(r.scorer, *opt->threshold);
     if (rc == YS_OK) {
         ys_scanner_set_fold(sc, !opt->no_fold);
+        ys_scanner_set_html(sc, opt->html);
         ys_scanner_set_context_floor(sc, ys_scorer_threshold(r.scorer));
         ys_scorer_set_verdicts_only(r.scorer, 1);
     }

@@ -8,7 +8,9 @@
  *
  * Posts that need folding (fold.c; few do) are folded first into a side
  * buffer; the batch scan ignores them, and they are scanned on their own,
- * folded, with hit offsets mapped back to the original text. Hits name the
+ * folded, with hit offsets mapped back to the original text. With HTML on
+ * (ys_scanner_set_html), a post with markup is decoded first (html.c) and
+ * then folded, the two offset maps composed. Hits name the
  * lexicon's pattern, whichever of its spellings matched. */
 #include "batch.h"
 #include "db.h"
@@ -30,12 +32,13 @@ struct ys_scanner {
     int oom;
     size_t invalid_utf8, folded;
     int no_fold;
+    int html;         /* ys_scanner_set_html */
     int no_gap_pairs; /* ys_scanner_set_gap_pairs */
     int fold_exact;   /* this batch: a post not folded is its own folded form */
     /* folded posts of the batch: fpost[k] at ftext + foff[k], flen[k] bytes;
      * folded without the map of offsets (cheaper), which is made again for
      * a post a hit lands in (ensure_map) */
-    unsigned char *is_folded; /* per post */
+    unsigned char *is_folded; /* per post: 0, or IN_FTEXT with FOLDED and DECODED */
     unsigned char *has_hit;   /* per post: a hit before the context scan */
     uint64_t *cats;           /* per post: the categories hit before it (≤ 64) */
     int *catw;                /* per post and category: its strongest positive hit */
@@ -50,6 +53,10 @@ struct ys_scanner {
     char *mtext;
     uint32_t *mfrom, *mto;
     size_t mcap, map_post;
+    /* a post's HTML decoded (fold_posts; ensure_map with its map) */
+    char *htext;
+    uint32_t *hfrom, *hto;
+    size_t hcap;
     const ys_batch *map_batch;
     /* state of the scan in progress */
     const ys_batch *b;
@@ -96,6 +103,9 @@ void ys_scanner_free(ys_scanner *sc)
     free(sc->mtext);
     free(sc->mfrom);
     free(sc->mto);
+    free(sc->htext);
+    free(sc->hfrom);
+    free(sc->hto);
     free(sc);
 }
 
@@ -127,6 +137,25 @@ int ys_scanner_folded_text(const ys_scanner *sc, size_t post, const char **text,
     return 1;
 }
 void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
+void ys_scanner_set_html(ys_scanner *sc, int on) { sc->html = on; }
+
+/* is_folded's bits: the post's scanned text is in ftext; it was folded; its
+ * HTML was decoded (before folding). */
+enum { IN_FTEXT = 1, FOLDED = 2, DECODED = 4 };
+
+/* Decodes the HTML of text (len bytes) into htext, with the map when `map`;
+ * YS_ENOMEM. */
+static int decode_html(ys_scanner *sc, const char *text, size_t len, int map, size_t *out)
+{
+    if (len + 1 > sc->hcap) {
+        if (!ys_grow(&sc->htext, len + 1, 1) || !ys_grow(&sc->hfrom, len + 1, sizeof *sc->hfrom) ||
+            !ys_grow(&sc->hto, len + 1, sizeof *sc->hto))
+            return YS_ENOMEM;
+        sc->hcap = len + 1;
+    }
+    *out = ys_html_decode(text, len, sc->htext, map ? sc->hfrom : NULL, map ? sc->hto : NULL);
+    return YS_OK;
+}
 void ys_scanner_set_gap_pairs(ys_scanner *sc, int on) { sc->no_gap_pairs = !on; }
 void ys_scanner_set_context_floor(ys_scanner *sc, int threshold) { sc->ctx_floor = threshold; }
 
@@ -219,7 +248,26 @@ static int ensure_map(ys_scanner *sc)
             return YS_ENOMEM;
         sc->mcap = need;
     }
-    ys_fold(sc->b->text + off, len, sc->mtext, sc->mfrom, sc->mto);
+    unsigned flags = sc->is_folded[sc->cursor];
+    if (!(flags & DECODED)) {
+        ys_fold(sc->b->text + off, len, sc->mtext, sc->mfrom, sc->mto);
+    } else { /* decoded, then folded or not, as fold_posts did it */
+        size_t hlen;
+        if (decode_html(sc, sc->b->text + off, len, 1, &hlen) != YS_OK)
+            return YS_ENOMEM;
+        size_t n = hlen;
+        if (flags & FOLDED) {
+            n = ys_fold(sc->htext, hlen, sc->mtext, sc->mfrom, sc->mto);
+            for (size_t k = 0; k < n; k++) {
+                sc->mto[k] = sc->hto[sc->mto[k] - 1];
+                sc->mfrom[k] = sc->hfrom[sc->mfrom[k]];
+            }
+        } else {
+            memcpy(sc->mtext, sc->htext, hlen);
+            memcpy(sc->mfrom, sc->hfrom, hlen * sizeof *sc->mfrom);
+            memcpy(sc->mto, sc->hto, hlen * sizeof *sc->mto);
+        }
+    }
     sc->map_batch = sc->b;
     sc->map_post = sc->cursor;
     return YS_OK;
@@ -366,27 +414,48 @@ static int fold_posts(ys_scanner *sc, const ys_batch *b, ys_error *err)
         size_t len = b->posts[i].len;
         /* UTF-8 validity only matters to regexes. */
         int want_valid = sc->db->re != NULL, valid = 1;
-        if (sc->no_fold) { /* the text as it is */
-            sc->valid[i] = !want_valid || ys_utf8_valid_prefix(t, len) == len;
-            continue;
+        unsigned flags = 0;
+        if (sc->html && ys_html_needed(t, len)) {
+            size_t hlen;
+            if (decode_html(sc, t, len, 0, &hlen) != YS_OK)
+                return ys_fail(err, YS_ENOMEM, "out of memory");
+            if (hlen != len || memcmp(t, sc->htext, len) != 0) {
+                flags = IN_FTEXT | DECODED;
+                t = sc->htext;
+                len = hlen;
+            }
         }
-        int needed = ys_fold_check_gaps(t, len, want_valid ? &valid : NULL,
-                                        pairs ? db->gap_pairs : NULL, db->ngap_pairs);
+        int needed = 0;
+        if (sc->no_fold) { /* the text as it is (decoded) */
+            valid = !want_valid || ys_utf8_valid_prefix(t, len) == len;
+        } else {
+            /* a decoded post's text in ftext is its exact folded form,
+             * which the model reads (ys_scanner_folded_text): no pairs */
+            int gaps = pairs && !flags;
+            needed = ys_fold_check_gaps(t, len, want_valid ? &valid : NULL,
+                                        gaps ? db->gap_pairs : NULL, gaps ? db->ngap_pairs : 0);
+        }
         sc->valid[i] = (unsigned char)valid;
-        if (!needed)
+        if (!needed && !flags)
             continue;
         if (reserve(sc, b->n, used + 3 * len + 1) != YS_OK)
             return ys_fail(err, YS_ENOMEM, "out of memory");
-        size_t n = ys_fold(t, len, sc->ftext + used, NULL, NULL);
-        if (n == YS_FOLD_UNCHANGED)
+        size_t n = needed ? ys_fold(t, len, sc->ftext + used, NULL, NULL) : YS_FOLD_UNCHANGED;
+        if (n != YS_FOLD_UNCHANGED) {
+            flags |= IN_FTEXT | FOLDED;
+            sc->folded++;
+        } else if (flags) {
+            memcpy(sc->ftext + used, t, len);
+            n = len;
+        } else {
             continue;
-        sc->is_folded[i] = 1;
+        }
+        sc->is_folded[i] = (unsigned char)flags;
         sc->fpost[sc->nfold] = i;
         sc->foff[sc->nfold] = used;
         sc->flen[sc->nfold++] = n;
         used += n;
     }
-    sc->folded = sc->nfold;
     return YS_OK;
 }
 
