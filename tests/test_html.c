@@ -56,6 +56,11 @@ Test(html, tags_go_and_block_tags_break_the_line)
     cr_assert_str_eq(b.text, "\n求人\nリンク", "a quoted '>' does not end a tag");
     decoded c = decode("前<!-- a <b> comment -->後");
     cr_assert_str_eq(c.text, "前後");
+    /* comments do not nest; one that never closes is text, and so is every
+     * later one (none of them can close) */
+    cr_assert_str_eq(decode("a<!-- b <!-- c -->d").text, "ad");
+    cr_assert_str_eq(decode("<!--x<!--y<!--").text, "<!--x<!--y<!--");
+    cr_assert_str_eq(decode("<!--<!--<p>z").text, "<!--<!--\nz");
 }
 
 Test(html, references_decode_and_map_to_their_whole_span)

@@ -658,8 +658,8 @@ static double gram_weight(const char *model, const char *gram)
 Test(tune, quote_frames_join_the_models_fit_and_no_figure)
 {
     write_fixtures();
-    static const char frames[] = "# comments and blank lines are skipped\n\n"
-                                 "\t{NL}通報した\r\n";
+    static const char frames[] = "\xef\xbb\xbf# a byte-order mark, comments and blank lines "
+                                 "are skipped\n\n\t{NL}通報した\r\n";
     write_file(in_dir("frames.tsv"), frames, strlen(frames));
     result a = sh("\"$YAMISCAN\" tune --folds 2 --model plain.model -l lex.tsv posts.jsonl");
     result b = sh("\"$YAMISCAN\" tune --folds 2 --model framed.model --quote-frames frames.tsv "
@@ -668,6 +668,7 @@ Test(tune, quote_frames_join_the_models_fit_and_no_figure)
     cr_assert_eq(b.status, 0, "%s", b.err);
     cr_assert_null(strstr(a.out, "framed as quotations"), "%s", a.out);
     cr_assert(strstr(b.out, "plus 6 ads framed as quotations (frames.tsv, 1 frame)"), "%s", b.out);
+    cr_assert(strstr(b.out, " in 18 posts (6 of them framed);"), "%s", b.out);
     /* the figures are of the 12 labeled posts, with frames or without */
     const char *tags[] = {"pooled, lexicon and model: ", "fitted on all 12 posts"};
     for (int k = 0; k < 2; k++) {
@@ -721,6 +722,7 @@ Test(tune, a_bad_frames_file_or_option_is_refused_with_its_place)
         {"--model - --quote-frames frames.tsv --quote-share 1.5 -l lex.tsv posts.jsonl",
          "bad --quote-share '1.5'"},
         {"--model - --quote-frames missing.tsv -l lex.tsv posts.jsonl", "missing.tsv"},
+        {"--model - --quote-share 0.5 -l lex.tsv posts.jsonl", "give --quote-frames"},
     };
     for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
         result r = sh("\"$YAMISCAN\" tune --folds 2 %s", usage[i][0]);

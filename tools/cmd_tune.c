@@ -115,8 +115,9 @@ const char usage_tune[] =
     "                         with --model: a share of the ads also goes into the\n"
     "                         model's fits as harmless posts, each inside a frame\n"
     "                         of FILE (lines PREFIX TAB SUFFIX, {NL} a line break:\n"
-    "                         someone quoting it to warn, report or ask), in its\n"
-    "                         ad's fold; the figures are of the labeled posts alone\n"
+    "                         someone quoting it to warn, report or ask; a line\n"
+    "                         that starts with # is a comment), in its ad's fold;\n"
+    "                         the figures are of the labeled posts alone\n"
     "      --quote-share X    that share (default " QUOTE_SHARE_TEXT "; above 0, at most 1: a\n"
     "                         larger one, fewer quotations flagged, more ads missed)\n"
     "      --flat             start from no earlier fit: every term weighs 1 or -1\n"
@@ -2032,8 +2033,10 @@ static long add_framed_posts(tuner *t, const char *path, double share, uint64_t 
     if (!end)
         goto oom;
     data = end, end = data + len, *end = 0;
-    /* The frames' parts, with {NL} decoded in place. */
-    for (char *line = data, *next; line < end; line = next) {
+    /* The frames' parts, with {NL} decoded in place; a UTF-8 byte-order
+     * mark first is skipped, as in a lexicon. */
+    char *first = len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? data + 3 : data;
+    for (char *line = first, *next; line < end; line = next) {
         char *stop = strchr(line, '\n');
         next = stop ? stop + 1 : end;
         if (!stop)
@@ -2150,8 +2153,14 @@ static int tune_model(tuner *t, const char *out, int folds, const char *by, uint
         goto out;
     }
     int thr = t->has_threshold0 ? t->threshold0 : 1;
-    printf("n-gram model: %zu distinct grams in %zu posts; C %g, blend %g; lexicon threshold %d\n",
-           v.n, t->nposts, C, blend, thr);
+    size_t nframed = 0;
+    for (size_t i = 0; i < t->nposts; i++)
+        nframed += (size_t)t->posts[i].framed;
+    char framed[64] = "";
+    if (nframed)
+        snprintf(framed, sizeof framed, " (%zu of them framed)", nframed);
+    printf("n-gram model: %zu distinct grams in %zu posts%s; C %g, blend %g; lexicon threshold "
+           "%d\n", v.n, t->nposts, framed, C, blend, thr);
     conf pooled = {0}, lexicon = {0};
     for (int f = 0; f < folds; f++) {
         for (size_t i = 0; i < t->nposts; i++)
@@ -2184,11 +2193,8 @@ static int tune_model(tuner *t, const char *out, int folds, const char *by, uint
         goto out;
     }
     conf train = {0};
-    size_t nframed = 0;
     for (size_t i = 0; i < t->nposts; i++)
-        if (t->posts[i].framed)
-            nframed++;
-        else
+        if (!t->posts[i].framed)
             conf_add(&train, t->posts[i].label, model_flags(&v, &ls, &m, thr, i));
     printf("fitted on all %zu posts (%zu grams, %.2f points per unit of log-odds), scored on "
            "them:\n", t->nposts - nframed, m.ncols, m.points);
@@ -2254,7 +2260,7 @@ int cmd_tune(int argc, char **argv)
     const char *out = NULL, *group_by = NULL, *model_out = NULL, *quote_frames = NULL;
     int model = 0;
     double model_c = 30, blend = 0.1, quote_share = QUOTE_SHARE_DEFAULT;
-    int folds = 5, window = -1, flat = 0, cv_threshold = 0, c;
+    int folds = 5, window = -1, flat = 0, cv_threshold = 0, quote_share_given = 0, c;
     uint64_t seed = 1;
     double l2 = 0.01, term_l2 = TERM_L2_DEFAULT;
     char *end;
@@ -2277,6 +2283,7 @@ int cmd_tune(int argc, char **argv)
         case O_CV_THRESHOLD: cv_threshold = 1; break;
         case O_QUOTE_FRAMES: quote_frames = optarg; break;
         case O_QUOTE_SHARE:
+            quote_share_given = 1;
             quote_share = number_or_nan(optarg);
             if (!(quote_share > 0 && quote_share <= 1))
                 die_usage("tune", "bad --quote-share '%s' (above 0, at most 1)", optarg);
@@ -2331,6 +2338,9 @@ int cmd_tune(int argc, char **argv)
         die_usage("tune", "%s", "--model writes the n-gram model, -o the lexicon: one at a time");
     if (quote_frames && !model)
         die_usage("tune", "%s", "--quote-frames adds posts to the n-gram model's fits: give --model");
+    if (quote_share_given && !quote_frames)
+        die_usage("tune", "%s", "--quote-share is the share of the ads --quote-frames frames: "
+                  "give --quote-frames");
     if (out && la.ntsv > 1) {
         char msg[256];
         snprintf(msg, sizeof msg, "-o writes one lexicon file, and %d -l files were given: "

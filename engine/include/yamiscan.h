@@ -582,7 +582,10 @@ void ys_scanner_set_fold(ys_scanner *sc, int fold);
  * (decimal, hex, and the common named ones: amp lt gt quot apos nbsp …;
  * another name stays as written), then folded. Hits still give offsets
  * into the post's text as it came, so a hit may span tags (受<span>け</span>子)
- * or a reference (&#21463;け子), and the model reads the decoded text.
+ * or a reference (&#21463;け子). The n-gram model reads the decoded text,
+ * folded (but the text as it came with folding off: ys_scanner_set_fold 0);
+ * the structural rules (quotation, questions, windows) read the text as it
+ * came, where <br> is no line break and &#12300; no quotation mark.
  * Default 0. */
 void ys_scanner_set_html(ys_scanner *sc, int on);
 /* Negative-weight context is then looked for only in posts whose other hits

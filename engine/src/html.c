@@ -40,15 +40,20 @@ int ys_html_needed(const char *text, size_t len)
 }
 
 /* The end of the tag or comment that starts with the '<' at s[i], or 0 when
- * it is none (then the '<' is text). *block: a block-level element. */
-static size_t tag_end(const unsigned char *s, size_t len, size_t i, int *block)
+ * it is none (then the '<' is text). *block: a block-level element.
+ * *no_close: where a search for a comment's end found none, so that no
+ * later comment looks again (a post of "<!--" repeated stays linear). */
+static size_t tag_end(const unsigned char *s, size_t len, size_t i, int *block,
+                      size_t *no_close)
 {
     *block = 0;
     size_t j = i + 1;
     if (j + 2 < len && s[j] == '!' && s[j + 1] == '-' && s[j + 2] == '-') {
-        for (j += 3; j + 2 < len; j++)
+        for (j += 3; j + 2 < len && j < *no_close; j++)
             if (s[j] == '-' && s[j + 1] == '-' && s[j + 2] == '>')
                 return j + 3;
+        if (*no_close > i + 4)
+            *no_close = i + 4;
         return 0;
     }
     if (j < len && (s[j] == '/' || s[j] == '!'))
@@ -126,12 +131,12 @@ size_t ys_html_decode(const char *text, size_t len, char *out, uint32_t *from, u
 {
     const unsigned char *s = (const unsigned char *)text;
     unsigned char *o = (unsigned char *)out;
-    size_t n = 0;
+    size_t n = 0, no_close = (size_t)-1;
     for (size_t i = 0; i < len;) {
         size_t end = 0;
         if (s[i] == '<') {
             int block;
-            if ((end = tag_end(s, len, i, &block)) != 0 && block) {
+            if ((end = tag_end(s, len, i, &block, &no_close)) != 0 && block) {
                 if (from)
                     from[n] = (uint32_t)i, to[n] = (uint32_t)end;
                 o[n++] = '\n';
