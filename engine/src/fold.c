@@ -977,13 +977,13 @@ static int check_gated(const unsigned char *s, size_t len, ys_fold_classify_fn c
      * at the text's end: without it, the scalar check took a short post
      * whole and every post's tail (plain_cjk was 3 % of a scan's
      * instructions, callgrind on the sample). */
-    unsigned char pad[128];
+    unsigned char pad[66]; /* classify reads two bytes past the block */
     while (i < len) {
         const unsigned char *blk = s + i;
         size_t left = len - i;
-        if (left < 66) { /* classify reads two bytes past the block */
-            memset(pad, 0, sizeof pad);
+        if (left < sizeof pad) {
             memcpy(pad, s + i, left);
+            memset(pad + left, 0, sizeof pad - left);
             blk = pad;
         }
         uint64_t bad, lead_all;

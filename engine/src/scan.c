@@ -139,23 +139,6 @@ int ys_scanner_folded_text(const ys_scanner *sc, size_t post, const char **text,
 void ys_scanner_set_fold(ys_scanner *sc, int fold) { sc->no_fold = !fold; }
 void ys_scanner_set_html(ys_scanner *sc, int on) { sc->html = on; }
 
-/* is_folded's bits: the post's scanned text is in ftext; it was folded; its
- * HTML was decoded (before folding). */
-enum { IN_FTEXT = 1, FOLDED = 2, DECODED = 4 };
-
-/* Decodes the HTML of text (len bytes) into htext, with the map when `map`;
- * YS_ENOMEM. */
-static int decode_html(ys_scanner *sc, const char *text, size_t len, int map, size_t *out)
-{
-    if (len + 1 > sc->hcap) {
-        if (!ys_grow(&sc->htext, len + 1, 1) || !ys_grow(&sc->hfrom, len + 1, sizeof *sc->hfrom) ||
-            !ys_grow(&sc->hto, len + 1, sizeof *sc->hto))
-            return YS_ENOMEM;
-        sc->hcap = len + 1;
-    }
-    *out = ys_html_decode(text, len, sc->htext, map ? sc->hfrom : NULL, map ? sc->hto : NULL);
-    return YS_OK;
-}
 void ys_scanner_set_gap_pairs(ys_scanner *sc, int on) { sc->no_gap_pairs = !on; }
 void ys_scanner_set_context_floor(ys_scanner *sc, int threshold) { sc->ctx_floor = threshold; }
 
@@ -231,6 +214,24 @@ static int on_literal(unsigned id, unsigned long long from, unsigned long long t
         return 0; /* spans two posts, or the post is scanned folded */
     return push(sc, i, sc->db->lit_base[id], (size_t)(start - b->posts[i].off),
                 (size_t)(to - b->posts[i].off));
+}
+
+/* is_folded's bits: the post's scanned text is in ftext; it was folded; its
+ * HTML was decoded (before folding). */
+enum { IN_FTEXT = 1, FOLDED = 2, DECODED = 4 };
+
+/* Decodes the HTML of text (len bytes) into htext, with the map when `map`;
+ * YS_ENOMEM. */
+static int decode_html(ys_scanner *sc, const char *text, size_t len, int map, size_t *out)
+{
+    if (len + 1 > sc->hcap) {
+        if (!ys_grow(&sc->htext, len + 1, 1) || !ys_grow(&sc->hfrom, len + 1, sizeof *sc->hfrom) ||
+            !ys_grow(&sc->hto, len + 1, sizeof *sc->hto))
+            return YS_ENOMEM;
+        sc->hcap = len + 1;
+    }
+    *out = ys_html_decode(text, len, sc->htext, map ? sc->hfrom : NULL, map ? sc->hto : NULL);
+    return YS_OK;
 }
 
 /* Makes mfrom/mto the offset map of folded post sc->cursor: folds it
